@@ -1,0 +1,1 @@
+//! mfa-engine (being written).

@@ -1,0 +1,126 @@
+//! The SQLite store: opening it (WAL, migrations from `migrations/mock/`), the `meta` key/value
+//! table, and [`WriteTx`], the only way handlers write.
+//!
+//! Writes are serialised behind one async mutex: SQLite has a single writer anyway, holding the
+//! lock turns "check then consume" (a code, a token) into one atomic step, and it makes the order
+//! of generated ids follow the order of requests. A handler must never write outside a `WriteTx`.
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+use crate::config::DbLocation;
+use crate::ids::Ids;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/mock");
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub pool: SqlitePool,
+    write_lock: Arc<Mutex<()>>,
+}
+
+/// One serialised write transaction. Dropping it without [`WriteTx::commit`] rolls back.
+pub struct WriteTx {
+    tx: Transaction<'static, Sqlite>,
+    _guard: OwnedMutexGuard<()>,
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        &mut self.tx
+    }
+}
+
+impl WriteTx {
+    /// Commit, persisting the id counter in the same transaction so a restart resumes after it.
+    pub async fn commit(mut self, ids: &Ids) -> Result<(), sqlx::Error> {
+        set_meta(&mut self.tx, "id_counter", &ids.counter().to_string()).await?;
+        self.tx.commit().await
+    }
+}
+
+impl Db {
+    pub async fn open(location: &DbLocation) -> anyhow::Result<Db> {
+        let (options, max) = match location {
+            DbLocation::File(path) => (
+                SqliteConnectOptions::new()
+                    .filename(path)
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    // NORMAL in WAL mode: a committed transaction survives a process crash
+                    // (SIGKILL); only an OS crash or power loss may lose the last commits.
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true),
+                8,
+            ),
+            // One connection: a private in-memory database lives and dies with its connection.
+            DbLocation::Memory => (
+                SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true),
+                1,
+            ),
+        };
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot open database {location:?}: {e}"))?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot migrate database {location:?}: {e}"))?;
+        Ok(Db { pool, write_lock: Arc::new(Mutex::new(())) })
+    }
+
+    /// Begin the one write transaction that may run now (waits for the current one).
+    pub async fn write(&self) -> Result<WriteTx, sqlx::Error> {
+        let guard = self.write_lock.clone().lock_owned().await;
+        let tx = self.pool.begin().await?;
+        Ok(WriteTx { tx, _guard: guard })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+pub async fn get_meta(conn: &mut SqliteConnection, key: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+        .bind(key)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn set_meta(conn: &mut SqliteConnection, key: &str, value: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+        .bind(key)
+        .bind(value)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Every table that holds API data (all but `meta` and sqlx's own), for `/_mock/reset`.
+pub async fn data_tables(conn: &mut SqliteConnection) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('meta') \
+         AND name NOT LIKE '_sqlx%' AND name NOT LIKE 'sqlite_%'",
+    )
+    .fetch_all(conn)
+    .await
+}

@@ -1,0 +1,230 @@
+//! The HTTP edge shared by every route: Basic auth, the Stytch success/error envelope, the
+//! request log, and extractors that report bad input in Stytch's error shape.
+//!
+//! Handlers return `ApiResult<Reply>`; neither carries a `request_id`. The [`envelope`]
+//! middleware assigns one per request, adds `status_code`/`request_id` to the body, and logs the
+//! request. Any response that reaches it without a body of ours (axum's own 404/405/413) is
+//! rewritten into the error shape, so a client never sees a non-Stytch body. This module must
+//! never log a request body: bodies carry tokens, codes and passwords.
+
+use std::time::Instant;
+
+use axum::body::{Body as AxumBody, Bytes};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+use subtle::ConstantTimeEq;
+
+use crate::error::ApiError;
+use crate::state::{AppState, LogEntry};
+
+/// Largest request body accepted; larger ones get 413 `request_too_large`.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// A successful API answer; the envelope adds `status_code` and `request_id`.
+#[derive(Debug, Clone)]
+pub struct Reply(pub Map<String, Value>);
+
+impl Reply {
+    /// From any serialisable struct with named fields.
+    pub fn of<T: Serialize>(value: &T) -> Reply {
+        match serde_json::to_value(value) {
+            Ok(Value::Object(map)) => Reply(map),
+            other => {
+                tracing::error!(?other, "reply is not a JSON object");
+                Reply(Map::new())
+            }
+        }
+    }
+
+    /// The bare envelope (`{status_code, request_id}`).
+    pub fn empty() -> Reply {
+        Reply(Map::new())
+    }
+
+    pub fn with(mut self, key: &str, value: impl Serialize) -> Reply {
+        self.0.insert(key.to_owned(), serde_json::to_value(value).unwrap_or(Value::Null));
+        self
+    }
+}
+
+/// Marker placed in response extensions; the envelope renders it.
+#[derive(Clone)]
+struct Pending(Map<String, Value>);
+
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        let mut resp = StatusCode::OK.into_response();
+        resp.extensions_mut().insert(Pending(self.0));
+        resp
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut resp = self.status.into_response();
+        resp.extensions_mut().insert(self);
+        resp
+    }
+}
+
+/// The request id of the current request (set by [`envelope`]); handlers rarely need it.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+/// Outermost layer: request id, envelope, error shape for foreign responses, request log.
+pub async fn envelope(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let received_at = state.clock.now_ts();
+    let request_id = state.ids.request_id();
+    let method = req.method().to_string();
+    let path = req.uri().path().to_owned();
+    req.extensions_mut().insert(RequestId(request_id.clone()));
+
+    let mut resp = next.run(req).await;
+    let status = resp.status();
+    let body = if let Some(Pending(map)) = resp.extensions_mut().remove::<Pending>() {
+        Some(map)
+    } else if let Some(err) = resp.extensions_mut().remove::<ApiError>() {
+        Some(error_body(&err))
+    } else if status.is_client_error() || status.is_server_error() {
+        Some(error_body(&foreign_error(status)))
+    } else {
+        None
+    };
+    if let Some(mut map) = body {
+        map.insert("status_code".into(), Value::from(status.as_u16()));
+        map.insert("request_id".into(), Value::from(request_id.clone()));
+        let bytes = serde_json::to_vec(&Value::Object(map)).unwrap_or_default();
+        let (mut parts, _) = resp.into_parts();
+        parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        parts.headers.remove(header::CONTENT_LENGTH);
+        resp = Response::from_parts(parts, AxumBody::from(bytes));
+    }
+    state.log_request(LogEntry {
+        method,
+        path,
+        status: status.as_u16(),
+        request_id,
+        received_at: crate::clock::rfc3339(received_at),
+        duration_us: started.elapsed().as_micros() as u64,
+    });
+    resp
+}
+
+fn error_body(err: &ApiError) -> Map<String, Value> {
+    let mut map = Map::new();
+    map.insert("error_type".into(), Value::from(err.error_type.as_ref()));
+    map.insert("error_message".into(), Value::from(err.message.as_ref()));
+    map.insert("error_url".into(), Value::from(err.url()));
+    map
+}
+
+/// A response axum produced itself (no route, wrong method, body too large), in Stytch's words.
+fn foreign_error(status: StatusCode) -> ApiError {
+    match status {
+        StatusCode::NOT_FOUND => ApiError::not_found("route_not_found", "No such route. Check the path and method."),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ApiError::new(status, "method_not_allowed", "This route does not accept that HTTP method.")
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => request_too_large(),
+        s if s.is_server_error() => ApiError::internal(),
+        s => ApiError::new(s, "bad_request", "The request could not be processed."),
+    }
+}
+
+fn request_too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "request_too_large",
+        "The request body is larger than the 1 MiB the mock accepts.",
+    )
+}
+
+/// Basic auth on every guarded route: `project_id:secret`, compared in constant time.
+pub async fn require_basic_auth(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if authorized(&state, req.headers()) {
+        next.run(req).await
+    } else {
+        ApiError::unauthorized(
+            "unauthorized_credentials",
+            "Unauthorized credentials. Use HTTP Basic auth with your project_id and secret.",
+        )
+        .into_response()
+    }
+}
+
+pub fn authorized(state: &AppState, headers: &HeaderMap) -> bool {
+    let Some(got) = headers.get(header::AUTHORIZATION) else { return false };
+    bool::from(got.as_bytes().ct_eq(state.expected_authorization.as_bytes()))
+}
+
+/// A JSON body, decoded into `T`; every failure is a Stytch-shaped 4xx. An empty body counts as
+/// `{}` (Python's SDK sends none on DELETE). Unknown keys are ignored (§1.3).
+pub struct Body<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, ApiError> {
+        if let Some(ct) = req.headers().get(header::CONTENT_TYPE) {
+            let ct = ct.to_str().unwrap_or("");
+            if !ct.is_empty() && !ct.starts_with("application/json") {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "invalid_content_type",
+                    "Request bodies must be JSON (Content-Type: application/json).",
+                ));
+            }
+        }
+        let bytes: Bytes = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
+            .await
+            .map_err(|_| request_too_large())?;
+        decode_json(&bytes).map(Body)
+    }
+}
+
+/// Decode a request body; public so tests and other extractors share the error wording.
+pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let bytes = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { bytes };
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::bad_request("bad_request", format!("Request body is not valid JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(ApiError::bad_request("bad_request", "Request body must be a JSON object."));
+    }
+    serde_json::from_value(value).map_err(|e| ApiError::invalid_argument(describe_field_error(&e)))
+}
+
+/// serde says "missing field `x`" or "invalid type: …, expected …"; Stytch-style wording keeps the field.
+fn describe_field_error(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    match msg.strip_prefix("missing field ") {
+        Some(field) => format!("{} is a required field.", field.trim_matches('`')),
+        None => format!("A field has the wrong type or value: {msg}"),
+    }
+}
+
+/// Query-string parameters decoded into `T`; unknown keys (Python repeats path params) ignored.
+pub struct Params<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or("");
+        serde_urlencoded_like(query).map(Params)
+    }
+}
+
+fn serde_urlencoded_like<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    axum::extract::Query::<T>::try_from_uri(&format!("/?{query}").parse().map_err(|_| {
+        ApiError::invalid_argument("The query string is not valid.")
+    })?)
+    .map(|q| q.0)
+    .map_err(|e| ApiError::invalid_argument(format!("Invalid query parameter: {}", e.body_text())))
+}

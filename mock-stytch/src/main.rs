@@ -1,0 +1,121 @@
+//! `mock-stytch`: run the Stytch B2B mock. Thin: parse arguments, set up logging, serve.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use mock_stytch::config::{DEFAULT_DB, DEFAULT_LISTEN, DEFAULT_PROJECT_ID, DEFAULT_SECRET};
+use mock_stytch::{Config, DbLocation};
+
+/// A stateful, deterministic mock of the Stytch B2B API (organizations, members, primary auth,
+/// sessions with RS256 JWTs, SMS OTP, TOTP, recovery codes) for offline MFA testing.
+///
+/// Point the official SDKs at it with `environment="http://HOST:PORT"` (Python) or
+/// `env: "http://HOST:PORT/"` (Node). The control API under /_mock/ moves the virtual clock,
+/// shows the outbox (magic links, SMS codes) and resets state.
+#[derive(Parser, Debug)]
+#[command(name = "mock-stytch", version)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, env = "MOCK_STYTCH_LISTEN", default_value = DEFAULT_LISTEN)]
+    listen: String,
+    /// SQLite database file; created if missing, kept across restarts.
+    #[arg(long, env = "MOCK_STYTCH_DB", default_value = DEFAULT_DB, conflicts_with = "in_memory")]
+    db: PathBuf,
+    /// Keep everything in memory; nothing survives the process.
+    #[arg(long, env = "MOCK_STYTCH_IN_MEMORY")]
+    in_memory: bool,
+    /// Seed for every id, token, code, secret and signing key. Default: chosen at random once
+    /// and stored in the database.
+    #[arg(long, env = "MOCK_STYTCH_SEED")]
+    seed: Option<u64>,
+    /// Freeze the virtual clock at this RFC 3339 instant (only /_mock/clock moves it).
+    #[arg(long, env = "MOCK_STYTCH_FROZEN_CLOCK", value_parser = parse_time)]
+    frozen_clock: Option<chrono::DateTime<chrono::Utc>>,
+    /// Project id clients authenticate with (Basic auth user name).
+    #[arg(long, env = "STYTCH_PROJECT_ID", default_value = DEFAULT_PROJECT_ID)]
+    project_id: String,
+    /// Secret clients authenticate with (Basic auth password).
+    #[arg(long, env = "STYTCH_SECRET", default_value = DEFAULT_SECRET, hide_env_values = true)]
+    secret: String,
+    /// Make every SMS OTP code equal to this value (demos). Default: derived from the seed.
+    #[arg(long, env = "MOCK_STYTCH_FIXED_OTP")]
+    fixed_otp: Option<String>,
+}
+
+fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| format!("not an RFC 3339 timestamp ({e}); example: 2030-01-01T00:00:00Z"))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "mock_stytch=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    match run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("mock-stytch: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let config = Config {
+        project_id: args.project_id,
+        secret: args.secret,
+        db: if args.in_memory { DbLocation::Memory } else { DbLocation::File(args.db) },
+        seed: args.seed,
+        frozen_clock: args.frozen_clock,
+        fixed_otp: args.fixed_otp,
+        ..Config::default()
+    };
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e} (is another mock already running? try --listen 127.0.0.1:0)", args.listen))?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let state = mock_stytch::AppState::open(config.clone()).await?;
+    println!("{}", banner(&base, &config));
+    mock_stytch::serve_state(listener, state, shutdown_signal()).await
+}
+
+fn banner(base: &str, c: &Config) -> String {
+    let db = match &c.db {
+        DbLocation::File(p) => p.display().to_string(),
+        DbLocation::Memory => "in memory (nothing is kept)".into(),
+    };
+    format!(
+        "mock-stytch listening on {base}\n\
+         \x20 project_id: {pid}\n\
+         \x20 secret:     {secret}\n\
+         \x20 database:   {db}\n\
+         Python:  stytch.B2BClient(project_id=\"{pid}\", secret=\"{secret}\", environment=\"{base}\")\n\
+         Node:    new stytch.B2BClient({{ project_id: \"{pid}\", secret: \"{secret}\", env: \"{base}/\" }})\n\
+         Control: curl -u {pid}:{secret} {base}/_mock/outbox",
+        pid = c.project_id,
+        secret = c.secret,
+    )
+}
+
+/// Ctrl-C or SIGTERM: stop accepting, finish in-flight requests, close the database.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,13 @@
+//! The mock's own wire structs (what the SDKs receive) and how each is stored and looked up.
+//!
+//! Stored rows keep lookup keys in columns and the wire object as JSON, so reading an entity is
+//! one query and one `serde_json::from_str`. Nothing here talks HTTP; nothing here holds secrets
+//! in a serialised field (password hashes live in their own column).
+
+pub mod member;
+pub mod outbox;
+pub mod organization;
+pub mod validate;
+
+pub use member::Member;
+pub use organization::Organization;

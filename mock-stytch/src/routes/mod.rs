@@ -1,0 +1,39 @@
+//! The router: one module per API family, all behind Basic auth except the open routes, all
+//! inside the envelope middleware (request id, Stytch body shapes, request log).
+//!
+//! [`router`] is separate from serving so tests can `oneshot` it without a socket.
+
+pub mod control;
+pub mod members;
+pub mod organizations;
+pub mod search;
+
+use axum::Router;
+use axum::middleware::from_fn_with_state;
+use axum::routing::get;
+
+use crate::error::ApiError;
+use crate::http::{envelope, require_basic_auth};
+use crate::state::AppState;
+
+/// Routes that answer without credentials (JWKS fetchers send none; health is for probes).
+pub fn open_routes() -> Router<AppState> {
+    Router::new().route("/_mock/health", get(control::health))
+}
+
+/// Every route that requires `project_id:secret`.
+pub fn guarded_routes() -> Router<AppState> {
+    Router::new()
+        .merge(organizations::routes())
+        .merge(members::routes())
+        .merge(control::routes())
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(guarded_routes().route_layer(from_fn_with_state(state.clone(), require_basic_auth)))
+        .merge(open_routes())
+        .fallback(|| async { ApiError::not_found("route_not_found", "No such route. Check the path and method.") })
+        .layer(from_fn_with_state(state.clone(), envelope))
+        .with_state(state)
+}

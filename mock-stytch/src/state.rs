@@ -1,0 +1,107 @@
+//! What every handler shares: configuration, database, virtual clock, id generator, request log.
+//!
+//! Opening the state restores what must survive a restart (seed, id counter, clock offset) from
+//! the `meta` table. Handlers get an [`AppState`] (cheap to clone) and must not keep their own
+//! copies of persisted facts.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::{Db, get_meta, set_meta};
+use crate::ids::Ids;
+
+/// How many recent requests `/_mock/requests` can show.
+pub const REQUEST_LOG_CAPACITY: usize = 1000;
+
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Inner>);
+
+#[derive(Debug)]
+pub struct Inner {
+    pub config: Config,
+    pub db: Db,
+    pub clock: Clock,
+    pub ids: Ids,
+    /// Recent requests, newest last; method, path, status and ids only — never bodies.
+    pub request_log: Mutex<VecDeque<LogEntry>>,
+    /// The exact `Authorization` header value that authenticates, precomputed.
+    pub expected_authorization: String,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct LogEntry {
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    pub request_id: String,
+    pub received_at: String,
+    pub duration_us: u64,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub async fn open(config: Config) -> anyhow::Result<AppState> {
+        let db = Db::open(&config.db).await?;
+        let mut conn = db.pool.acquire().await?;
+
+        let stored_seed = get_meta(&mut conn, "seed").await?;
+        let seed = match (stored_seed, config.seed) {
+            (Some(stored), Some(wanted)) if stored != wanted.to_string() => anyhow::bail!(
+                "the database was created with seed {stored}, but --seed {wanted} was given; \
+                 use another --db file or omit --seed"
+            ),
+            (Some(stored), _) => stored.parse()?,
+            (None, Some(wanted)) => wanted,
+            (None, None) => random_seed(),
+        };
+        set_meta(&mut conn, "seed", &seed.to_string()).await?;
+        let boot: u64 = match get_meta(&mut conn, "boot").await? {
+            Some(b) => b.parse::<u64>()? + 1,
+            None => 1,
+        };
+        set_meta(&mut conn, "boot", &boot.to_string()).await?;
+        let counter: u64 = get_meta(&mut conn, "id_counter").await?.map(|c| c.parse()).transpose()?.unwrap_or(0);
+        let offset: i64 = get_meta(&mut conn, "clock_offset").await?.map(|c| c.parse()).transpose()?.unwrap_or(0);
+        drop(conn);
+
+        let expected_authorization =
+            format!("Basic {}", STANDARD.encode(format!("{}:{}", config.project_id, config.secret)));
+        Ok(AppState(Arc::new(Inner {
+            clock: Clock::new(config.frozen_clock, offset),
+            ids: Ids::new(seed, boot, counter),
+            config,
+            db,
+            request_log: Mutex::new(VecDeque::with_capacity(REQUEST_LOG_CAPACITY)),
+            expected_authorization,
+        })))
+    }
+
+    pub async fn close(&self) {
+        self.db.close().await;
+    }
+
+    pub fn log_request(&self, entry: LogEntry) {
+        let mut log = self.request_log.lock().unwrap_or_else(|p| p.into_inner());
+        if log.len() == REQUEST_LOG_CAPACITY {
+            log.pop_front();
+        }
+        log.push_back(entry);
+    }
+}
+
+/// A seed for a run without `--seed`: from the OS's randomness via std's hasher keys.
+fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(std::time::SystemTime::now())
+}

@@ -1,0 +1,1 @@
+//! Shared helpers for the cross-crate test binaries live here.
