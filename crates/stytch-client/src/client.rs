@@ -24,14 +24,22 @@ impl StytchClient {
         let base = Url::parse(&config.base_url)
             .map_err(|e| StytchError::Config(format!("base URL {:?}: {e}", config.base_url)))?;
         if base.cannot_be_a_base() || !matches!(base.scheme(), "http" | "https") {
-            return Err(StytchError::Config(format!("base URL {:?} is not http(s)", config.base_url)));
+            return Err(StytchError::Config(format!(
+                "base URL {:?} is not http(s)",
+                config.base_url
+            )));
         }
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
             .user_agent(concat!("stytch-client-rs/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(StytchError::Transport)?;
-        Ok(StytchClient { http, base, project_id: config.project_id, secret: config.secret })
+        Ok(StytchClient {
+            http,
+            base,
+            project_id: config.project_id,
+            secret: config.secret,
+        })
     }
 
     pub fn project_id(&self) -> &str {
@@ -54,7 +62,8 @@ impl StytchClient {
         segments: &[&str],
         body: &B,
     ) -> Result<R, StytchError> {
-        self.send(Method::POST, self.url(segments), Some(body)).await
+        self.send(Method::POST, self.url(segments), Some(body))
+            .await
     }
 
     pub(crate) async fn put<B: Serialize, R: DeserializeOwned>(
@@ -112,7 +121,10 @@ mod tests {
     fn routes_are_absolute_and_segments_encoded() {
         let c = client("http://127.0.0.1:9010/ignored/path/?q=1");
         let url = c.url(&["organizations", "org/1+2", "member"]);
-        assert_eq!(url.as_str(), "http://127.0.0.1:9010/v1/b2b/organizations/org%2F1+2/member");
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:9010/v1/b2b/organizations/org%2F1+2/member"
+        );
     }
 
     #[test]

@@ -73,8 +73,14 @@ mod tests {
 
     #[test]
     fn project_prefix_picks_the_host() {
-        assert_eq!(ClientConfig::stytch_project("project-live-1", "s").base_url, STYTCH_LIVE_URL);
-        assert_eq!(ClientConfig::stytch_project("project-test-1", "s").base_url, STYTCH_TEST_URL);
+        assert_eq!(
+            ClientConfig::stytch_project("project-live-1", "s").base_url,
+            STYTCH_LIVE_URL
+        );
+        assert_eq!(
+            ClientConfig::stytch_project("project-test-1", "s").base_url,
+            STYTCH_TEST_URL
+        );
     }
 
     #[test]

@@ -100,14 +100,27 @@ mod tests {
 
     #[test]
     fn accepts_oauth_style_aliases() {
-        let e = parse_error(401, br#"{"error":"unauthorized_credentials","error_description":"no"}"#);
+        let e = parse_error(
+            401,
+            br#"{"error":"unauthorized_credentials","error_description":"no"}"#,
+        );
         let api = e.api().unwrap();
-        assert_eq!((api.status, api.error_type.as_str(), api.error_message.as_str()), (401, "unauthorized_credentials", "no"));
+        assert_eq!(
+            (
+                api.status,
+                api.error_type.as_str(),
+                api.error_message.as_str()
+            ),
+            (401, "unauthorized_credentials", "no")
+        );
     }
 
     #[test]
     fn non_json_error_body_is_a_decode_error() {
         let e = parse_error(502, b"<html>bad gateway</html>");
-        assert!(matches!(e, StytchError::Decode { status: 502, .. }), "{e:?}");
+        assert!(
+            matches!(e, StytchError::Decode { status: 502, .. }),
+            "{e:?}"
+        );
     }
 }

@@ -20,3 +20,6 @@ pub use client::StytchClient;
 pub use config::ClientConfig;
 pub use error::{ApiError, StytchError};
 pub use secret::{IntermediateSessionToken, Secret, SessionAuth, SessionJwt, SessionToken};
+
+#[cfg(test)]
+mod wire_tests;

@@ -149,7 +149,10 @@ mod tests {
     #[test]
     fn session_auth_serializes_as_exactly_one_key() {
         let body = serde_json::to_value(SessionAuth::Intermediate("ist-1".into())).unwrap();
-        assert_eq!(body, serde_json::json!({"intermediate_session_token": "ist-1"}));
+        assert_eq!(
+            body,
+            serde_json::json!({"intermediate_session_token": "ist-1"})
+        );
         let body = serde_json::to_value(SessionAuth::Jwt("jwt-1".into())).unwrap();
         assert_eq!(body, serde_json::json!({"session_jwt": "jwt-1"}));
     }

@@ -85,7 +85,8 @@ impl StytchClient {
         &self,
         req: &LoginOrSignupRequest,
     ) -> Result<LoginOrSignupResponse, StytchError> {
-        self.post(&["magic_links", "email", "login_or_signup"], req).await
+        self.post(&["magic_links", "email", "login_or_signup"], req)
+            .await
     }
 
     /// POST `/v1/b2b/magic_links/authenticate`.

@@ -52,7 +52,8 @@ impl StytchClient {
         organization_id: &str,
         req: &MemberCreateRequest,
     ) -> Result<MemberResponse, StytchError> {
-        self.post(&["organizations", organization_id, "members"], req).await
+        self.post(&["organizations", organization_id, "members"], req)
+            .await
     }
 
     /// GET `/v1/b2b/organizations/{organization_id}/member?member_id=...`.
@@ -61,7 +62,11 @@ impl StytchClient {
         organization_id: &str,
         member_id: &str,
     ) -> Result<MemberResponse, StytchError> {
-        self.get(&["organizations", organization_id, "member"], &[("member_id", member_id)]).await
+        self.get(
+            &["organizations", organization_id, "member"],
+            &[("member_id", member_id)],
+        )
+        .await
     }
 
     /// GET `/v1/b2b/organizations/{organization_id}/member?email_address=...`.
@@ -70,8 +75,11 @@ impl StytchClient {
         organization_id: &str,
         email_address: &str,
     ) -> Result<MemberResponse, StytchError> {
-        self.get(&["organizations", organization_id, "member"], &[("email_address", email_address)])
-            .await
+        self.get(
+            &["organizations", organization_id, "member"],
+            &[("email_address", email_address)],
+        )
+        .await
     }
 
     /// PUT `/v1/b2b/organizations/{organization_id}/members/{member_id}`.
@@ -81,6 +89,10 @@ impl StytchClient {
         member_id: &str,
         req: &MemberUpdateRequest,
     ) -> Result<MemberResponse, StytchError> {
-        self.put(&["organizations", organization_id, "members", member_id], req).await
+        self.put(
+            &["organizations", organization_id, "members", member_id],
+            req,
+        )
+        .await
     }
 }

@@ -64,6 +64,7 @@ impl StytchClient {
         organization_id: &str,
         settings: &OrganizationSettings,
     ) -> Result<OrganizationResponse, StytchError> {
-        self.put(&["organizations", organization_id], settings).await
+        self.put(&["organizations", organization_id], settings)
+            .await
     }
 }

@@ -159,7 +159,8 @@ impl StytchClient {
         &self,
         req: &PasswordResetStartRequest,
     ) -> Result<PasswordResetStartResponse, StytchError> {
-        self.post(&["passwords", "email", "reset", "start"], req).await
+        self.post(&["passwords", "email", "reset", "start"], req)
+            .await
     }
 
     /// POST `/v1/b2b/passwords/email/reset`.
@@ -175,6 +176,7 @@ impl StytchClient {
         &self,
         req: &ExistingPasswordResetRequest,
     ) -> Result<PrimaryAuthResponse, StytchError> {
-        self.post(&["passwords", "existing_password", "reset"], req).await
+        self.post(&["passwords", "existing_password", "reset"], req)
+            .await
     }
 }

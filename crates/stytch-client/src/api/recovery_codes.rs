@@ -82,7 +82,8 @@ impl StytchClient {
         organization_id: &str,
         member_id: &str,
     ) -> Result<RecoveryCodesResponse, StytchError> {
-        self.get(&["recovery_codes", organization_id, member_id], &[]).await
+        self.get(&["recovery_codes", organization_id, member_id], &[])
+            .await
     }
 
     /// POST `/v1/b2b/recovery_codes/rotate`: every old code stops working.
@@ -91,6 +92,13 @@ impl StytchClient {
         organization_id: &str,
         member_id: &str,
     ) -> Result<RecoveryCodesResponse, StytchError> {
-        self.post(&["recovery_codes", "rotate"], &RotateBody { organization_id, member_id }).await
+        self.post(
+            &["recovery_codes", "rotate"],
+            &RotateBody {
+                organization_id,
+                member_id,
+            },
+        )
+        .await
     }
 }

@@ -19,7 +19,10 @@ pub struct SessionAuthenticateRequest {
 
 impl SessionAuthenticateRequest {
     pub fn new(session: SessionAuth) -> Self {
-        SessionAuthenticateRequest { session, session_duration_minutes: None }
+        SessionAuthenticateRequest {
+            session,
+            session_duration_minutes: None,
+        }
     }
 }
 
@@ -100,7 +103,10 @@ impl StytchClient {
     }
 
     /// POST `/v1/b2b/sessions/revoke`.
-    pub async fn sessions_revoke(&self, target: &RevokeTarget) -> Result<RevokeResponse, StytchError> {
+    pub async fn sessions_revoke(
+        &self,
+        target: &RevokeTarget,
+    ) -> Result<RevokeResponse, StytchError> {
         self.post(&["sessions", "revoke"], target).await
     }
 

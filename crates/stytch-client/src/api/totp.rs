@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::otp_sms::MfaAuthenticateRequest;
 use super::MfaAuthenticateResponse;
+use super::otp_sms::MfaAuthenticateRequest;
 use crate::client::StytchClient;
 use crate::error::StytchError;
 use crate::secret::{Secret, SessionAuth};
@@ -49,7 +49,10 @@ pub struct TotpCreateResponse {
 
 impl StytchClient {
     /// POST `/v1/b2b/totp`.
-    pub async fn totp_create(&self, req: &TotpCreateRequest) -> Result<TotpCreateResponse, StytchError> {
+    pub async fn totp_create(
+        &self,
+        req: &TotpCreateRequest,
+    ) -> Result<TotpCreateResponse, StytchError> {
         self.post(&["totp"], req).await
     }
 

@@ -12,4 +12,6 @@ pub(crate) mod serde_util;
 pub use models::{
     AuthenticationFactor, Member, MemberSession, MfaMethod, MfaMethods, MfaPolicy, Organization,
 };
-pub use primary::{MemberOptions, MfaRequired, PrimaryAuthResponse, PrimaryRequired, SecondaryAuth};
+pub use primary::{
+    MemberOptions, MfaRequired, PrimaryAuthResponse, PrimaryRequired, SecondaryAuth,
+};

@@ -40,7 +40,9 @@ pub struct PrimaryAuthResponse {
 impl PrimaryAuthResponse {
     /// The organization this response is about (present on every variant via `organization`).
     pub fn organization_id(&self) -> &str {
-        self.organization_id.as_deref().unwrap_or(&self.organization.organization_id)
+        self.organization_id
+            .as_deref()
+            .unwrap_or(&self.organization.organization_id)
     }
 }
 
