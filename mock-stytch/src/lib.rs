@@ -14,6 +14,7 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod ids;
+pub mod jwt;
 pub mod model;
 pub mod routes;
 pub mod state;

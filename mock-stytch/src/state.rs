@@ -14,6 +14,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::{Db, get_meta, set_meta};
 use crate::ids::Ids;
+use crate::jwt::Signer;
 
 /// How many recent requests `/_mock/requests` can show.
 pub const REQUEST_LOG_CAPACITY: usize = 1000;
@@ -31,6 +32,8 @@ pub struct Inner {
     pub request_log: Mutex<VecDeque<LogEntry>>,
     /// The exact `Authorization` header value that authenticates, precomputed.
     pub expected_authorization: String,
+    /// Signs session JWTs; its public half is served as the JWKS.
+    pub signer: Arc<Signer>,
 }
 
 #[derive(Clone, Debug, serde::Serialize)]
@@ -73,13 +76,16 @@ impl AppState {
         set_meta(&mut conn, "boot", &boot.to_string()).await?;
         let counter: u64 = get_meta(&mut conn, "id_counter").await?.map(|c| c.parse()).transpose()?.unwrap_or(0);
         let offset: i64 = get_meta(&mut conn, "clock_offset").await?.map(|c| c.parse()).transpose()?.unwrap_or(0);
+        let ids = Ids::new(seed, boot, counter);
+        let signer = Signer::load_or_create(&mut conn, &ids).await?;
         drop(conn);
 
         let expected_authorization =
             format!("Basic {}", STANDARD.encode(format!("{}:{}", config.project_id, config.secret)));
         Ok(AppState(Arc::new(Inner {
             clock: Clock::new(config.frozen_clock, offset),
-            ids: Ids::new(seed, boot, counter),
+            ids,
+            signer,
             config,
             db,
             request_log: Mutex::new(VecDeque::with_capacity(REQUEST_LOG_CAPACITY)),

@@ -4,9 +4,13 @@
 //! one query and one `serde_json::from_str`. Nothing here talks HTTP; nothing here holds secrets
 //! in a serialised field (password hashes live in their own column).
 
+pub mod factor;
+pub mod intermediate;
 pub mod member;
 pub mod outbox;
 pub mod organization;
+pub mod session;
+pub mod sms;
 pub mod validate;
 
 pub use member::Member;
