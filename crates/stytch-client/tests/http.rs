@@ -60,8 +60,10 @@ async fn requests_carry_basic_auth_and_absolute_routes_and_errors_are_typed() {
 
     // Act
     let got = client.members_get("org 1", "member-1").await.unwrap();
-    let mut update = MemberUpdateRequest::default();
-    update.mfa_enrolled = Some(true);
+    let update = MemberUpdateRequest {
+        mfa_enrolled: Some(true),
+        ..Default::default()
+    };
     client
         .members_update("org 1", "member-1", &update)
         .await
