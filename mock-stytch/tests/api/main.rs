@@ -1,0 +1,10 @@
+//! The mock's HTTP-level tests: one binary, one module per feature. Every test starts its own
+//! in-process mock on a loopback port (see `helpers::spawn`).
+
+mod helpers;
+mod schema;
+
+mod core_control;
+mod core_members;
+mod core_organizations;
+mod core_persistence;
