@@ -61,7 +61,12 @@ impl Ids {
 
     /// An opaque 44-character `[A-Za-z0-9_-]` token (session tokens, ISTs).
     pub fn token(&self) -> String {
-        URL_SAFE_NO_PAD.encode(&self.next_bytes("token")[..33])
+        // 33 bytes encode to exactly 44 characters; one hash gives 32, so extend it by a byte
+        // derived from it.
+        let raw = self.next_bytes("token");
+        let mut bytes = raw.to_vec();
+        bytes.push(Sha256::digest(raw)[0]);
+        URL_SAFE_NO_PAD.encode(&bytes)
     }
 
     /// A 44-character base64 token ending in `=` (magic links, reset tokens), as in Stytch's samples.
