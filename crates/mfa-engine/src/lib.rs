@@ -27,11 +27,15 @@ pub mod time;
 mod test_support;
 
 pub use flow::{
-    AfterFailure, AfterPrimary, AnyLoginFlow, ChallengePending, EnrollmentPending, EnrollmentStarted,
-    Exhausted, FlowId, FlowState, InitialState, LoginFlow, MemberSession, PrimaryAuthed, StateKind,
-    TransitionError, UnexpectedState,
+    AfterFailure, AfterPrimary, AnyLoginFlow, ChallengePending, EnrollmentPending,
+    EnrollmentStarted, Exhausted, FlowId, FlowState, InitialState, LoginFlow, MemberSession,
+    PrimaryAuthed, StateKind, TransitionError, UnexpectedState,
 };
 pub use method::{MethodSet, MfaMethod};
 pub use proof::{FactorVerified, VerifiedBy};
+pub use service::{
+    ChallengePrompt, EngineConfig, EnrollPrompt, LoginStep, MfaService, ServiceError, SignedIn,
+    TotpSetup,
+};
 pub use store::{FlowStore, SqliteFlowStore, StoreError};
 pub use time::{Clock, ManualClock, SystemClock};

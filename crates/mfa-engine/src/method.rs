@@ -50,8 +50,14 @@ pub struct MethodSet {
 }
 
 impl MethodSet {
-    pub const NONE: MethodSet = MethodSet { sms: false, totp: false };
-    pub const ALL: MethodSet = MethodSet { sms: true, totp: true };
+    pub const NONE: MethodSet = MethodSet {
+        sms: false,
+        totp: false,
+    };
+    pub const ALL: MethodSet = MethodSet {
+        sms: true,
+        totp: true,
+    };
 
     pub fn only(m: MfaMethod) -> MethodSet {
         MethodSet::NONE.with(m)
@@ -73,11 +79,17 @@ impl MethodSet {
     }
 
     pub fn intersect(self, other: MethodSet) -> MethodSet {
-        MethodSet { sms: self.sms && other.sms, totp: self.totp && other.totp }
+        MethodSet {
+            sms: self.sms && other.sms,
+            totp: self.totp && other.totp,
+        }
     }
 
     pub fn minus(self, other: MethodSet) -> MethodSet {
-        MethodSet { sms: self.sms && !other.sms, totp: self.totp && !other.totp }
+        MethodSet {
+            sms: self.sms && !other.sms,
+            totp: self.totp && !other.totp,
+        }
     }
 
     pub fn is_subset_of(self, other: MethodSet) -> bool {
@@ -93,7 +105,9 @@ impl MethodSet {
     }
 
     pub fn iter(self) -> impl Iterator<Item = MfaMethod> {
-        [MfaMethod::Sms, MfaMethod::Totp].into_iter().filter(move |m| self.contains(*m))
+        [MfaMethod::Sms, MfaMethod::Totp]
+            .into_iter()
+            .filter(move |m| self.contains(*m))
     }
 }
 

@@ -157,7 +157,10 @@ impl FactorVerified {
         Self::checked(
             &expected,
             VerifiedBy::ExistingSession,
-            (&resp.member_session.member_id, &resp.member_session.organization_id),
+            (
+                &resp.member_session.member_id,
+                &resp.member_session.organization_id,
+            ),
             &resp.session_token,
             Some(&resp.session_jwt),
             Some(&resp.member_session),
@@ -167,8 +170,17 @@ impl FactorVerified {
     /// A stored `primary_authed` row with a session: the store wrote it only after
     /// [`FactorVerified::from_primary_response`] or [`FactorVerified::from_session_authenticate`]
     /// vouched, so re-reading it is not a new claim.
-    pub(crate) fn from_stored_row(flow_id: FlowId, by: VerifiedBy, session: SessionCredential) -> Self {
-        FactorVerified { flow_id, by, session, session_expires_at: None }
+    pub(crate) fn from_stored_row(
+        flow_id: FlowId,
+        by: VerifiedBy,
+        session: SessionCredential,
+    ) -> Self {
+        FactorVerified {
+            flow_id,
+            by,
+            session,
+            session_expires_at: None,
+        }
     }
 
     fn checked(
@@ -216,11 +228,16 @@ mod tests {
     #[test]
     fn mfa_response_for_another_member_is_not_a_proof() {
         let id = FlowId::new();
-        let expected = Expected { flow_id: id, member_id: "mem-1", organization_id: "org-1" };
+        let expected = Expected {
+            flow_id: id,
+            member_id: "mem-1",
+            organization_id: "org-1",
+        };
         let err = FactorVerified::from_mfa_response(&expected, VerifiedBy::Sms, &mfa_ok("mem-2"))
             .unwrap_err();
         assert!(matches!(err, ProofError::WrongMember { .. }), "{err:?}");
-        let ok = FactorVerified::from_mfa_response(&expected, VerifiedBy::Sms, &mfa_ok("mem-1")).unwrap();
+        let ok = FactorVerified::from_mfa_response(&expected, VerifiedBy::Sms, &mfa_ok("mem-1"))
+            .unwrap();
         assert_eq!((ok.flow_id(), ok.verified_by()), (id, VerifiedBy::Sms));
     }
 

@@ -17,9 +17,11 @@ pub fn allowed_methods(org: &Organization, member: &Member) -> MethodSet {
     }
     match org.mfa_methods {
         MfaMethods::AllAllowed => MethodSet::ALL,
-        MfaMethods::Restricted | MfaMethods::Unknown => {
-            org.allowed_mfa_methods.iter().filter_map(|m| MfaMethod::from_wire(*m)).collect()
-        }
+        MfaMethods::Restricted | MfaMethods::Unknown => org
+            .allowed_mfa_methods
+            .iter()
+            .filter_map(|m| MfaMethod::from_wire(*m))
+            .collect(),
     }
 }
 
@@ -46,7 +48,10 @@ pub fn mfa_facts(required: &MfaRequired, member: &Member) -> MfaFacts {
         };
     };
     let sms_auto_sent = required.secondary_auth_initiated == Some(SecondaryAuth::SmsOtp);
-    let phone_number = opts.mfa_phone_number.clone().or_else(|| member.mfa_phone_number.clone());
+    let phone_number = opts
+        .mfa_phone_number
+        .clone()
+        .or_else(|| member.mfa_phone_number.clone());
     let sms = sms_auto_sent || (phone_number.is_some() && member.mfa_phone_number_verified);
     let totp = opts.totp_registration_id.is_some();
     MfaFacts {
@@ -65,7 +70,11 @@ pub enum Route {
     /// Nothing usable is enrolled: offer the allowed methods.
     Enroll { offered: MethodSet },
     /// Prove one of `available` (enrolled ∩ allowed), starting with `method`.
-    Challenge { available: MethodSet, method: MfaMethod, sms_sent: bool },
+    Challenge {
+        available: MethodSet,
+        method: MfaMethod,
+        sms_sent: bool,
+    },
 }
 
 /// CONTRACT §3 R4: auto-sent SMS → default method → first enrolled allowed method.
@@ -79,7 +88,10 @@ pub fn decide(allowed: MethodSet, facts: Option<&MfaFacts>) -> Route {
     let preferred = if facts.sms_auto_sent && available.sms {
         Some(MfaMethod::Sms)
     } else {
-        facts.default_method.filter(|m| available.contains(*m)).or_else(|| available.first())
+        facts
+            .default_method
+            .filter(|m| available.contains(*m))
+            .or_else(|| available.first())
     };
     match preferred {
         None => Route::Enroll { offered: allowed },
@@ -101,7 +113,13 @@ mod tests {
 
     fn route_of(r: &PrimaryAuthResponse) -> Route {
         let allowed = allowed_methods(&r.organization, &r.member);
-        decide(allowed, r.mfa_required.as_ref().map(|m| mfa_facts(m, &r.member)).as_ref())
+        decide(
+            allowed,
+            r.mfa_required
+                .as_ref()
+                .map(|m| mfa_facts(m, &r.member))
+                .as_ref(),
+        )
     }
 
     #[test]
@@ -111,8 +129,17 @@ mod tests {
 
     #[test]
     fn null_member_options_offers_every_method_when_all_allowed() {
-        let r = pending(json!({}), json!({}), json!({"member_options":null,"secondary_auth_initiated":null}));
-        assert_eq!(route_of(&r), Route::Enroll { offered: MethodSet::ALL });
+        let r = pending(
+            json!({}),
+            json!({}),
+            json!({"member_options":null,"secondary_auth_initiated":null}),
+        );
+        assert_eq!(
+            route_of(&r),
+            Route::Enroll {
+                offered: MethodSet::ALL
+            }
+        );
     }
 
     #[test]
@@ -122,7 +149,12 @@ mod tests {
             json!({}),
             json!({"member_options":null,"secondary_auth_initiated":null}),
         );
-        assert_eq!(route_of(&r), Route::Enroll { offered: MethodSet::only(MfaMethod::Totp) });
+        assert_eq!(
+            route_of(&r),
+            Route::Enroll {
+                offered: MethodSet::only(MfaMethod::Totp)
+            }
+        );
     }
 
     #[test]
@@ -132,7 +164,12 @@ mod tests {
             json!({"is_breakglass":true}),
             json!({"member_options":null}),
         );
-        assert_eq!(route_of(&r), Route::Enroll { offered: MethodSet::ALL });
+        assert_eq!(
+            route_of(&r),
+            Route::Enroll {
+                offered: MethodSet::ALL
+            }
+        );
     }
 
     #[test]
@@ -144,7 +181,11 @@ mod tests {
         );
         assert_eq!(
             route_of(&r),
-            Route::Challenge { available: MethodSet::ALL, method: MfaMethod::Sms, sms_sent: true }
+            Route::Challenge {
+                available: MethodSet::ALL,
+                method: MfaMethod::Sms,
+                sms_sent: true
+            }
         );
     }
 
@@ -157,7 +198,11 @@ mod tests {
         );
         assert_eq!(
             route_of(&r),
-            Route::Challenge { available: MethodSet::ALL, method: MfaMethod::Totp, sms_sent: false }
+            Route::Challenge {
+                available: MethodSet::ALL,
+                method: MfaMethod::Totp,
+                sms_sent: false
+            }
         );
     }
 
@@ -170,7 +215,11 @@ mod tests {
         );
         assert_eq!(
             route_of(&r),
-            Route::Challenge { available: MethodSet::only(MfaMethod::Totp), method: MfaMethod::Totp, sms_sent: false }
+            Route::Challenge {
+                available: MethodSet::only(MfaMethod::Totp),
+                method: MfaMethod::Totp,
+                sms_sent: false
+            }
         );
     }
 
@@ -183,7 +232,11 @@ mod tests {
         );
         assert_eq!(
             route_of(&r),
-            Route::Challenge { available: MethodSet::only(MfaMethod::Totp), method: MfaMethod::Totp, sms_sent: false }
+            Route::Challenge {
+                available: MethodSet::only(MfaMethod::Totp),
+                method: MfaMethod::Totp,
+                sms_sent: false
+            }
         );
     }
 
@@ -194,7 +247,12 @@ mod tests {
             json!({"mfa_phone_number_verified":false}),
             json!({"member_options":{"mfa_phone_number":"+15005550006","totp_registration_id":""}}),
         );
-        assert_eq!(route_of(&r), Route::Enroll { offered: MethodSet::ALL });
+        assert_eq!(
+            route_of(&r),
+            Route::Enroll {
+                offered: MethodSet::ALL
+            }
+        );
     }
 
     #[test]
@@ -204,6 +262,11 @@ mod tests {
             json!({}),
             json!({"member_options":{"mfa_phone_number":"","totp_registration_id":"t-1"}}),
         );
-        assert_eq!(route_of(&r), Route::Enroll { offered: MethodSet::only(MfaMethod::Sms) });
+        assert_eq!(
+            route_of(&r),
+            Route::Enroll {
+                offered: MethodSet::only(MfaMethod::Sms)
+            }
+        );
     }
 }

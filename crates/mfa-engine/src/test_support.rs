@@ -31,24 +31,28 @@ pub(crate) fn organization(extra: Value) -> Value {
 
 /// A primary-auth response while MFA is pending (IST `ist-1`, expiring at 00:10 on 2030-01-01).
 pub(crate) fn pending(org: Value, member_extra: Value, mfa_required: Value) -> PrimaryAuthResponse {
-    serde_json::from_value(json!({"status_code":200,"request_id":"r","member_id":"mem-1",
+    serde_json::from_value(
+        json!({"status_code":200,"request_id":"r","member_id":"mem-1",
         "organization_id":"org-1","member":member(member_extra),"organization":organization(org),
         "member_authenticated":false,"session_token":"","session_jwt":"",
         "intermediate_session_token":"ist-1",
         "intermediate_session_token_expires_at":"2030-01-01T00:10:00Z",
-        "mfa_required":mfa_required}))
+        "mfa_required":mfa_required}),
+    )
     .expect("valid pending response")
 }
 
 /// A primary-auth response with a full session (`mfa_required: null`).
 pub(crate) fn authenticated() -> PrimaryAuthResponse {
-    serde_json::from_value(json!({"status_code":200,"request_id":"r","member_id":"mem-1",
+    serde_json::from_value(
+        json!({"status_code":200,"request_id":"r","member_id":"mem-1",
         "organization_id":"org-1","member":member(json!({})),
         "organization":organization(json!({"mfa_policy":"OPTIONAL"})),
         "member_authenticated":true,"session_token":"st-1","session_jwt":"jwt-1",
         "intermediate_session_token":"","mfa_required":null,
         "member_session":{"member_session_id":"ms-1","member_id":"mem-1","organization_id":"org-1",
-            "expires_at":"2030-01-01T01:00:00Z","authentication_factors":[]}}))
+            "expires_at":"2030-01-01T01:00:00Z","authentication_factors":[]}}),
+    )
     .expect("valid authenticated response")
 }
 

@@ -81,7 +81,10 @@ impl LoginFlow<ChallengePending> {
     }
 
     /// Stytch accepted a code for the current method (or a recovery code in place of TOTP).
-    pub fn complete(self, proof: FactorVerified) -> Result<LoginFlow<MemberSession>, TransitionError> {
+    pub fn complete(
+        self,
+        proof: FactorVerified,
+    ) -> Result<LoginFlow<MemberSession>, TransitionError> {
         check_owner(&self.core, &proof)?;
         let ok = match proof.verified_by() {
             VerifiedBy::Sms => self.state.method == MfaMethod::Sms,
@@ -102,7 +105,10 @@ impl LoginFlow<ChallengePending> {
     pub fn record_failure(mut self, max_failures: u32) -> AfterFailure<ChallengePending> {
         self.state.failures += 1;
         if self.state.failures >= max_failures {
-            AfterFailure::Exhausted(Exhausted { id: self.core.id, version: self.core.version })
+            AfterFailure::Exhausted(Exhausted {
+                id: self.core.id,
+                version: self.core.version,
+            })
         } else {
             AfterFailure::Retry(self)
         }

@@ -90,9 +90,16 @@ impl LoginFlow<EnrollmentPending> {
     }
 
     /// The code for the started method was accepted by Stytch.
-    pub fn confirm(self, proof: FactorVerified) -> Result<LoginFlow<MemberSession>, TransitionError> {
+    pub fn confirm(
+        self,
+        proof: FactorVerified,
+    ) -> Result<LoginFlow<MemberSession>, TransitionError> {
         check_owner(&self.core, &proof)?;
-        let started = self.state.started.as_ref().ok_or(TransitionError::EnrollmentNotStarted)?;
+        let started = self
+            .state
+            .started
+            .as_ref()
+            .ok_or(TransitionError::EnrollmentNotStarted)?;
         let expected = match started.method() {
             MfaMethod::Sms => VerifiedBy::Sms,
             MfaMethod::Totp => VerifiedBy::Totp,
@@ -110,7 +117,10 @@ impl LoginFlow<EnrollmentPending> {
     pub fn record_failure(mut self, max_failures: u32) -> AfterFailure<EnrollmentPending> {
         self.state.failures += 1;
         if self.state.failures >= max_failures {
-            AfterFailure::Exhausted(Exhausted { id: self.core.id, version: self.core.version })
+            AfterFailure::Exhausted(Exhausted {
+                id: self.core.id,
+                version: self.core.version,
+            })
         } else {
             AfterFailure::Retry(self)
         }

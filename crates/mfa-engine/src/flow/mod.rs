@@ -179,7 +179,10 @@ impl<S: FlowState> LoginFlow<S> {
 
     /// Same flow, new state: the only way states change.
     fn into_state<T: FlowState>(self, state: T) -> LoginFlow<T> {
-        LoginFlow { core: self.core, state }
+        LoginFlow {
+            core: self.core,
+            state,
+        }
     }
 }
 
@@ -193,7 +196,10 @@ pub enum TransitionError {
     #[error("no enrollment was started")]
     EnrollmentNotStarted,
     #[error("a {got} proof cannot confirm a {expected} step")]
-    ProofMethodMismatch { expected: &'static str, got: VerifiedBy },
+    ProofMethodMismatch {
+        expected: &'static str,
+        got: VerifiedBy,
+    },
     #[error("there is nothing to enroll")]
     NothingToOffer,
 }

@@ -25,7 +25,10 @@ pub(crate) enum PrimaryOutcome {
     /// `mfa_required: null`: Stytch granted a session (the proof carries it).
     Authenticated(FactorVerified),
     /// MFA is pending: the IST to continue with, and what Stytch said about the factors.
-    MfaPending { ist: IntermediateSessionToken, facts: MfaFacts },
+    MfaPending {
+        ist: IntermediateSessionToken,
+        facts: MfaFacts,
+    },
 }
 
 impl FlowState for PrimaryAuthed {
@@ -70,26 +73,43 @@ impl LoginFlow<PrimaryAuthed> {
         let (outcome, expires_at) = if resp.member_authenticated {
             let proof = FactorVerified::from_primary_response(id, resp)?;
             let expires = resp.member_session.as_ref().and_then(|s| s.expires_at);
-            (PrimaryOutcome::Authenticated(proof), expires.unwrap_or(now + session_lifetime))
+            (
+                PrimaryOutcome::Authenticated(proof),
+                expires.unwrap_or(now + session_lifetime),
+            )
         } else if let Some(required) = &resp.mfa_required {
             let ist = resp
                 .intermediate_session_token
                 .clone()
-                .ok_or(StartError::Malformed("MFA pending without an intermediate session token"))?;
+                .ok_or(StartError::Malformed(
+                    "MFA pending without an intermediate session token",
+                ))?;
             if allowed.is_empty() {
                 return Err(StartError::NoAllowedMfaMethod);
             }
             let facts = routing::mfa_facts(required, &resp.member);
-            let expires = resp.intermediate_session_token_expires_at.unwrap_or(now + IST_LIFETIME);
+            let expires = resp
+                .intermediate_session_token_expires_at
+                .unwrap_or(now + IST_LIFETIME);
             (PrimaryOutcome::MfaPending { ist, facts }, expires)
         } else if let Some(p) = &resp.primary_required {
             return Err(StartError::PrimaryRequired {
                 allowed_auth_methods: p.allowed_auth_methods.clone(),
             });
         } else {
-            return Err(StartError::Malformed("not authenticated, yet nothing is required"));
+            return Err(StartError::Malformed(
+                "not authenticated, yet nothing is required",
+            ));
         };
-        Ok(Self::new(id, resp.organization_id(), &resp.member_id, allowed, outcome, now, expires_at))
+        Ok(Self::new(
+            id,
+            resp.organization_id(),
+            &resp.member_id,
+            allowed,
+            outcome,
+            now,
+            expires_at,
+        ))
     }
 
     /// Start a session-holding flow (optional enrollment, step-up) from an existing session.
@@ -101,7 +121,10 @@ impl LoginFlow<PrimaryAuthed> {
         let id = FlowId::new();
         let allowed = routing::allowed_methods(&resp.organization, &resp.member);
         let proof = FactorVerified::from_session_authenticate(id, resp)?;
-        let expires_at = resp.member_session.expires_at.unwrap_or(now + session_lifetime);
+        let expires_at = resp
+            .member_session
+            .expires_at
+            .unwrap_or(now + session_lifetime);
         Ok(Self::new(
             id,
             &resp.member_session.organization_id,
@@ -123,7 +146,11 @@ impl LoginFlow<PrimaryAuthed> {
         expires_at: DateTime<Utc>,
     ) -> Self {
         // A skewed clock must not produce a row that is born expired (or breaks the CHECK).
-        let expires_at = if expires_at > now { expires_at } else { now + IST_LIFETIME };
+        let expires_at = if expires_at > now {
+            expires_at
+        } else {
+            now + IST_LIFETIME
+        };
         LoginFlow {
             core: FlowCore {
                 id,
@@ -167,7 +194,11 @@ impl LoginFlow<PrimaryAuthed> {
                     },
                 })
             }
-            Route::Challenge { available, method, sms_sent } => AfterPrimary::Challenge(LoginFlow {
+            Route::Challenge {
+                available,
+                method,
+                sms_sent,
+            } => AfterPrimary::Challenge(LoginFlow {
                 core,
                 state: ChallengePending {
                     credential: Credential::Intermediate(ist),

@@ -23,12 +23,19 @@ pub(super) fn from_proof(mut core: FlowCore, proof: FactorVerified) -> LoginFlow
     if let Some(t) = expires_at.filter(|t| *t > core.created_at) {
         core.expires_at = t;
     }
-    LoginFlow { core, state: MemberSession { session } }
+    LoginFlow {
+        core,
+        state: MemberSession { session },
+    }
 }
 
 /// Refuse a proof made for another flow.
 pub(super) fn check_owner(core: &FlowCore, proof: &FactorVerified) -> Result<(), TransitionError> {
-    if proof.flow_id() == core.id { Ok(()) } else { Err(TransitionError::ProofForAnotherFlow) }
+    if proof.flow_id() == core.id {
+        Ok(())
+    } else {
+        Err(TransitionError::ProofForAnotherFlow)
+    }
 }
 
 impl LoginFlow<MemberSession> {

@@ -90,7 +90,10 @@ pub trait FlowStore: Send + Sync {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Delete every row with `expires_at <= now`; returns how many.
-    fn purge_expired(&self, now: DateTime<Utc>) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    fn purge_expired(
+        &self,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
     /// Store a flow that has just started. Only initial states compile here.
     fn insert_flow<S: InitialState>(
@@ -139,7 +142,10 @@ pub trait FlowStore: Send + Sync {
             let mut flow = flow;
             let expected_version = flow.core.version;
             flow.core.version = expected_version + 1;
-            let change = FlowUpdate { record: to_record(&flow), expected_version };
+            let change = FlowUpdate {
+                record: to_record(&flow),
+                expected_version,
+            };
             self.update(&change).await?;
             Ok(flow)
         }

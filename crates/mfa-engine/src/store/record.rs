@@ -127,7 +127,10 @@ impl FlowRecord {
                         }
                     }
                 };
-                AnyLoginFlow::PrimaryAuthed(LoginFlow { core, state: PrimaryAuthed { outcome } })
+                AnyLoginFlow::PrimaryAuthed(LoginFlow {
+                    core,
+                    state: PrimaryAuthed { outcome },
+                })
             }
             StateKind::EnrollmentPending => {
                 let offered = MethodSet {
@@ -147,7 +150,10 @@ impl FlowRecord {
                             .need(self.totp_registration_id.clone(), "totp_registration_id")?,
                     }),
                 };
-                if started.as_ref().is_some_and(|s| !offered.contains(s.method())) {
+                if started
+                    .as_ref()
+                    .is_some_and(|s| !offered.contains(s.method()))
+                {
                     return Err(r.corrupt("started method was not offered"));
                 }
                 let credential = r.credential()?;
@@ -194,10 +200,13 @@ impl FlowRecord {
                 })
             }
             StateKind::MemberSession => match r.credential()? {
-                Credential::Session(session) => {
-                    AnyLoginFlow::MemberSession(LoginFlow { core, state: MemberSession { session } })
+                Credential::Session(session) => AnyLoginFlow::MemberSession(LoginFlow {
+                    core,
+                    state: MemberSession { session },
+                }),
+                Credential::Intermediate(_) => {
+                    return Err(r.corrupt("member session without a session"));
                 }
-                Credential::Intermediate(_) => return Err(r.corrupt("member session without a session")),
             },
         })
     }
@@ -210,7 +219,10 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn corrupt(&self, reason: &str) -> StoreError {
-        StoreError::Corrupt { id: self.rec.flow_id.clone(), reason: reason.to_owned() }
+        StoreError::Corrupt {
+            id: self.rec.flow_id.clone(),
+            reason: reason.to_owned(),
+        }
     }
 
     fn need<T>(&self, v: Option<T>, column: &str) -> Result<T, StoreError> {
@@ -226,7 +238,9 @@ impl Reader<'_> {
 
     fn method_opt(&self, v: &Option<String>) -> Result<Option<MfaMethod>, StoreError> {
         v.as_deref()
-            .map(|s| MfaMethod::parse(s).ok_or_else(|| self.corrupt(&format!("unknown method {s:?}"))))
+            .map(|s| {
+                MfaMethod::parse(s).ok_or_else(|| self.corrupt(&format!("unknown method {s:?}")))
+            })
             .transpose()
     }
 
@@ -237,8 +251,11 @@ impl Reader<'_> {
 
     fn core(&self) -> Result<FlowCore, StoreError> {
         let rec = self.rec;
-        let id = FlowId::parse(&rec.flow_id).ok_or_else(|| self.corrupt("flow_id is not a UUID"))?;
-        let ts = |secs: i64| DateTime::from_timestamp(secs, 0).ok_or_else(|| self.corrupt("bad timestamp"));
+        let id =
+            FlowId::parse(&rec.flow_id).ok_or_else(|| self.corrupt("flow_id is not a UUID"))?;
+        let ts = |secs: i64| {
+            DateTime::from_timestamp(secs, 0).ok_or_else(|| self.corrupt("bad timestamp"))
+        };
         let (created_at, expires_at) = (ts(rec.created_at)?, ts(rec.expires_at)?);
         if expires_at <= created_at || rec.version < 1 {
             return Err(self.corrupt("expiry before creation, or version below 1"));
@@ -250,7 +267,10 @@ impl Reader<'_> {
             id,
             organization_id: rec.organization_id.clone(),
             member_id: rec.member_id.clone(),
-            allowed: MethodSet { sms: rec.sms_allowed, totp: rec.totp_allowed },
+            allowed: MethodSet {
+                sms: rec.sms_allowed,
+                totp: rec.totp_allowed,
+            },
             created_at,
             expires_at,
             version: rec.version,

@@ -42,7 +42,10 @@ impl SqliteFlowStore {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .busy_timeout(Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
         Self::from_pool(pool).await
     }
 
@@ -60,7 +63,10 @@ impl SqliteFlowStore {
 
     /// Use an existing pool (e.g. shared with the app); runs the migrations.
     pub async fn from_pool(pool: SqlitePool) -> Result<Self, StoreError> {
-        MIGRATOR.run(&pool).await.map_err(|e| StoreError::Backend(Box::new(e)))?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Backend(Box::new(e)))?;
         Ok(SqliteFlowStore { pool })
     }
 
@@ -93,7 +99,11 @@ fn bind_all<'q>(
         .bind(r.totp_allowed)
         .bind(r.created_at)
         .bind(r.expires_at)
-        .bind(r.intermediate_session_token.as_ref().map(|t| t.expose_secret()))
+        .bind(
+            r.intermediate_session_token
+                .as_ref()
+                .map(|t| t.expose_secret()),
+        )
         .bind(r.session_token.as_ref().map(|t| t.expose_secret()))
         .bind(r.session_jwt.as_ref().map(|t| t.expose_secret()))
         .bind(&r.member_session_id)
@@ -132,8 +142,12 @@ fn read_row(row: &SqliteRow) -> Result<FlowRecord, sqlx::Error> {
         intermediate_session_token: row
             .try_get::<Option<String>, _>("intermediate_session_token")?
             .map(Into::into),
-        session_token: row.try_get::<Option<String>, _>("session_token")?.map(Into::into),
-        session_jwt: row.try_get::<Option<String>, _>("session_jwt")?.map(Into::into),
+        session_token: row
+            .try_get::<Option<String>, _>("session_token")?
+            .map(Into::into),
+        session_jwt: row
+            .try_get::<Option<String>, _>("session_jwt")?
+            .map(Into::into),
         member_session_id: row.try_get("member_session_id")?,
         sms_enrolled: row.try_get("sms_enrolled")?,
         totp_enrolled: row.try_get("totp_enrolled")?,
@@ -162,8 +176,10 @@ impl SqliteFlowStore {
 }
 
 fn parse_id(s: &str) -> Result<FlowId, StoreError> {
-    FlowId::parse(s)
-        .ok_or_else(|| StoreError::Corrupt { id: s.to_owned(), reason: "flow_id is not a UUID".into() })
+    FlowId::parse(s).ok_or_else(|| StoreError::Corrupt {
+        id: s.to_owned(),
+        reason: "flow_id is not a UUID".into(),
+    })
 }
 
 impl FlowStore for SqliteFlowStore {
@@ -173,7 +189,10 @@ impl FlowStore for SqliteFlowStore {
         let sql = format!("INSERT INTO login_flows ({COLUMNS}) VALUES ({placeholders})");
         match bind_all(sqlx::query(&sql), r).execute(&self.pool).await {
             Ok(_) => Ok(()),
-            Err(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => {
+            Err(e)
+                if e.as_database_error()
+                    .is_some_and(|d| d.is_unique_violation()) =>
+            {
                 Err(StoreError::Duplicate(parse_id(&r.flow_id)?))
             }
             Err(e) => Err(e.into()),
@@ -182,9 +201,15 @@ impl FlowStore for SqliteFlowStore {
 
     async fn load(&self, id: FlowId) -> Result<FlowRecord, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM login_flows WHERE flow_id = ?");
-        let row = sqlx::query(&sql).bind(id.to_string()).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(&sql)
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
         let row = row.ok_or(StoreError::NotFound(id))?;
-        read_row(&row).map_err(|e| StoreError::Corrupt { id: id.to_string(), reason: e.to_string() })
+        read_row(&row).map_err(|e| StoreError::Corrupt {
+            id: id.to_string(),
+            reason: e.to_string(),
+        })
     }
 
     async fn update(&self, change: &FlowUpdate) -> Result<(), StoreError> {
@@ -204,7 +229,11 @@ impl FlowStore for SqliteFlowStore {
             return Ok(());
         }
         let id = parse_id(&r.flow_id)?;
-        if self.exists(&r.flow_id).await? { Err(StoreError::Stale(id)) } else { Err(StoreError::NotFound(id)) }
+        if self.exists(&r.flow_id).await? {
+            Err(StoreError::Stale(id))
+        } else {
+            Err(StoreError::NotFound(id))
+        }
     }
 
     async fn delete(&self, id: FlowId, expected_version: i64) -> Result<(), StoreError> {
@@ -216,7 +245,11 @@ impl FlowStore for SqliteFlowStore {
         if done.rows_affected() == 1 {
             return Ok(());
         }
-        if self.exists(&id.to_string()).await? { Err(StoreError::Stale(id)) } else { Err(StoreError::NotFound(id)) }
+        if self.exists(&id.to_string()).await? {
+            Err(StoreError::Stale(id))
+        } else {
+            Err(StoreError::NotFound(id))
+        }
     }
 
     async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {

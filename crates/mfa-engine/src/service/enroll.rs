@@ -1,0 +1,108 @@
+//! Enrollment steps: start SMS or TOTP, then confirm with a code. Works both with an IST
+//! (required enrollment at login) and with a session (optional enrollment).
+
+use stytch_client::Secret;
+use stytch_client::api::SetMfaEnrollment;
+use stytch_client::api::otp_sms::{MfaAuthenticateRequest, SmsSendRequest};
+use stytch_client::api::totp::TotpCreateRequest;
+
+use super::{EnrollPrompt, LoginStep, MfaService, ServiceError, TotpSetup, expected, signed_in};
+use crate::flow::{EnrollmentPending, LoginFlow, TransitionError};
+use crate::method::MfaMethod;
+use crate::proof::{FactorVerified, VerifiedBy};
+use crate::store::FlowStore;
+use crate::time::Clock;
+
+impl<St: FlowStore, C: Clock> MfaService<St, C> {
+    /// The member chose SMS and typed a phone number (E.164): send the first code.
+    /// Calling it again resends.
+    #[tracing::instrument(name = "enroll SMS", skip_all, fields(%flow_id))]
+    pub async fn enroll_sms(
+        &self,
+        flow_id: crate::FlowId,
+        phone_number: &str,
+    ) -> Result<EnrollPrompt, ServiceError> {
+        let flow: LoginFlow<EnrollmentPending> = self.load(flow_id).await?;
+        if !flow.offered().contains(MfaMethod::Sms) {
+            return Err(TransitionError::MethodNotAvailable(MfaMethod::Sms).into());
+        }
+        let mut req = SmsSendRequest::new(flow.organization_id(), flow.member_id());
+        req.mfa_phone_number = Some(phone_number.to_owned());
+        req.session = Some(flow.credential().session_auth());
+        if let Err(e) = self.stytch.otps_sms_send(&req).await {
+            return Err(self.call_failed(&flow, e).await);
+        }
+        let flow = self
+            .store
+            .save_flow(flow.sms_code_sent(phone_number.to_owned())?)
+            .await?;
+        Ok(self.enroll_prompt(&flow))
+    }
+
+    /// The member chose TOTP: create a registration and return the QR code to show once.
+    #[tracing::instrument(name = "enroll TOTP", skip_all, fields(%flow_id))]
+    pub async fn enroll_totp(&self, flow_id: crate::FlowId) -> Result<TotpSetup, ServiceError> {
+        let flow: LoginFlow<EnrollmentPending> = self.load(flow_id).await?;
+        if !flow.offered().contains(MfaMethod::Totp) {
+            return Err(TransitionError::MethodNotAvailable(MfaMethod::Totp).into());
+        }
+        let mut req = TotpCreateRequest::new(flow.organization_id(), flow.member_id());
+        req.session = Some(flow.credential().session_auth());
+        let resp = match self.stytch.totp_create(&req).await {
+            Ok(resp) => resp,
+            Err(e) => return Err(self.call_failed(&flow, e).await),
+        };
+        let flow = self
+            .store
+            .save_flow(flow.totp_created(resp.totp_registration_id)?)
+            .await?;
+        Ok(TotpSetup {
+            prompt: self.enroll_prompt(&flow),
+            qr_code: resp.qr_code,
+            secret: resp.secret,
+            recovery_codes: resp.recovery_codes,
+        })
+    }
+
+    /// The member typed the code of the method they are enrolling.
+    #[tracing::instrument(name = "confirm enrollment", skip_all, fields(%flow_id))]
+    pub async fn confirm_enrollment(
+        &self,
+        flow_id: crate::FlowId,
+        code: Secret,
+    ) -> Result<LoginStep, ServiceError> {
+        let flow: LoginFlow<EnrollmentPending> = self.load(flow_id).await?;
+        let method = flow
+            .started()
+            .ok_or(TransitionError::EnrollmentNotStarted)?
+            .method();
+        let mut req = MfaAuthenticateRequest::new(
+            flow.organization_id(),
+            flow.member_id(),
+            code,
+            flow.credential().session_auth(),
+        );
+        req.session_duration_minutes = self.config.session_duration_minutes;
+        if flow.sets_mfa_enrollment() {
+            req.set_mfa_enrollment = Some(SetMfaEnrollment::Enroll);
+        }
+        let (result, by) = match method {
+            MfaMethod::Sms => (
+                self.stytch.otps_sms_authenticate(&req).await,
+                VerifiedBy::Sms,
+            ),
+            MfaMethod::Totp => (self.stytch.totp_authenticate(&req).await, VerifiedBy::Totp),
+        };
+        let resp = match result {
+            Ok(resp) => resp,
+            Err(e) => {
+                return Err(self
+                    .code_rejected(flow, e, |f, max| f.record_failure(max), |f| f.failures())
+                    .await);
+            }
+        };
+        let proof = FactorVerified::from_mfa_response(&expected(&flow), by, &resp)?;
+        let flow = self.store.save_flow(flow.confirm(proof)?).await?;
+        Ok(LoginStep::SignedIn(signed_in(&flow)))
+    }
+}
