@@ -1,0 +1,164 @@
+//! SDK compatibility suite: the OFFICIAL Stytch server SDKs, unmodified, against mock-stytch.
+//!
+//! * Python `stytch==15.3.0` (venv in `target/sdk-venv`) runs `tests/sdk/python/compat.py`.
+//! * Node `stytch@14.2.0` (`npm ci` into `target/sdk-node` from the committed lockfile) runs
+//!   `tests/sdk/node/compat.mjs`.
+//!
+//! Both are installed on first use ([`install`]); an install that cannot be made fails the
+//! tests. Each feature module below declares its checks (the names both scripts print) and a
+//! `python` and a `node` test; each test starts its own in-process mock on port 0 and runs the
+//! script with that group selected ([`harness`]). The matrix in `tests/sdk/COMPATIBILITY.md`
+//! is this list: every cell names one check.
+
+mod harness;
+mod install;
+
+mod organizations {
+    //! Organizations: create with each MFA policy, get, update, search, delete, errors.
+    crate::harness::sdk_group!(
+        "organizations",
+        [
+            "organizations.create_each_mfa_policy",
+            "organizations.get",
+            "organizations.update_mfa_policy",
+            "organizations.search",
+            "organizations.delete",
+            "organizations.error_not_found",
+            "organizations.error_duplicate_slug",
+        ]
+    );
+}
+
+mod members {
+    //! Members: create, get, update, search, delete the MFA phone, delete, errors.
+    crate::harness::sdk_group!(
+        "members",
+        [
+            "members.create",
+            "members.get_by_id_and_email",
+            "members.update",
+            "members.search",
+            "members.delete_mfa_phone_number",
+            "members.delete",
+            "members.error_not_found",
+            "members.error_duplicate_email",
+        ]
+    );
+}
+
+mod magic_links {
+    //! Email magic links as a primary factor: login_or_signup, invite, MFA-pending IST, errors.
+    crate::harness::sdk_group!(
+        "magic_links",
+        [
+            "magic_links.login_or_signup_full_session",
+            "magic_links.invite_authenticate",
+            "magic_links.mfa_required_returns_ist",
+            "magic_links.error_token_reused",
+            "magic_links.error_unknown_token",
+        ]
+    );
+}
+
+mod passwords {
+    //! Passwords as a primary factor: strength check, migrate, the three resets, errors.
+    crate::harness::sdk_group!(
+        "passwords",
+        [
+            "passwords.strength_check",
+            "passwords.migrate_authenticate",
+            "passwords.email_reset",
+            "passwords.existing_password_reset",
+            "passwords.session_reset",
+            "passwords.mfa_required_returns_ist",
+            "passwords.error_wrong_password",
+        ]
+    );
+}
+
+mod sso {
+    //! SSO authenticate with tokens minted by the control API.
+    crate::harness::sdk_group!(
+        "sso",
+        ["sso.authenticate_full_session", "sso.mfa_required_returns_ist", "sso.error_unknown_token"]
+    );
+}
+
+mod oauth {
+    //! OAuth authenticate with tokens minted by the control API.
+    crate::harness::sdk_group!(
+        "oauth",
+        ["oauth.authenticate_full_session", "oauth.mfa_required_returns_ist", "oauth.error_unknown_token"]
+    );
+}
+
+mod discovery {
+    //! Discovery: spending an intermediate session token on another organization.
+    crate::harness::sdk_group!(
+        "discovery",
+        [
+            "discovery.ist_exchange_full_session",
+            "discovery.ist_exchange_mfa_required",
+            "discovery.error_expired_ist",
+        ]
+    );
+}
+
+mod sessions {
+    //! Sessions: authenticate (token, JWT), get, revoke, exchange, get_jwks.
+    crate::harness::sdk_group!(
+        "sessions",
+        [
+            "sessions.authenticate_token_and_jwt",
+            "sessions.get",
+            "sessions.revoke",
+            "sessions.exchange",
+            "sessions.get_jwks",
+        ]
+    );
+}
+
+mod jwt {
+    //! Local session-JWT verification against the mock's JWKS, including across a restart.
+    crate::harness::sdk_group!(
+        "jwt",
+        ["jwt.authenticate_jwt_local", "jwt.rejects_tampered_jwt", "jwt.authenticate_jwt_local_after_restart"]
+    );
+}
+
+mod sms_otp {
+    //! SMS OTP as the MFA factor: required enrollment, returning login, optional enrollment.
+    crate::harness::sdk_group!(
+        "sms_otp",
+        [
+            "sms_otp.required_enrollment",
+            "sms_otp.returning_login",
+            "sms_otp.optional_enrollment",
+            "sms_otp.error_wrong_code",
+            "sms_otp.error_expired_ist",
+        ]
+    );
+}
+
+mod totp {
+    //! TOTP as the MFA factor: required enrollment, returning login, optional enrollment.
+    crate::harness::sdk_group!(
+        "totp",
+        [
+            "totp.required_enrollment",
+            "totp.returning_login",
+            "totp.optional_enrollment",
+            "totp.delete_totp",
+            "totp.error_wrong_code",
+            "totp.error_expired_ist",
+        ]
+    );
+}
+
+mod recovery_codes {
+    //! Recovery codes: get, recover (completes MFA), rotate, errors.
+    crate::harness::sdk_group!(
+        "recovery_codes",
+        ["recovery_codes.get", "recovery_codes.recover", "recovery_codes.rotate", "recovery_codes.error_wrong_code"]
+    );
+}
