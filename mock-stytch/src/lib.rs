@@ -11,6 +11,7 @@
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod decide;
 pub mod error;
 pub mod http;
 pub mod ids;

@@ -4,10 +4,14 @@
 //! one query and one `serde_json::from_str`. Nothing here talks HTTP; nothing here holds secrets
 //! in a serialised field (password hashes live in their own column).
 
+pub mod auth_token;
+pub mod email_otp;
 pub mod factor;
 pub mod intermediate;
 pub mod member;
 pub mod outbox;
+pub mod password;
+pub mod provision;
 pub mod organization;
 pub mod session;
 pub mod sms;

@@ -4,9 +4,15 @@
 //! [`router`] is separate from serving so tests can `oneshot` it without a socket.
 
 pub mod control;
+pub mod discovery;
+pub mod email_otp;
+pub mod magic_links;
 pub mod members;
 pub mod organizations;
+pub mod passwords;
 pub mod search;
+pub mod sessions;
+pub mod sso_oauth;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
@@ -18,7 +24,7 @@ use crate::state::AppState;
 
 /// Routes that answer without credentials (JWKS fetchers send none; health is for probes).
 pub fn open_routes() -> Router<AppState> {
-    Router::new().route("/_mock/health", get(control::health))
+    Router::new().route("/_mock/health", get(control::health)).merge(sessions::open_routes())
 }
 
 /// Every route that requires `project_id:secret`.
@@ -27,6 +33,12 @@ pub fn guarded_routes() -> Router<AppState> {
         .merge(organizations::routes())
         .merge(members::routes())
         .merge(control::routes())
+        .merge(magic_links::routes())
+        .merge(email_otp::routes())
+        .merge(passwords::routes())
+        .merge(sso_oauth::routes())
+        .merge(sessions::routes())
+        .merge(discovery::routes())
 }
 
 pub fn router(state: AppState) -> Router {

@@ -1,0 +1,230 @@
+//! Member sessions (CONTRACT §2.7–§2.8): authenticate (token or JWT, optional extension and
+//! `authorization_check`), get, revoke, exchange (session → another organization of the same
+//! email, decided by [`crate::decide`]), and the JWKS.
+//!
+//! The JWKS route answers without credentials (the SDKs' local verifiers send none) and is
+//! mounted through [`open_routes`]; everything else is behind Basic auth. Readings of the
+//! UNCONFIRMED parts:
+//! * `authorization_check` for another organization → 403 `session_authorization_error`; a
+//!   permission no role grants → 403 `unauthorized_action`. `stytch_admin` grants everything,
+//!   `stytch_member` everything on `stytch.self`, custom roles what their permissions list
+//!   (`*` matches any action);
+//! * `sessions.exchange` carries only the session's *primary* factors into the other
+//!   organization (MFA factors prove another member's phone/TOTP), accepts invites (an invited
+//!   or pending member becomes active) and never JIT-provisions (404 `member_not_found`);
+//! * `sessions.migrate` is not implemented (it imports sessions of another identity provider).
+//!
+//! Nothing here signs a JWT except through [`Session`], and nothing extends a session unless
+//! `session_duration_minutes` was sent.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::decide::{self, Primary, SessionArgs};
+use crate::error::{ApiError, ApiResult};
+use crate::http::{Body, Params, Reply};
+use crate::model::session::{self, Session};
+use crate::model::{Member, Organization};
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/b2b/sessions", get(list))
+        .route("/v1/b2b/sessions/authenticate", post(authenticate))
+        .route("/v1/b2b/sessions/revoke", post(revoke))
+        .route("/v1/b2b/sessions/exchange", post(exchange))
+}
+
+/// Routes that must answer without credentials.
+pub fn open_routes() -> Router<AppState> {
+    Router::new().route("/v1/b2b/sessions/jwks/{project_id}", get(jwks))
+}
+
+async fn jwks(State(state): State<AppState>, Path(project_id): Path<String>) -> ApiResult<Reply> {
+    if project_id != state.config.project_id {
+        return Err(ApiError::not_found("project_not_found", "No project with that project_id."));
+    }
+    Ok(Reply::empty().with("keys", vec![state.signer.jwk.clone()]))
+}
+
+#[derive(Deserialize)]
+struct AuthorizationCheck {
+    organization_id: String,
+    resource_id: String,
+    action: String,
+}
+
+#[derive(Deserialize)]
+struct AuthenticateRequest {
+    session_token: Option<String>,
+    session_jwt: Option<String>,
+    session_duration_minutes: Option<i64>,
+    session_custom_claims: Option<Value>,
+    authorization_check: Option<AuthorizationCheck>,
+}
+
+/// The member and organization a live session belongs to.
+async fn owner(conn: &mut sqlx::SqliteConnection, s: &Session) -> ApiResult<(Member, Organization)> {
+    let org = Organization::find(conn, &s.organization_id).await?.ok_or_else(session::not_found)?;
+    let member = Member::find(conn, &org.organization_id, &s.member_id).await?.ok_or_else(session::not_found)?;
+    Ok((member, org))
+}
+
+/// The roles of `member` that grant `action` on `resource_id`, or a 403.
+fn authorize(org: &Organization, member: &Member, check: &AuthorizationCheck) -> ApiResult<Value> {
+    if check.organization_id != org.organization_id && check.organization_id != org.organization_slug {
+        return Err(ApiError::forbidden(
+            "session_authorization_error",
+            "The session belongs to another organization than the authorization check names.",
+        ));
+    }
+    let custom = |role_id: &str| {
+        org.custom_roles.iter().find(|r| r["role_id"] == role_id).is_some_and(|r| {
+            r["permissions"].as_array().into_iter().flatten().any(|p| {
+                p["resource_id"] == check.resource_id.as_str()
+                    && p["actions"].as_array().into_iter().flatten().any(|a| a == "*" || a == check.action.as_str())
+            })
+        })
+    };
+    let granting: Vec<String> = member
+        .role_ids()
+        .into_iter()
+        .filter(|r| match r.as_str() {
+            "stytch_admin" => true,
+            "stytch_member" => check.resource_id == "stytch.self" || custom(r),
+            other => custom(other),
+        })
+        .collect();
+    if granting.is_empty() {
+        return Err(ApiError::forbidden(
+            "unauthorized_action",
+            "The member's roles do not grant that action on that resource.",
+        ));
+    }
+    Ok(json!({"authorized": true, "granting_roles": granting}))
+}
+
+async fn authenticate(State(state): State<AppState>, Body(req): Body<AuthenticateRequest>) -> ApiResult<Reply> {
+    let extend = session::duration(req.session_duration_minutes)?;
+    let mut tx = state.db.write().await?;
+    let mut s = Session::from_args(&mut tx, &state, req.session_token.as_deref(), req.session_jwt.as_deref()).await?;
+    let (member, org) = owner(&mut tx, &s).await?;
+    let verdict = req.authorization_check.as_ref().map(|c| authorize(&org, &member, c)).transpose()?;
+    let jwt = s.touch(&mut tx, &state, &member, &org, extend, None, req.session_custom_claims.as_ref()).await?;
+    tx.commit(&state.ids).await?;
+    let mut reply = Reply::empty()
+        .with("member_session", s.wire(&member, &org))
+        .with("session_token", &s.session_token)
+        .with("session_jwt", jwt)
+        .with("member", &member)
+        .with("organization", &org);
+    if let Some(v) = verdict {
+        reply = reply.with("verdict", v);
+    }
+    Ok(reply)
+}
+
+#[derive(Deserialize)]
+struct ListParams {
+    organization_id: String,
+    member_id: String,
+}
+
+async fn list(State(state): State<AppState>, Params(q): Params<ListParams>) -> ApiResult<Reply> {
+    let mut conn = state.db.pool.acquire().await?;
+    let org = Organization::get(&mut conn, &q.organization_id).await?;
+    let member = Member::get(&mut conn, &org.organization_id, &q.member_id).await?;
+    let sessions = Session::live_for_member(&mut conn, &state, &member.member_id).await?;
+    let wire: Vec<Value> = sessions.iter().map(|s| s.wire(&member, &org)).collect();
+    Ok(Reply::empty().with("member_sessions", wire))
+}
+
+#[derive(Deserialize)]
+struct RevokeRequest {
+    member_session_id: Option<String>,
+    session_token: Option<String>,
+    session_jwt: Option<String>,
+    member_id: Option<String>,
+}
+
+async fn revoke(State(state): State<AppState>, Body(req): Body<RevokeRequest>) -> ApiResult<Reply> {
+    let given = |v: &Option<String>| v.as_deref().filter(|s| !s.is_empty()).map(str::to_owned);
+    let args = [given(&req.member_session_id), given(&req.session_token), given(&req.session_jwt), given(&req.member_id)];
+    match args.iter().filter(|a| a.is_some()).count() {
+        0 => {
+            return Err(ApiError::bad_request(
+                "no_session_revoke_arguments",
+                "Provide one of member_session_id, session_token, session_jwt or member_id.",
+            ));
+        }
+        1 => {}
+        _ => {
+            return Err(ApiError::bad_request(
+                "too_many_session_revoke_arguments",
+                "Provide only one of member_session_id, session_token, session_jwt or member_id.",
+            ));
+        }
+    }
+    let [by_id, by_token, by_jwt, by_member] = args;
+    let mut tx = state.db.write().await?;
+    if let Some(member_id) = by_member {
+        let member = Member::find_anywhere(&mut tx, &member_id).await?.ok_or_else(ApiError::member_not_found)?;
+        Session::revoke_all(&mut tx, &state, &member.member_id).await?;
+    } else {
+        let s = match (by_id, by_token, by_jwt) {
+            (Some(id), _, _) => Session::by_id(&mut tx, &state, &id).await?,
+            (_, Some(t), _) => Session::by_token(&mut tx, &state, &t).await?,
+            (_, _, Some(j)) => Session::by_jwt(&mut tx, &state, &j).await?,
+            _ => return Err(session::not_found()),
+        };
+        Session::revoke(&mut tx, &state, &s.member_session_id).await?;
+    }
+    tx.commit(&state.ids).await?;
+    Ok(Reply::empty())
+}
+
+#[derive(Deserialize)]
+struct ExchangeRequest {
+    organization_id: String,
+    session_token: Option<String>,
+    session_jwt: Option<String>,
+    session_duration_minutes: Option<i64>,
+    session_custom_claims: Option<Value>,
+    locale: Option<String>,
+    telemetry_id: Option<String>,
+}
+
+async fn exchange(State(state): State<AppState>, Body(req): Body<ExchangeRequest>) -> ApiResult<Reply> {
+    let mut tx = state.db.write().await?;
+    // Exactly one of token / JWT (the Stytch errors come from `from_args`).
+    let source = Session::from_args(&mut tx, &state, req.session_token.as_deref(), req.session_jwt.as_deref()).await?;
+    let args = SessionArgs {
+        session_token: Some(source.session_token.clone()),
+        session_jwt: None,
+        intermediate_session_token: None,
+        session_duration_minutes: req.session_duration_minutes,
+        session_custom_claims: req.session_custom_claims,
+        locale: req.locale,
+        telemetry_id: req.telemetry_id,
+    };
+    let ctx = args.load(&mut tx, &state).await?;
+    let (source_member, _) = owner(&mut tx, &source).await?;
+    let org = Organization::get(&mut tx, &req.organization_id).await?;
+    let mut member = Member::find_by_email(&mut tx, &org.organization_id, &source_member.email_address)
+        .await?
+        .ok_or_else(ApiError::member_not_found)?;
+    if member.status != "active" {
+        member.status = "active".into();
+        member.updated_at = crate::clock::rfc3339(state.clock.now_ts());
+        member.save(&mut tx).await?;
+    }
+    let p = Primary { org: &org, member: &member, factor: None, carried: source.factors.clone() };
+    let d = decide::decide(&mut tx, &state, p, ctx).await?;
+    tx.commit(&state.ids).await?;
+    let mut reply = d.reply();
+    reply.0.remove("organization_id");
+    Ok(reply)
+}
