@@ -9,6 +9,7 @@ use super::{
 use crate::method::{MethodSet, MfaMethod};
 use crate::proof::{FactorVerified, VerifiedBy};
 
+#[derive(Debug)]
 pub struct ChallengePending {
     pub(crate) credential: Credential,
     /// Enrolled ∩ allowed; never empty, always contains `method`.

@@ -9,6 +9,7 @@ use super::{
 use crate::method::{MethodSet, MfaMethod};
 use crate::proof::{FactorVerified, VerifiedBy};
 
+#[derive(Debug)]
 pub struct EnrollmentPending {
     pub(crate) credential: Credential,
     /// Methods the member may set up (non-empty, within the organization's allowed methods).

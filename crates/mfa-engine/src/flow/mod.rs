@@ -90,7 +90,9 @@ impl fmt::Display for StateKind {
 pub(crate) mod sealed {
     /// Implemented only in this crate: that is what makes [`super::FlowState`] sealed.
     pub trait Sealed {
-        /// Take the flow out of the runtime enum if it is in this state.
+        /// Take the flow out of the runtime enum if it is in this state. The `Err` hands the
+        /// same (large) value back unchanged; it is moved once, so boxing would buy nothing.
+        #[allow(clippy::result_large_err)]
         fn extract(any: super::AnyLoginFlow) -> Result<super::LoginFlow<Self>, super::AnyLoginFlow>
         where
             Self: super::FlowState;

@@ -17,10 +17,12 @@ use crate::routing::{self, MfaFacts, Route};
 /// An IST lives 10 minutes (CONTRACT §1.9); used when Stytch does not say.
 pub(crate) const IST_LIFETIME: Duration = Duration::minutes(10);
 
+#[derive(Debug)]
 pub struct PrimaryAuthed {
     pub(crate) outcome: PrimaryOutcome,
 }
 
+#[derive(Debug)]
 pub(crate) enum PrimaryOutcome {
     /// `mfa_required: null`: Stytch granted a session (the proof carries it).
     Authenticated(FactorVerified),

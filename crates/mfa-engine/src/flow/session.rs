@@ -8,6 +8,7 @@ use super::{
 use crate::method::{MethodSet, MfaMethod};
 use crate::proof::FactorVerified;
 
+#[derive(Debug)]
 pub struct MemberSession {
     pub(crate) session: SessionCredential,
 }

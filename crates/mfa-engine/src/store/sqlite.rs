@@ -25,10 +25,10 @@ pub struct SqliteFlowStore {
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
-        if let Some(db) = e.as_database_error() {
-            if db.is_check_violation() || db.message().contains("CHECK constraint") {
-                return StoreError::Rejected(db.message().to_owned());
-            }
+        if let Some(db) = e.as_database_error()
+            && (db.is_check_violation() || db.message().contains("CHECK constraint"))
+        {
+            return StoreError::Rejected(db.message().to_owned());
         }
         StoreError::Backend(Box::new(e))
     }
