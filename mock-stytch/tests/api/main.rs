@@ -8,3 +8,6 @@ mod core_control;
 mod core_members;
 mod core_organizations;
 mod core_persistence;
+mod primary_helpers;
+mod primary_table;
+mod primary_snapshots;
