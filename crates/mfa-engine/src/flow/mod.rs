@@ -13,7 +13,7 @@ mod enrollment;
 mod primary;
 mod session;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::fmt;
 

@@ -15,7 +15,11 @@ fn start(resp: &stytch_client::wire::PrimaryAuthResponse) -> LoginFlow<PrimaryAu
 }
 
 fn proof_for<S: FlowState>(flow: &LoginFlow<S>, by: VerifiedBy) -> FactorVerified {
-    let expected = Expected { flow_id: flow.id(), member_id: "mem-1", organization_id: "org-1" };
+    let expected = Expected {
+        flow_id: flow.id(),
+        member_id: "mem-1",
+        organization_id: "org-1",
+    };
     FactorVerified::from_mfa_response(&expected, by, &mfa_ok("mem-1")).expect("proof")
 }
 
@@ -71,7 +75,10 @@ fn pending_primary_takes_the_ists_expiry_and_routes_to_enrollment() {
 #[test]
 fn auto_sent_sms_routes_to_an_sms_challenge_already_sent() {
     let f = challenge();
-    assert_eq!((f.method(), f.sms_sent(), f.available()), (MfaMethod::Sms, true, MethodSet::ALL));
+    assert_eq!(
+        (f.method(), f.sms_sent(), f.available()),
+        (MfaMethod::Sms, true, MethodSet::ALL)
+    );
     assert_eq!(f.phone_number(), Some("+15005550006"));
     assert!(f.recovery_code_allowed());
 }
@@ -83,10 +90,16 @@ fn responses_the_engine_cannot_start_from_are_typed_errors() {
     r.primary_required = serde_json::from_value(json!({"allowed_auth_methods":["sso"]})).unwrap();
     assert_eq!(
         LoginFlow::<PrimaryAuthed>::from_primary_response(&r, t0(), HOUR).unwrap_err(),
-        StartError::PrimaryRequired { allowed_auth_methods: vec!["sso".into()] }
+        StartError::PrimaryRequired {
+            allowed_auth_methods: vec!["sso".into()]
+        }
     );
 
-    let r = pending(json!({"mfa_methods":"RESTRICTED","allowed_mfa_methods":[]}), json!({}), json!({}));
+    let r = pending(
+        json!({"mfa_methods":"RESTRICTED","allowed_mfa_methods":[]}),
+        json!({}),
+        json!({}),
+    );
     assert_eq!(
         LoginFlow::<PrimaryAuthed>::from_primary_response(&r, t0(), HOUR).unwrap_err(),
         StartError::NoAllowedMfaMethod
@@ -111,7 +124,12 @@ fn enrollment_only_starts_an_offered_method_and_confirms_with_its_own_proof() {
 
     let p = proof_for(&f, VerifiedBy::Sms);
     let f = f.sms_code_sent("+15005550006".into()).unwrap();
-    assert_eq!(f.started(), Some(&EnrollmentStarted::Sms { phone_number: "+15005550006".into() }));
+    assert_eq!(
+        f.started(),
+        Some(&EnrollmentStarted::Sms {
+            phone_number: "+15005550006".into()
+        })
+    );
     let s = f.confirm(p).unwrap();
     assert_eq!(s.session().session_token().expose_secret(), "st-2");
     assert_eq!(s.expires_at().to_rfc3339(), "2030-01-01T01:00:00+00:00");
@@ -121,16 +139,24 @@ fn enrollment_only_starts_an_offered_method_and_confirms_with_its_own_proof() {
 fn enrollment_refuses_confirming_before_starting_or_with_another_methods_proof() {
     let f = enrollment(json!({}));
     let p = proof_for(&f, VerifiedBy::Sms);
-    assert_eq!(f.confirm(p).unwrap_err(), TransitionError::EnrollmentNotStarted);
+    assert_eq!(
+        f.confirm(p).unwrap_err(),
+        TransitionError::EnrollmentNotStarted
+    );
 
     let f = enrollment(json!({})).totp_created("t-1".into()).unwrap();
     let p = proof_for(&f, VerifiedBy::Sms);
-    assert!(matches!(f.confirm(p).unwrap_err(), TransitionError::ProofMethodMismatch { .. }));
+    assert!(matches!(
+        f.confirm(p).unwrap_err(),
+        TransitionError::ProofMethodMismatch { .. }
+    ));
 }
 
 #[test]
 fn enrollment_failures_reset_when_switching_method_and_exhaust_at_the_limit() {
-    let f = enrollment(json!({})).sms_code_sent("+15005550006".into()).unwrap();
+    let f = enrollment(json!({}))
+        .sms_code_sent("+15005550006".into())
+        .unwrap();
     let f = match f.record_failure(3) {
         AfterFailure::Retry(f) => f,
         other => panic!("{other:?}"),
@@ -143,21 +169,28 @@ fn enrollment_failures_reset_when_switching_method_and_exhaust_at_the_limit() {
         other => panic!("{other:?}"),
     };
     let id = f.id();
-    assert!(matches!(f.record_failure(2), AfterFailure::Exhausted(Exhausted { id: x, .. }) if x == id));
+    assert!(
+        matches!(f.record_failure(2), AfterFailure::Exhausted(Exhausted { id: x, .. }) if x == id)
+    );
 }
 
 #[test]
 fn challenge_switches_only_to_available_methods_and_forgets_the_sent_sms() {
     let f = challenge().switch_to(MfaMethod::Totp).unwrap();
     assert_eq!((f.method(), f.sms_sent()), (MfaMethod::Totp, false));
-    assert_eq!(f.sms_code_sent().unwrap_err(), TransitionError::MethodNotAvailable(MfaMethod::Sms));
+    assert_eq!(
+        f.sms_code_sent().unwrap_err(),
+        TransitionError::MethodNotAvailable(MfaMethod::Sms)
+    );
 
     let resp = pending(
         json!({}),
         json!({"default_mfa_method":"totp"}),
         json!({"member_options":{"mfa_phone_number":"","totp_registration_id":"t-1"}}),
     );
-    let AfterPrimary::Challenge(only_totp) = start(&resp).route() else { panic!("challenge") };
+    let AfterPrimary::Challenge(only_totp) = start(&resp).route() else {
+        panic!("challenge")
+    };
     assert_eq!(
         only_totp.switch_to(MfaMethod::Sms).unwrap_err(),
         TransitionError::MethodNotAvailable(MfaMethod::Sms)
@@ -172,7 +205,10 @@ fn challenge_completes_with_the_current_methods_proof_or_a_recovery_code() {
 
     let f = challenge();
     let p = proof_for(&f, VerifiedBy::Totp);
-    assert!(matches!(f.complete(p).unwrap_err(), TransitionError::ProofMethodMismatch { .. }));
+    assert!(matches!(
+        f.complete(p).unwrap_err(),
+        TransitionError::ProofMethodMismatch { .. }
+    ));
 
     let f = challenge();
     let p = proof_for(&f, VerifiedBy::RecoveryCode);
@@ -183,7 +219,10 @@ fn challenge_completes_with_the_current_methods_proof_or_a_recovery_code() {
 fn a_proof_for_another_flow_is_refused() {
     let other = challenge();
     let p = proof_for(&other, VerifiedBy::Sms);
-    assert_eq!(challenge().complete(p).unwrap_err(), TransitionError::ProofForAnotherFlow);
+    assert_eq!(
+        challenge().complete(p).unwrap_err(),
+        TransitionError::ProofForAnotherFlow
+    );
 }
 
 #[test]
@@ -204,7 +243,9 @@ fn session_can_enroll_another_factor_and_come_back() {
     let s = session();
     let id = s.id();
     // The org behind `authenticated()` allows everything; TOTP is what the member lacks.
-    let f = s.begin_enrollment(MethodSet::only(MfaMethod::Totp), true).unwrap();
+    let f = s
+        .begin_enrollment(MethodSet::only(MfaMethod::Totp), true)
+        .unwrap();
     assert!(f.holds_session() && f.sets_mfa_enrollment());
     assert_eq!(f.offered(), MethodSet::only(MfaMethod::Totp));
     let f = f.totp_created("t-2".into()).unwrap();
@@ -213,17 +254,24 @@ fn session_can_enroll_another_factor_and_come_back() {
     assert_eq!(s.id(), id);
     assert_eq!(s.session().session_token().expose_secret(), "st-2");
 
-    assert_eq!(s.begin_enrollment(MethodSet::NONE, false).unwrap_err(), TransitionError::NothingToOffer);
+    assert_eq!(
+        s.begin_enrollment(MethodSet::NONE, false).unwrap_err(),
+        TransitionError::NothingToOffer
+    );
 }
 
 #[test]
 fn session_steps_up_with_the_preferred_usable_method() {
-    let f = session().begin_step_up(MethodSet::ALL, Some(MfaMethod::Totp)).unwrap();
+    let f = session()
+        .begin_step_up(MethodSet::ALL, Some(MfaMethod::Totp))
+        .unwrap();
     assert_eq!((f.method(), f.holds_session()), (MfaMethod::Totp, true));
     let p = proof_for(&f, VerifiedBy::Totp);
     assert!(f.complete(p).is_ok());
 
-    let f = session().begin_step_up(MethodSet::only(MfaMethod::Sms), Some(MfaMethod::Totp)).unwrap();
+    let f = session()
+        .begin_step_up(MethodSet::only(MfaMethod::Sms), Some(MfaMethod::Totp))
+        .unwrap();
     assert_eq!(f.method(), MfaMethod::Sms);
     assert_eq!(
         session().begin_step_up(MethodSet::NONE, None).unwrap_err(),
@@ -238,7 +286,15 @@ fn any_flow_refuses_the_wrong_state_without_panicking() {
     let err = any.into_state::<EnrollmentPending>().unwrap_err();
     assert_eq!(
         err,
-        UnexpectedState { flow_id: id, expected: StateKind::EnrollmentPending, found: StateKind::ChallengePending }
+        UnexpectedState {
+            flow_id: id,
+            expected: StateKind::EnrollmentPending,
+            found: StateKind::ChallengePending
+        }
     );
-    assert!(AnyLoginFlow::from(challenge()).into_state::<ChallengePending>().is_ok());
+    assert!(
+        AnyLoginFlow::from(challenge())
+            .into_state::<ChallengePending>()
+            .is_ok()
+    );
 }

@@ -159,3 +159,6 @@ pub trait FlowStore: Send + Sync {
         self.delete(spent.id, spent.version)
     }
 }
+
+#[cfg(test)]
+mod tests;
