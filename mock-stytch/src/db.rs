@@ -94,7 +94,13 @@ impl Db {
         Ok(WriteTx { tx, _guard: guard })
     }
 
+    /// Checkpoint the WAL into the main file, then close every connection: a cleanly stopped
+    /// mock leaves one self-contained database file behind.
     pub async fn close(&self) {
+        let _guard = self.write_lock.lock().await;
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await {
+            tracing::warn!(error = %e, "WAL checkpoint at shutdown failed");
+        }
         self.pool.close().await;
     }
 }

@@ -1,5 +1,6 @@
 //! `mock-stytch`: run the Stytch B2B mock. Thin: parse arguments, set up logging, serve.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -82,7 +83,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e} (is another mock already running? try --listen 127.0.0.1:0)", args.listen))?;
     let base = format!("http://{}", listener.local_addr()?);
     let state = mock_stytch::AppState::open(config.clone()).await?;
-    println!("{}", banner(&base, &config));
+    // A closed stdout (a test that read only the first line) must not kill the server.
+    let _ = writeln!(std::io::stdout().lock(), "{}", banner(&base, &config));
     mock_stytch::serve_state(listener, state, shutdown_signal()).await
 }
 
