@@ -11,3 +11,6 @@ mod core_persistence;
 mod primary_helpers;
 mod primary_table;
 mod primary_snapshots;
+mod primary_flows;
+mod sessions_api;
+mod sessions_expiry;
