@@ -22,7 +22,7 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { randomBytes, randomUUID } from "node:crypto";
+import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import readline from "node:readline";
 import { readFileSync } from "node:fs";
 
@@ -46,6 +46,22 @@ const STRONG_PASSWORD = "quartz-Meridian-lantern-0592-violet";
 const STRONG_PASSWORD_2 = "harbor-Tungsten-orchid-7731-saffron";
 const PHONE = "+14155550123";
 const PHONE_2 = "+14155550124";
+// A TOTP secret of our own (32 base32 chars, 160 bits) for totps.migrate.
+const MIGRATED_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+const EMAIL_DOMAIN = "compat-node.example.com";
+
+/** RFC 6238 TOTP (SHA1, 6 digits, 30 s), computed here to prove the mock uses our secret. */
+function totpAt(secretB32, ts) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const ch of secretB32.toUpperCase().replace(/=+$/, "")) bits += alphabet.indexOf(ch).toString(2).padStart(5, "0");
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(ts / 30)));
+  const digest = createHmac("sha1", key).update(counter).digest();
+  const off = digest[digest.length - 1] & 0x0f;
+  return String((digest.readUInt32BE(off) & 0x7fffffff) % 1000000).padStart(6, "0");
+}
 
 // ---------------------------------------------------------------------------------------------
 // stdin lines (answers to @@restart)
@@ -179,7 +195,7 @@ class Ctx {
   }
 
   email(tag = "m") {
-    return `${this.uniq(tag)}@compat-node.example.com`;
+    return `${this.uniq(tag)}@${EMAIL_DOMAIN}`;
   }
 
   async control(method, p, { params, json } = {}) {
@@ -205,6 +221,15 @@ class Ctx {
   async latestEmailToken(memberId) {
     for (const m of await this.outbox(memberId, "email")) if (m.token) return m.token;
     throw new CheckFailure(`no email with a token in the outbox for ${memberId}`);
+  }
+
+  async latestEmailCode(memberId) {
+    for (const m of await this.outbox(memberId, "email")) if (m.code) return m.code;
+    throw new CheckFailure(`no email with a code in the outbox for ${memberId}`);
+  }
+
+  async mockNow() {
+    return Math.floor(Date.parse((await this.control("GET", "/_mock/clock")).now) / 1000);
   }
 
   async latestSmsCode(memberId) {
@@ -420,6 +445,14 @@ check("organizations.error_duplicate_slug", async (c) => {
   );
 });
 
+check("organizations.metrics", async (c) => {
+  const o = await c.newOrg();
+  await c.newMember(o.organization_id);
+  await c.newMember(o.organization_id);
+  const r = await c.client.organizations.metrics({ organization_id: o.organization_id });
+  eq(r.member_count, 2, "member_count");
+});
+
 // ---- members ---------------------------------------------------------------------------------
 
 check("members.create", async (c) => {
@@ -513,6 +546,21 @@ check("members.delete", async (c) => {
   );
 });
 
+check("members.reactivate", async (c) => {
+  const org = await c.newOrg();
+  const m = await c.newMember(org.organization_id, undefined, { create_member_as_pending: true });
+  const r = await c.client.organizations.members.reactivate({ organization_id: org.organization_id, member_id: m.member_id });
+  eq(r.member.status, "active", "status after reactivate");
+});
+
+check("members.dangerously_get", async (c) => {
+  const org = await c.newOrg();
+  const m = await c.newMember(org.organization_id);
+  const r = await c.client.organizations.members.dangerouslyGet({ member_id: m.member_id });
+  eq(r.member.email_address, m.email_address, "email_address");
+  eq(r.organization.organization_id, org.organization_id, "organization_id");
+});
+
 check("members.error_not_found", async (c) => {
   const org = await c.newOrg();
   await expectError("member_not_found", () =>
@@ -531,7 +579,8 @@ check("members.error_duplicate_email", async (c) => {
 // ---- magic links -----------------------------------------------------------------------------
 
 check("magic_links.login_or_signup_full_session", async (c) => {
-  const org = await c.newOrg("OPTIONAL");
+  // Signing up a new email needs email JIT provisioning for its domain.
+  const org = await c.newOrg("OPTIONAL", { email_jit_provisioning: "RESTRICTED", email_allowed_domains: [EMAIL_DOMAIN] });
   const sent = await c.client.magicLinks.email.loginOrSignup({
     organization_id: org.organization_id,
     email_address: c.email(),
@@ -660,6 +709,22 @@ check("passwords.session_reset", async (c) => {
   });
 });
 
+check("passwords.delete_password", async (c) => {
+  const { org, m } = await c.migratedMember();
+  const r = await c.client.organizations.members.deletePassword({
+    organization_id: org.organization_id,
+    member_password_id: m.member_password_id,
+  });
+  eq(r.member.member_password_id, "", "member_password_id after deletePassword");
+  await expectError("unauthorized_credentials", () =>
+    c.client.passwords.authenticate({
+      organization_id: org.organization_id,
+      email_address: m.email_address,
+      password: MIGRATED_PASSWORD,
+    }),
+  );
+});
+
 check("passwords.mfa_required_returns_ist", async (c) => {
   const { org, m } = await c.migratedMember("REQUIRED_FOR_ALL");
   const r = await c.client.passwords.authenticate({
@@ -677,6 +742,49 @@ check("passwords.error_wrong_password", async (c) => {
       organization_id: org.organization_id,
       email_address: m.email_address,
       password: "not-the-password-1234",
+    }),
+  );
+});
+
+// ---- email OTP (organization-scoped, primary factor) -----------------------------------------
+
+check("email_otp.login_or_signup_full_session", async (c) => {
+  const org = await c.newOrg("OPTIONAL", { email_jit_provisioning: "RESTRICTED", email_allowed_domains: [EMAIL_DOMAIN] });
+  const email = c.email("eotp");
+  const sent = await c.client.otps.email.loginOrSignup({ organization_id: org.organization_id, email_address: email });
+  eq(sent.member_created, true, "member_created for a new email");
+  const r = await c.client.otps.email.authenticate({
+    organization_id: org.organization_id,
+    email_address: email,
+    code: await c.latestEmailCode(sent.member_id),
+  });
+  expectFullSession(r, sent.member_id, org.organization_id);
+  ok(r.method_id, "method_id is empty");
+  eq(factorTypes(r.member_session), ["email_otp"], "authentication factor types");
+});
+
+check("email_otp.mfa_required_returns_ist", async (c) => {
+  const org = await c.newOrg("REQUIRED_FOR_ALL");
+  const m = await c.newMember(org.organization_id);
+  await c.client.otps.email.loginOrSignup({ organization_id: org.organization_id, email_address: m.email_address });
+  const r = await c.client.otps.email.authenticate({
+    organization_id: org.organization_id,
+    email_address: m.email_address,
+    code: await c.latestEmailCode(m.member_id),
+  });
+  expectMfaPending(r);
+});
+
+check("email_otp.error_wrong_code", async (c) => {
+  const org = await c.newOrg("OPTIONAL");
+  const m = await c.newMember(org.organization_id);
+  await c.client.otps.email.loginOrSignup({ organization_id: org.organization_id, email_address: m.email_address });
+  const real = await c.latestEmailCode(m.member_id);
+  await expectError("otp_code_not_found", () =>
+    c.client.otps.email.authenticate({
+      organization_id: org.organization_id,
+      email_address: m.email_address,
+      code: real === "000000" ? "111111" : "000000",
     }),
   );
 });
@@ -1041,6 +1149,30 @@ check("totp.delete_totp", async (c) => {
   const r = await c.client.organizations.members.deleteTOTP({ organization_id: org.organization_id, member_id: m.member_id });
   eq(r.member.totp_registration_id, "", "totp_registration_id after deleteTOTP");
   expectMfaPending(await c.magicLinkLogin(org.organization_id, m.email_address));
+});
+
+check("totp.migrate", async (c) => {
+  const org = await c.newOrg("REQUIRED_FOR_ALL");
+  const m = await c.newMember(org.organization_id);
+  const mig = await c.client.totps.migrate({
+    organization_id: org.organization_id,
+    member_id: m.member_id,
+    secret: MIGRATED_TOTP_SECRET,
+    recovery_codes: [],
+  });
+  ok(mig.totp_registration_id, "totp_registration_id empty after migrate");
+  const primary = await c.magicLinkLogin(org.organization_id, m.email_address);
+  expectMfaPending(primary);
+  const opts = primary.mfa_required.member_options;
+  ok(opts, "member_options null after totps.migrate");
+  eq(opts.totp_registration_id, mig.totp_registration_id, "member_options.totp_registration_id");
+  const done = await c.client.totps.authenticate({
+    organization_id: org.organization_id,
+    member_id: m.member_id,
+    code: totpAt(MIGRATED_TOTP_SECRET, await c.mockNow()),
+    intermediate_session_token: primary.intermediate_session_token,
+  });
+  expectMfaSession(done, m.member_id, "totp");
 });
 
 check("totp.error_wrong_code", async (c) => {

@@ -28,8 +28,11 @@ from __future__ import annotations
 
 import base64
 import datetime
+import hashlib
+import hmac
 import json
 import os
+import struct
 import sys
 import traceback
 import uuid
@@ -54,6 +57,17 @@ STRONG_PASSWORD = "quartz-Meridian-lantern-0592-violet"
 STRONG_PASSWORD_2 = "harbor-Tungsten-orchid-7731-saffron"
 PHONE = "+14155550123"
 PHONE_2 = "+14155550124"
+# A TOTP secret of our own (32 base32 chars, 160 bits) for totps.migrate.
+MIGRATED_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+EMAIL_DOMAIN = "compat-py.example.com"
+
+
+def totp_at(secret_b32: str, ts: int) -> str:
+    """RFC 6238 TOTP (SHA1, 6 digits, 30 s), computed here to prove the mock uses our secret."""
+    key = base64.b32decode(secret_b32.upper() + "=" * (-len(secret_b32) % 8))
+    digest = hmac.new(key, struct.pack(">Q", ts // 30), hashlib.sha1).digest()
+    off = digest[-1] & 0x0F
+    return "%06d" % ((struct.unpack(">I", digest[off : off + 4])[0] & 0x7FFFFFFF) % 1_000_000)
 
 # --------------------------------------------------------------------------------------------
 # Strict validation of every success body
@@ -157,7 +171,7 @@ class Ctx:
         return f"{prefix}-{self.counter}-{uuid.uuid4().hex[:8]}"
 
     def email(self, tag: str = "m") -> str:
-        return f"{self.uniq(tag)}@compat-py.example.com"
+        return f"{self.uniq(tag)}@{EMAIL_DOMAIN}"
 
     # ---- control API ---------------------------------------------------------------------
 
@@ -177,6 +191,16 @@ class Ctx:
             if msg.get("token"):
                 return msg["token"]
         raise AssertionError(f"no email with a token in the outbox for {member_id}")
+
+    def latest_email_code(self, member_id: str) -> str:
+        for msg in self.outbox(member_id, "email"):
+            if msg.get("code"):
+                return msg["code"]
+        raise AssertionError(f"no email with a code in the outbox for {member_id}")
+
+    def mock_now(self) -> int:
+        now = self.control("GET", "/_mock/clock")["now"]
+        return int(datetime.datetime.fromisoformat(now.replace("Z", "+00:00")).timestamp())
 
     def latest_sms_code(self, member_id: str) -> str:
         for msg in self.outbox(member_id, "sms"):
@@ -462,6 +486,15 @@ def _(c: Ctx) -> None:
     )
 
 
+@check("organizations.metrics")
+def _(c: Ctx) -> None:
+    o = c.new_org()
+    c.new_member(o.organization_id)
+    c.new_member(o.organization_id)
+    r = c.v(c.client.organizations.metrics(organization_id=o.organization_id))
+    eq(r.member_count, 2, "member_count")
+
+
 # ---- members --------------------------------------------------------------------------------
 
 
@@ -562,6 +595,23 @@ def _(c: Ctx) -> None:
     )
 
 
+@check("members.reactivate")
+def _(c: Ctx) -> None:
+    org = c.new_org()
+    m = c.new_member(org.organization_id, create_member_as_pending=True)
+    r = c.v(c.client.organizations.members.reactivate(organization_id=org.organization_id, member_id=m.member_id))
+    eq(r.member.status, "active", "status after reactivate")
+
+
+@check("members.dangerously_get")
+def _(c: Ctx) -> None:
+    org = c.new_org()
+    m = c.new_member(org.organization_id)
+    r = c.v(c.client.organizations.members.dangerously_get(member_id=m.member_id))
+    eq(r.member.email_address, m.email_address, "email_address")
+    eq(r.organization.organization_id, org.organization_id, "organization_id")
+
+
 @check("members.error_not_found")
 def _(c: Ctx) -> None:
     org = c.new_org()
@@ -590,7 +640,8 @@ def _(c: Ctx) -> None:
 
 @check("magic_links.login_or_signup_full_session")
 def _(c: Ctx) -> None:
-    org = c.new_org("OPTIONAL")
+    # Signing up a new email needs email JIT provisioning for its domain.
+    org = c.new_org("OPTIONAL", email_jit_provisioning="RESTRICTED", email_allowed_domains=[EMAIL_DOMAIN])
     email = c.email()
     sent = c.v(c.client.magic_links.email.login_or_signup(organization_id=org.organization_id, email_address=email))
     eq(sent.member_created, True, "member_created for a new email")
@@ -736,6 +787,24 @@ def _(c: Ctx) -> None:
     )
 
 
+@check("passwords.delete_password")
+def _(c: Ctx) -> None:
+    org, m = migrated_member(c)
+    r = c.v(
+        c.client.organizations.members.delete_password(
+            organization_id=org.organization_id, member_password_id=m.member_password_id
+        )
+    )
+    eq(r.member.member_password_id, "", "member_password_id after delete_password")
+    expect_error(
+        "unauthorized_credentials",
+        c.client.passwords.authenticate,
+        organization_id=org.organization_id,
+        email_address=m.email_address,
+        password=MIGRATED_PASSWORD,
+    )
+
+
 @check("passwords.mfa_required_returns_ist")
 def _(c: Ctx) -> None:
     org, m = migrated_member(c, "REQUIRED_FOR_ALL")
@@ -756,6 +825,50 @@ def _(c: Ctx) -> None:
         organization_id=org.organization_id,
         email_address=m.email_address,
         password="not-the-password-1234",
+    )
+
+
+# ---- email OTP (organization-scoped, primary factor) ----------------------------------------
+
+
+@check("email_otp.login_or_signup_full_session")
+def _(c: Ctx) -> None:
+    org = c.new_org("OPTIONAL", email_jit_provisioning="RESTRICTED", email_allowed_domains=[EMAIL_DOMAIN])
+    email = c.email("eotp")
+    sent = c.v(c.client.otps.email.login_or_signup(organization_id=org.organization_id, email_address=email))
+    eq(sent.member_created, True, "member_created for a new email")
+    code = c.latest_email_code(sent.member_id)
+    r = c.v(c.client.otps.email.authenticate(organization_id=org.organization_id, email_address=email, code=code))
+    expect_full_session(r, sent.member_id, org.organization_id)
+    ok(r.method_id, "method_id is empty")
+    eq(factor_types(r.member_session), ["email_otp"], "authentication factor types")
+
+
+@check("email_otp.mfa_required_returns_ist")
+def _(c: Ctx) -> None:
+    org = c.new_org("REQUIRED_FOR_ALL")
+    m = c.new_member(org.organization_id)
+    c.v(c.client.otps.email.login_or_signup(organization_id=org.organization_id, email_address=m.email_address))
+    r = c.v(
+        c.client.otps.email.authenticate(
+            organization_id=org.organization_id, email_address=m.email_address, code=c.latest_email_code(m.member_id)
+        )
+    )
+    expect_mfa_pending(r)
+
+
+@check("email_otp.error_wrong_code")
+def _(c: Ctx) -> None:
+    org = c.new_org("OPTIONAL")
+    m = c.new_member(org.organization_id)
+    c.v(c.client.otps.email.login_or_signup(organization_id=org.organization_id, email_address=m.email_address))
+    real = c.latest_email_code(m.member_id)
+    expect_error(
+        "otp_code_not_found",
+        c.client.otps.email.authenticate,
+        organization_id=org.organization_id,
+        email_address=m.email_address,
+        code="000000" if real != "000000" else "111111",
     )
 
 
@@ -1179,6 +1292,35 @@ def _(c: Ctx) -> None:
     eq(r.member.totp_registration_id, "", "totp_registration_id after delete_totp")
     primary = c.magic_link_login(org.organization_id, m.email_address)
     expect_mfa_pending(primary)
+
+
+@check("totp.migrate")
+def _(c: Ctx) -> None:
+    org = c.new_org("REQUIRED_FOR_ALL")
+    m = c.new_member(org.organization_id)
+    mig = c.v(
+        c.client.totps.migrate(
+            organization_id=org.organization_id,
+            member_id=m.member_id,
+            secret=MIGRATED_TOTP_SECRET,
+            recovery_codes=[],
+        )
+    )
+    ok(mig.totp_registration_id, "totp_registration_id empty after migrate")
+    primary = c.magic_link_login(org.organization_id, m.email_address)
+    expect_mfa_pending(primary)
+    opts = primary.mfa_required.member_options
+    ok(opts is not None, "member_options null after totps.migrate")
+    eq(opts.totp_registration_id, mig.totp_registration_id, "member_options.totp_registration_id")
+    done = c.v(
+        c.client.totps.authenticate(
+            organization_id=org.organization_id,
+            member_id=m.member_id,
+            code=totp_at(MIGRATED_TOTP_SECRET, c.mock_now()),
+            intermediate_session_token=primary.intermediate_session_token,
+        )
+    )
+    expect_mfa_session(done, m.member_id, "totp")
 
 
 @check("totp.error_wrong_code")

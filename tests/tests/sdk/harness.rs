@@ -172,9 +172,12 @@ pub async fn run_group(sdk: Sdk, group: &str, expected: &[&str]) {
         let _ = m.stop().await;
     }
 
+    // Shown by `cargo test -- --nocapture`, and by libtest for a failed test.
+    println!("--- {} script, group `{group}` ---\n{transcript}", sdk.name());
+
     let context = |msg: String| -> String {
         format!(
-            "{} SDK, group `{group}`: {msg}\n--- script stdout ---\n{transcript}--- script stderr ---\n{stderr_text}",
+            "{} SDK, group `{group}`: {msg}\n(the script's stdout is printed above)\n--- script stderr ---\n{stderr_text}",
             sdk.name()
         )
     };

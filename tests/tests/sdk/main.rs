@@ -14,7 +14,7 @@ mod harness;
 mod install;
 
 mod organizations {
-    //! Organizations: create with each MFA policy, get, update, search, delete, errors.
+    //! Organizations: create with each MFA policy, get, update, search, delete, metrics, errors.
     crate::harness::sdk_group!(
         "organizations",
         [
@@ -25,12 +25,14 @@ mod organizations {
             "organizations.delete",
             "organizations.error_not_found",
             "organizations.error_duplicate_slug",
+            "organizations.metrics",
         ]
     );
 }
 
 mod members {
-    //! Members: create, get, update, search, delete the MFA phone, delete, errors.
+    //! Members: create, get, update, search, delete the MFA phone, delete, reactivate,
+    //! dangerously_get, errors.
     crate::harness::sdk_group!(
         "members",
         [
@@ -40,6 +42,8 @@ mod members {
             "members.search",
             "members.delete_mfa_phone_number",
             "members.delete",
+            "members.reactivate",
+            "members.dangerously_get",
             "members.error_not_found",
             "members.error_duplicate_email",
         ]
@@ -61,7 +65,7 @@ mod magic_links {
 }
 
 mod passwords {
-    //! Passwords as a primary factor: strength check, migrate, the three resets, errors.
+    //! Passwords as a primary factor: strength check, migrate, the three resets, delete, errors.
     crate::harness::sdk_group!(
         "passwords",
         [
@@ -70,8 +74,21 @@ mod passwords {
             "passwords.email_reset",
             "passwords.existing_password_reset",
             "passwords.session_reset",
+            "passwords.delete_password",
             "passwords.mfa_required_returns_ist",
             "passwords.error_wrong_password",
+        ]
+    );
+}
+
+mod email_otp {
+    //! Organization-scoped email OTP as a primary factor.
+    crate::harness::sdk_group!(
+        "email_otp",
+        [
+            "email_otp.login_or_signup_full_session",
+            "email_otp.mfa_required_returns_ist",
+            "email_otp.error_wrong_code",
         ]
     );
 }
@@ -141,7 +158,8 @@ mod sms_otp {
 }
 
 mod totp {
-    //! TOTP as the MFA factor: required enrollment, returning login, optional enrollment.
+    //! TOTP as the MFA factor: required enrollment, returning login, optional enrollment,
+    //! delete, migrate (a secret of our own, codes computed locally), errors.
     crate::harness::sdk_group!(
         "totp",
         [
@@ -149,6 +167,7 @@ mod totp {
             "totp.returning_login",
             "totp.optional_enrollment",
             "totp.delete_totp",
+            "totp.migrate",
             "totp.error_wrong_code",
             "totp.error_expired_ist",
         ]
