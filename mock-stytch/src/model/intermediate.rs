@@ -21,6 +21,9 @@ pub struct Intermediate {
     pub expires_at: i64,
 }
 
+/// token, member_id, organization_id, email_address, factors, expires_at.
+type IstRow = (String, Option<String>, Option<String>, String, String, i64);
+
 pub fn not_found() -> ApiError {
     ApiError::not_found(
         "intermediate_session_not_found",
@@ -67,7 +70,7 @@ impl Intermediate {
 
     /// The live IST for `token`, or `intermediate_session_not_found`.
     pub async fn live(conn: &mut SqliteConnection, state: &AppState, token: &str) -> ApiResult<Intermediate> {
-        let row: Option<(String, Option<String>, Option<String>, String, String, i64)> = sqlx::query_as(
+        let row: Option<IstRow> = sqlx::query_as(
             "SELECT token, member_id, organization_id, email_address, factors, expires_at FROM intermediate_sessions \
              WHERE token = ? AND consumed_at IS NULL AND expires_at > ?",
         )

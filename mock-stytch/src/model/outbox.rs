@@ -67,9 +67,12 @@ pub struct Filter {
     pub limit: Option<i64>,
 }
 
+/// id, channel, recipient, organization_id, member_id, kind, token, code, sent_at.
+type MessageRow = (String, String, String, Option<String>, Option<String>, String, Option<String>, Option<String>, i64);
+
 /// Messages matching every given filter, newest first.
 pub async fn list(conn: &mut SqliteConnection, f: &Filter) -> ApiResult<Vec<Message>> {
-    let rows: Vec<(String, String, String, Option<String>, Option<String>, String, Option<String>, Option<String>, i64)> =
+    let rows: Vec<MessageRow> =
         sqlx::query_as(
             "SELECT id, channel, recipient, organization_id, member_id, kind, token, code, sent_at FROM outbox \
              WHERE (?1 IS NULL OR recipient = ?1) AND (?2 IS NULL OR channel = ?2) \

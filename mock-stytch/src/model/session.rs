@@ -189,6 +189,7 @@ impl Session {
 
     /// Mark accessed, optionally extend to `now + minutes`, add a factor and merge claims;
     /// returns a fresh JWT. The whole update is one statement guarded by liveness.
+    #[allow(clippy::too_many_arguments)] // each argument is one optional effect of a touch
     pub async fn touch(
         &mut self,
         conn: &mut SqliteConnection,
