@@ -19,7 +19,7 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::get;
 
 use crate::error::ApiError;
-use crate::http::{envelope, require_basic_auth};
+use crate::http::{buffer_body, envelope, require_basic_auth};
 use crate::state::AppState;
 
 /// Routes that answer without credentials (JWKS fetchers send none; health is for probes).
@@ -46,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .merge(guarded_routes().route_layer(from_fn_with_state(state.clone(), require_basic_auth)))
         .merge(open_routes())
         .fallback(|| async { ApiError::not_found("route_not_found", "No such route. Check the path and method.") })
+        .layer(axum::middleware::from_fn(buffer_body))
         .layer(from_fn_with_state(state.clone(), envelope))
         .with_state(state)
 }

@@ -12,7 +12,7 @@ use crate::helpers::{assert_error, spawn};
 const OPEN: &[&str] = &["/_mock/health", "/v1/b2b/sessions/jwks/{project_id}"];
 
 /// `(METHOD, path)` for every `.route("path", get(..).post(..))` in the routes sources.
-fn declared_routes() -> Vec<(String, String)> {
+pub fn declared_routes() -> Vec<(String, String)> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes");
     let mut out = vec![];
     for entry in std::fs::read_dir(dir).unwrap() {
