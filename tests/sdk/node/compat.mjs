@@ -393,6 +393,9 @@ check("organizations.get", async (c) => {
   eq(got.organization_id, o.organization_id, "organization_id");
   eq(got.mfa_policy, "REQUIRED_FOR_ALL", "mfa_policy");
   eq(got.organization_slug, o.organization_slug, "organization_slug");
+  // CONTRACT §1.3: the slug may stand in for the organization_id.
+  const bySlug = (await c.client.organizations.get({ organization_id: o.organization_slug })).organization;
+  eq(bySlug.organization_id, o.organization_id, "organization_id fetched by slug");
 });
 
 check("organizations.update_mfa_policy", async (c) => {
@@ -480,7 +483,10 @@ check("members.create", async (c) => {
 
 check("members.get_by_id_and_email", async (c) => {
   const org = await c.newOrg();
-  const m = await c.newMember(org.organization_id);
+  // A `+` in the address must survive the SDK's query encoding (CONTRACT §1.3).
+  const email = `${c.uniq("plus")}+tag@${EMAIL_DOMAIN}`;
+  const ext = c.uniq("ext");
+  const m = await c.newMember(org.organization_id, email, { external_id: ext });
   const byId = await c.client.organizations.members.get({ organization_id: org.organization_id, member_id: m.member_id });
   eq(byId.member.email_address, m.email_address, "email_address by member_id");
   eq(byId.organization.organization_id, org.organization_id, "organization in member get");
@@ -489,6 +495,8 @@ check("members.get_by_id_and_email", async (c) => {
     email_address: m.email_address,
   });
   eq(byEmail.member_id, m.member_id, "member_id by email");
+  const byExt = await c.client.organizations.members.get({ organization_id: org.organization_id, member_id: ext });
+  eq(byExt.member_id, m.member_id, "member_id by external_id");
 });
 
 check("members.update", async (c) => {
@@ -987,14 +995,9 @@ check("jwt.authenticate_jwt_local_after_restart", async (c) => {
 
 // ---- SMS OTP ---------------------------------------------------------------------------------
 
-async function smsCodeFor(c, org, m, primary) {
-  if (primary.mfa_required.secondary_auth_initiated !== "sms_otp") {
-    await c.client.otps.sms.send({
-      organization_id: org.organization_id,
-      member_id: m.member_id,
-      intermediate_session_token: primary.intermediate_session_token,
-    });
-  }
+/** The member has a verified phone: Stytch sends the SMS itself (CONTRACT R3). */
+async function smsCodeFor(c, m, primary) {
+  eq(primary.mfa_required.secondary_auth_initiated, "sms_otp", "mfa_required.secondary_auth_initiated");
   return c.latestSmsCode(m.member_id);
 }
 
@@ -1016,7 +1019,7 @@ check("sms_otp.returning_login", async (c) => {
   const done = await c.client.otps.sms.authenticate({
     organization_id: org.organization_id,
     member_id: m.member_id,
-    code: await smsCodeFor(c, org, m, primary),
+    code: await smsCodeFor(c, m, primary),
     intermediate_session_token: primary.intermediate_session_token,
   });
   expectMfaSession(done, m.member_id, "otp");
@@ -1047,7 +1050,7 @@ check("sms_otp.optional_enrollment", async (c) => {
   const un = await c.client.otps.sms.authenticate({
     organization_id: org.organization_id,
     member_id: m.member_id,
-    code: await smsCodeFor(c, org, m, nxt),
+    code: await smsCodeFor(c, m, nxt),
     intermediate_session_token: nxt.intermediate_session_token,
     set_mfa_enrollment: "unenroll",
   });

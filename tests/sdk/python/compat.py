@@ -9,6 +9,8 @@ starts a fresh mock and passes, through the environment:
   STYTCH_SECRET       secret / Basic-auth password
   COMPAT_CHECKS       comma-separated check names or group prefixes (`totp`); empty: all
   STYTCH_SCHEMAS_DIR  shared/stytch-b2b/schemas: every success body is validated against it
+  COMPAT_DUMP         optional file: every SDK request's method, path, status and body is
+                      appended to it as one JSON line (for reading the wire by hand)
 
 Only the SDK's public methods talk to the Stytch API. Codes, tokens and the clock come from
 the mock's control API (`/_mock/...`), which is plain HTTP with the same Basic credentials.
@@ -48,6 +50,8 @@ BASE_URL = os.environ["MOCK_BASE_URL"].rstrip("/")
 PROJECT_ID = os.environ["STYTCH_PROJECT_ID"]
 SECRET = os.environ["STYTCH_SECRET"]
 SCHEMAS_DIR = os.environ.get("STYTCH_SCHEMAS_DIR", "")
+DUMP = os.environ.get("COMPAT_DUMP", "")
+CURRENT_CHECK = ""
 SELECTED = [s.strip() for s in os.environ.get("COMPAT_CHECKS", "").split(",") if s.strip()]
 
 # A bcrypt hash (cost 10) of MIGRATED_PASSWORD, for passwords.migrate.
@@ -84,6 +88,22 @@ class RecordingSession(requests.Session):
     def request(self, method, url, *args, **kwargs):  # type: ignore[override]
         resp = super().request(method, url, *args, **kwargs)
         self.last = resp
+        if DUMP:
+            with open(DUMP, "a", encoding="utf-8") as f:
+                req = resp.request
+                f.write(
+                    json.dumps(
+                        {
+                            "check": CURRENT_CHECK,
+                            "method": method,
+                            "path": req.path_url if req is not None else url,
+                            "request": kwargs.get("json"),
+                            "status": resp.status_code,
+                            "body": resp.text,
+                        }
+                    )
+                    + "\n"
+                )
         return resp
 
 
@@ -149,6 +169,13 @@ class Ctx:
         if last is None:
             raise StrictValidationError("no HTTP response recorded for " + model.__name__)
         problems: List[str] = []
+        if last.status_code != 200:
+            problems.append(f"success HTTP status {last.status_code}, expected 200 (CONTRACT §1.4)")
+        try:
+            if json.loads(last.text).get("status_code") != last.status_code:
+                problems.append("body status_code differs from the HTTP status")
+        except ValueError as e:
+            problems.append(f"success body is not JSON: {e}")
         try:
             model.model_validate_json(last.text, strict=True)
         except pydantic.ValidationError as e:
@@ -423,6 +450,9 @@ def _(c: Ctx) -> None:
     eq(got.organization_id, o.organization_id, "organization_id")
     eq(got.mfa_policy, "REQUIRED_FOR_ALL", "mfa_policy")
     eq(got.organization_slug, o.organization_slug, "organization_slug")
+    # CONTRACT §1.3: the slug may stand in for the organization_id.
+    by_slug = c.v(c.client.organizations.get(organization_id=o.organization_slug)).organization
+    eq(by_slug.organization_id, o.organization_id, "organization_id fetched by slug")
 
 
 @check("organizations.update_mfa_policy")
@@ -521,7 +551,10 @@ def _(c: Ctx) -> None:
 @check("members.get_by_id_and_email")
 def _(c: Ctx) -> None:
     org = c.new_org()
-    m = c.new_member(org.organization_id)
+    # A `+` in the address must survive the SDK's query encoding (CONTRACT §1.3).
+    email = c.uniq("plus") + "+tag@" + EMAIL_DOMAIN
+    ext = c.uniq("ext")
+    m = c.new_member(org.organization_id, email=email, external_id=ext)
     by_id = c.v(c.client.organizations.members.get(organization_id=org.organization_id, member_id=m.member_id))
     eq(by_id.member.email_address, m.email_address, "email_address by member_id")
     eq(by_id.organization.organization_id, org.organization_id, "organization in member get")
@@ -529,6 +562,8 @@ def _(c: Ctx) -> None:
         c.client.organizations.members.get(organization_id=org.organization_id, email_address=m.email_address)
     )
     eq(by_email.member_id, m.member_id, "member_id by email")
+    by_ext = c.v(c.client.organizations.members.get(organization_id=org.organization_id, member_id=ext))
+    eq(by_ext.member_id, m.member_id, "member_id by external_id")
 
 
 @check("members.update")
@@ -1114,14 +1149,8 @@ def _(c: Ctx) -> None:
     opts = primary.mfa_required.member_options
     ok(opts is not None, "member_options null for an enrolled member")
     ok(opts.mfa_phone_number, "member_options.mfa_phone_number is empty")
-    if primary.mfa_required.secondary_auth_initiated != "sms_otp":
-        c.v(
-            c.client.otps.sms.send(
-                organization_id=org.organization_id,
-                member_id=m.member_id,
-                intermediate_session_token=primary.intermediate_session_token,
-            )
-        )
+    # The member has a verified phone: Stytch sends the SMS itself (CONTRACT R3).
+    eq(primary.mfa_required.secondary_auth_initiated, "sms_otp", "mfa_required.secondary_auth_initiated")
     code = c.latest_sms_code(m.member_id)
     done = c.v(
         c.client.otps.sms.authenticate(
@@ -1163,14 +1192,7 @@ def _(c: Ctx) -> None:
     # Enrolled in an OPTIONAL org: the next login needs MFA.
     nxt = c.magic_link_login(org.organization_id, m.email_address)
     expect_mfa_pending(nxt)
-    if nxt.mfa_required.secondary_auth_initiated != "sms_otp":
-        c.v(
-            c.client.otps.sms.send(
-                organization_id=org.organization_id,
-                member_id=m.member_id,
-                intermediate_session_token=nxt.intermediate_session_token,
-            )
-        )
+    eq(nxt.mfa_required.secondary_auth_initiated, "sms_otp", "mfa_required.secondary_auth_initiated")
     un = c.v(
         c.client.otps.sms.authenticate(
             organization_id=org.organization_id,
@@ -1448,11 +1470,13 @@ def selected(name: str) -> bool:
 
 
 def main() -> int:
+    global CURRENT_CHECK
     ctx = Ctx(BASE_URL)
     passed = failed = 0
     for name, fn in CHECKS:
         if not selected(name):
             continue
+        CURRENT_CHECK = name
         try:
             fn(ctx)
         except Exception as e:  # noqa: BLE001 - every failure is reported per check

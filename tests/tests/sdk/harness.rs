@@ -81,6 +81,24 @@ fn mock_config(db: PathBuf) -> Config {
     Config { db: DbLocation::File(db), ..Config::for_tests() }
 }
 
+/// Start the mock on `db`. Under heavy machine load the mock has been seen to fail opening a
+/// brand-new SQLite file with `database is locked` (tests/sdk/FINDINGS.md); that is retried
+/// twice and every failed attempt is written to `notes`, which the test prints.
+async fn spawn_mock(db: &std::path::Path, notes: &mut String) -> Result<MockServer, String> {
+    let mut last = String::new();
+    for attempt in 1..=3 {
+        match MockServer::spawn(mock_config(db.to_path_buf())).await {
+            Ok(m) => return Ok(m),
+            Err(e) => {
+                last = format!("{e:#}");
+                notes.push_str(&format!("NOTE mock start attempt {attempt} failed: {last}\n"));
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+    }
+    Err(last)
+}
+
 /// Start a fresh mock (SQLite file in a temp dir, so the script can ask for a restart), run
 /// the SDK script with `COMPAT_CHECKS=<group>`, and require that exactly `expected` ran and
 /// passed. On any failure the test panics with the script's full stdout and stderr.
@@ -101,7 +119,8 @@ pub async fn run_group(sdk: Sdk, group: &str, expected: &[&str]) {
 
     let tmp = tempfile::tempdir().expect("temp dir");
     let db = tmp.path().join("mock.db");
-    let mut mock = Some(MockServer::spawn(mock_config(db.clone())).await.expect("mock starts"));
+    let mut notes = String::new();
+    let mut mock = Some(spawn_mock(&db, &mut notes).await.unwrap_or_else(|e| panic!("{notes}mock does not start: {e}")));
     let base_url = mock.as_ref().map(|m| m.base_url.clone()).unwrap_or_default();
 
     let sdk_dir = install::sdk_dir();
@@ -145,13 +164,13 @@ pub async fn run_group(sdk: Sdk, group: &str, expected: &[&str]) {
             if line.trim() == "@@restart" {
                 let answer = match mock.take() {
                     Some(old) => match old.stop().await {
-                        Ok(()) => match MockServer::spawn(mock_config(db.clone())).await {
+                        Ok(()) => match spawn_mock(&db, &mut notes).await {
                             Ok(new) => {
                                 let url = new.base_url.clone();
                                 mock = Some(new);
                                 url
                             }
-                            Err(e) => format!("@@error restart failed: {e:#}"),
+                            Err(e) => format!("@@error restart failed: {e}"),
                         },
                         Err(e) => format!("@@error stop failed: {e:#}"),
                     },
@@ -173,7 +192,7 @@ pub async fn run_group(sdk: Sdk, group: &str, expected: &[&str]) {
     }
 
     // Shown by `cargo test -- --nocapture`, and by libtest for a failed test.
-    println!("--- {} script, group `{group}` ---\n{transcript}", sdk.name());
+    println!("--- {} script, group `{group}` ---\n{notes}{transcript}", sdk.name());
 
     let context = |msg: String| -> String {
         format!(
