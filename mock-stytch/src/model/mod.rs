@@ -8,13 +8,17 @@ pub mod auth_token;
 pub mod email_otp;
 pub mod factor;
 pub mod intermediate;
+pub mod lockout;
 pub mod member;
+pub mod mfa;
 pub mod outbox;
+pub mod recovery_codes;
 pub mod password;
 pub mod provision;
 pub mod organization;
 pub mod session;
 pub mod sms;
+pub mod totp;
 pub mod validate;
 
 pub use member::Member;

@@ -265,8 +265,10 @@ async fn delete_totp(
     State(state): State<AppState>,
     Path((org_key, member_key)): Path<(String, String)>,
 ) -> ApiResult<Reply> {
-    change_member(&state, &org_key, &member_key, async |_, m| {
-        if m.totp_registration_id.is_empty() {
+    change_member(&state, &org_key, &member_key, async |conn, m| {
+        // Registration rows (pending ones too) and, by cascade, their recovery codes go with it.
+        let deleted = crate::model::totp::delete_for_member(conn, &m.member_id).await?;
+        if m.totp_registration_id.is_empty() && deleted == 0 {
             return Err(ApiError::not_found("totp_not_found", "The member has no TOTP registration."));
         }
         m.totp_registration_id.clear();

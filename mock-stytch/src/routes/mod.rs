@@ -9,10 +9,13 @@ pub mod email_otp;
 pub mod magic_links;
 pub mod members;
 pub mod organizations;
+pub mod otp_sms;
 pub mod passwords;
+pub mod recovery_codes;
 pub mod search;
 pub mod sessions;
 pub mod sso_oauth;
+pub mod totp;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
@@ -33,6 +36,9 @@ pub fn guarded_routes() -> Router<AppState> {
         .merge(organizations::routes())
         .merge(members::routes())
         .merge(control::routes())
+        .merge(otp_sms::routes())
+        .merge(totp::routes())
+        .merge(recovery_codes::routes())
         .merge(magic_links::routes())
         .merge(email_otp::routes())
         .merge(passwords::routes())
