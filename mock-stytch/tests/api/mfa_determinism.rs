@@ -13,7 +13,7 @@ async fn material(seed: u64) -> (String, Value, String) {
     let (org, m) = org_and_member(&mock, json!({}), json!({})).await;
     let session = enroll_sms(&mock, &org, &m).await;
     let sms_code = last_sms_code(&mock, &m).await;
-    let created = mock.ok_post("/v1/b2b/totp", body(&org, &m, json!({"session_token": session}))).await;
+    let created = mock.ok_mfa("/v1/b2b/totp", body(&org, &m, json!({"session_token": session}))).await;
     let totp_now = totp_code(&mock, &org, &m).await;
     mock.stop().await;
     (sms_code, created, totp_now)

@@ -24,7 +24,7 @@ async fn required_enrollment_by_sms() {
 
     // Act 1: send to a new phone with the IST
     let sent = mock
-        .ok_post("/v1/b2b/otps/sms/send", body(&org, &m, json!({"mfa_phone_number": PHONE, "intermediate_session_token": ist, "locale": "en"})))
+        .ok_mfa("/v1/b2b/otps/sms/send", body(&org, &m, json!({"mfa_phone_number": PHONE, "intermediate_session_token": ist, "locale": "en"})))
         .await;
 
     // Assert 1: the phone is attached, unverified; one SMS carries a 6-digit code
@@ -70,7 +70,7 @@ async fn required_enrollment_by_totp() {
     let ist = pending_ist(&magic_link_login(&mock, &org, &m, json!({})).await);
 
     // Act 1: create a registration with the IST
-    let created = mock.ok_post("/v1/b2b/totp", body(&org, &m, json!({"intermediate_session_token": ist}))).await;
+    let created = mock.ok_mfa("/v1/b2b/totp", body(&org, &m, json!({"intermediate_session_token": ist}))).await;
 
     // Assert 1: secret, QR of the otpauth URI, recovery codes; still pending
     assert_valid("totps.CreateResponse", &created);
@@ -129,7 +129,7 @@ async fn returning_challenge_by_sms_auto_initiated() {
     // A resend (challenge to the verified phone) needs no MFA'd token and kills the old code.
     let ist = pending_ist(&magic_link_login(&mock, &org, &m, json!({})).await);
     let first = last_sms_code(&mock, &m).await;
-    mock.ok_post("/v1/b2b/otps/sms/send", body(&org, &m, json!({"intermediate_session_token": ist}))).await;
+    mock.ok_mfa("/v1/b2b/otps/sms/send", body(&org, &m, json!({"intermediate_session_token": ist}))).await;
     let second = last_sms_code(&mock, &m).await;
     assert_ne!(first, second);
     assert_error(
@@ -200,7 +200,7 @@ async fn recovery_code_login() {
     assert!(!left["recovery_codes"].as_array().unwrap().contains(&json!(codes[0])));
 
     // rotate: all old codes die, ten new ones
-    let rotated = mock.ok_post("/v1/b2b/recovery_codes/rotate", body(&org, &m, json!({}))).await;
+    let rotated = mock.ok_mfa("/v1/b2b/recovery_codes/rotate", body(&org, &m, json!({}))).await;
     assert_valid("recovery_codes.RotateResponse", &rotated);
     let new_codes = rotated["recovery_codes"].as_array().unwrap();
     assert_eq!(new_codes.len(), 10);
@@ -226,7 +226,7 @@ async fn optional_enrollment_with_a_session_and_set_mfa_enrollment() {
     let token = login["session_token"].as_str().unwrap().to_owned();
 
     // Act 1: enroll SMS with the session and set_mfa_enrollment
-    mock.ok_post("/v1/b2b/otps/sms/send", body(&org, &m, json!({"mfa_phone_number": PHONE, "session_token": token}))).await;
+    mock.ok_mfa("/v1/b2b/otps/sms/send", body(&org, &m, json!({"mfa_phone_number": PHONE, "session_token": token}))).await;
     let code = last_sms_code(&mock, &m).await;
     let resp = mock
         .post("/v1/b2b/otps/sms/authenticate", body(&org, &m, json!({"code": code, "session_token": token, "set_mfa_enrollment": "enroll"})))
@@ -242,10 +242,10 @@ async fn optional_enrollment_with_a_session_and_set_mfa_enrollment() {
     assert_eq!(next["mfa_required"]["secondary_auth_initiated"], "sms_otp", "enrolled: the next login owes MFA");
 
     // Act 2: unenroll with another code
-    mock.ok_post("/v1/b2b/otps/sms/send", body(&org, &m, json!({"session_token": token}))).await;
+    mock.ok_mfa("/v1/b2b/otps/sms/send", body(&org, &m, json!({"session_token": token}))).await;
     let code = last_sms_code(&mock, &m).await;
     let done = mock
-        .ok_post("/v1/b2b/otps/sms/authenticate", body(&org, &m, json!({"code": code, "session_token": token, "set_mfa_enrollment": "unenroll"})))
+        .ok_mfa("/v1/b2b/otps/sms/authenticate", body(&org, &m, json!({"code": code, "session_token": token, "set_mfa_enrollment": "unenroll"})))
         .await;
 
     // Assert 2
@@ -259,10 +259,10 @@ async fn set_mfa_enrollment_is_ignored_under_required_for_all() {
     let mock = spawn_frozen().await;
     let (org, m) = org_and_member(&mock, json!({"mfa_policy": REQUIRED}), json!({})).await;
     let ist = pending_ist(&magic_link_login(&mock, &org, &m, json!({})).await);
-    mock.ok_post("/v1/b2b/otps/sms/send", body(&org, &m, json!({"mfa_phone_number": PHONE, "intermediate_session_token": ist}))).await;
+    mock.ok_mfa("/v1/b2b/otps/sms/send", body(&org, &m, json!({"mfa_phone_number": PHONE, "intermediate_session_token": ist}))).await;
     let code = last_sms_code(&mock, &m).await;
     let done = mock
-        .ok_post("/v1/b2b/otps/sms/authenticate", body(&org, &m, json!({"code": code, "intermediate_session_token": ist, "set_mfa_enrollment": "unenroll"})))
+        .ok_mfa("/v1/b2b/otps/sms/authenticate", body(&org, &m, json!({"code": code, "intermediate_session_token": ist, "set_mfa_enrollment": "unenroll"})))
         .await;
     assert_eq!(done["member"]["mfa_enrolled"], true);
 }
@@ -275,10 +275,10 @@ async fn adding_a_second_method_and_set_default_mfa() {
     let session = enroll_sms(&mock, &org, &m).await;
 
     // Act 1: add TOTP with that session, without set_default_mfa
-    let created = mock.ok_post("/v1/b2b/totp", body(&org, &m, json!({"session_token": session}))).await;
+    let created = mock.ok_mfa("/v1/b2b/totp", body(&org, &m, json!({"session_token": session}))).await;
     let secret = created["secret"].as_str().unwrap().to_owned();
     let done = mock
-        .ok_post("/v1/b2b/totp/authenticate", body(&org, &m, json!({"code": code_for(&secret, now(&mock)), "session_token": session})))
+        .ok_mfa("/v1/b2b/totp/authenticate", body(&org, &m, json!({"code": code_for(&secret, now(&mock)), "session_token": session})))
         .await;
 
     // Assert 1: both factors active, default unchanged, session has all three factors
@@ -321,7 +321,7 @@ async fn step_up_without_enrollment() {
     let (token, jwt) = (login["session_token"].as_str().unwrap().to_owned(), login["session_jwt"].as_str().unwrap().to_owned());
 
     // Act 1: the app asks for a second factor before a sensitive action (session JWT this time)
-    mock.ok_post("/v1/b2b/otps/sms/send", body(&org, &m, json!({"session_jwt": jwt}))).await;
+    mock.ok_mfa("/v1/b2b/otps/sms/send", body(&org, &m, json!({"session_jwt": jwt}))).await;
     let code = last_sms_code(&mock, &m).await;
     let resp = mock
         .post(

@@ -75,6 +75,34 @@ pub async fn primary_session(mock: &TestMock, org_id: &str, member_id: &str) -> 
     (minted.session.session_token, minted.jwt)
 }
 
+/// The schema of a successful answer of an MFA route (CONTRACT §7).
+pub fn schema_for(path: &str) -> &'static str {
+    match path {
+        "/v1/b2b/otps/sms/send" => "otp_sms.SendResponse",
+        "/v1/b2b/otps/sms/authenticate" => "otp_sms.AuthenticateResponse",
+        "/v1/b2b/totp" => "totps.CreateResponse",
+        "/v1/b2b/totp/authenticate" => "totps.AuthenticateResponse",
+        "/v1/b2b/totp/migrate" => "totps.MigrateResponse",
+        "/v1/b2b/recovery_codes/recover" => "recovery_codes.RecoverResponse",
+        "/v1/b2b/recovery_codes/rotate" => "recovery_codes.RotateResponse",
+        other => panic!("no schema known for {other}"),
+    }
+}
+
+/// POSTs to the MFA routes that must succeed: 200, and the body valid against its schema.
+pub trait MfaCalls {
+    async fn ok_mfa(&self, path: &str, body: Value) -> Value;
+}
+
+impl MfaCalls for TestMock {
+    async fn ok_mfa(&self, path: &str, body: Value) -> Value {
+        let (status, v) = self.post(path, body).await;
+        assert_eq!(status, 200, "POST {path} failed: {v}");
+        assert_valid(schema_for(path), &v);
+        v
+    }
+}
+
 /// The factor types of a live session, read from the store (not from a response).
 pub async fn stored_session_factor_types(mock: &TestMock, session_token: &str) -> Vec<String> {
     let state = &mock.server.state;
@@ -136,14 +164,14 @@ pub fn assert_mfa_session(resp: &(u16, Value), schema: &str, factor_types: &[&st
 /// session token the enrollment produced.
 pub async fn enroll_sms(mock: &TestMock, org_id: &str, member_id: &str) -> String {
     let ist = primary_ist(mock, org_id, member_id).await;
-    mock.ok_post(
+    mock.ok_mfa(
         "/v1/b2b/otps/sms/send",
         body(org_id, member_id, json!({"mfa_phone_number": PHONE, "intermediate_session_token": ist})),
     )
     .await;
     let code = last_sms_code(mock, member_id).await;
     let done = mock
-        .ok_post(
+        .ok_mfa(
             "/v1/b2b/otps/sms/authenticate",
             body(org_id, member_id, json!({"code": code, "intermediate_session_token": ist})),
         )
@@ -154,10 +182,10 @@ pub async fn enroll_sms(mock: &TestMock, org_id: &str, member_id: &str) -> Strin
 /// Enroll TOTP with a fresh IST; returns `(create answer, session token)`.
 pub async fn enroll_totp(mock: &TestMock, org_id: &str, member_id: &str) -> (Value, String) {
     let ist = primary_ist(mock, org_id, member_id).await;
-    let created = mock.ok_post("/v1/b2b/totp", body(org_id, member_id, json!({"intermediate_session_token": ist}))).await;
+    let created = mock.ok_mfa("/v1/b2b/totp", body(org_id, member_id, json!({"intermediate_session_token": ist}))).await;
     let code = code_for(created["secret"].as_str().unwrap(), now(mock));
     let done = mock
-        .ok_post(
+        .ok_mfa(
             "/v1/b2b/totp/authenticate",
             body(org_id, member_id, json!({"code": code, "intermediate_session_token": ist})),
         )

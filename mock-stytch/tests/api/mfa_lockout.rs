@@ -28,9 +28,9 @@ async fn strict() -> TestMock {
 async fn fully_enrolled(mock: &TestMock) -> (String, String, String, Vec<String>, String) {
     let (org, m) = org_and_member(mock, json!({"mfa_policy": "REQUIRED_FOR_ALL"}), json!({})).await;
     let session = enroll_sms(mock, &org, &m).await;
-    let created = mock.ok_post("/v1/b2b/totp", body(&org, &m, json!({"session_token": session}))).await;
+    let created = mock.ok_mfa("/v1/b2b/totp", body(&org, &m, json!({"session_token": session}))).await;
     let secret = created["secret"].as_str().unwrap().to_owned();
-    mock.ok_post(TOTP_AUTH, body(&org, &m, json!({"code": code_for(&secret, now(mock)), "session_token": session}))).await;
+    mock.ok_mfa(TOTP_AUTH, body(&org, &m, json!({"code": code_for(&secret, now(mock)), "session_token": session}))).await;
     let codes = created["recovery_codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()).collect();
     (org, m, secret, codes, session)
 }
@@ -46,7 +46,7 @@ async fn failures_across_methods_lock_the_member_until_the_lock_expires() {
     let (org, m, secret, codes, _) = fully_enrolled(&mock).await;
     mock.advance_clock(30).await;
     let ist = primary_ist(&mock, &org, &m).await;
-    mock.ok_post("/v1/b2b/otps/sms/send", body(&org, &m, json!({"intermediate_session_token": ist}))).await;
+    mock.ok_mfa("/v1/b2b/otps/sms/send", body(&org, &m, json!({"intermediate_session_token": ist}))).await;
     let sms_code = last_sms_code(&mock, &m).await;
 
     // Act: one wrong attempt on each method
@@ -90,12 +90,12 @@ async fn success_resets_the_count() {
     for _ in 0..2 {
         assert_error(&mock.post(RECOVER, wrong()).await, 401, "unable_to_authenticate_recovery_code");
     }
-    mock.ok_post(RECOVER, body(&org, &m, json!({"recovery_code": codes[0], "session_token": session}))).await;
+    mock.ok_mfa(RECOVER, body(&org, &m, json!({"recovery_code": codes[0], "session_token": session}))).await;
     for _ in 0..2 {
         assert_error(&mock.post(RECOVER, wrong()).await, 401, "unable_to_authenticate_recovery_code");
     }
     assert_eq!(member(&mock, &org, &m).await["is_locked"], false, "2 + 2 failures with a success between do not reach 3");
-    mock.ok_post(RECOVER, body(&org, &m, json!({"recovery_code": codes[1], "session_token": session}))).await;
+    mock.ok_mfa(RECOVER, body(&org, &m, json!({"recovery_code": codes[1], "session_token": session}))).await;
 }
 
 #[tokio::test]

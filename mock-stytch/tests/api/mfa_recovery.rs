@@ -19,7 +19,7 @@ async fn without_an_active_totp_there_are_no_recovery_codes() {
     assert_error(&mock.post("/v1/b2b/recovery_codes/rotate", body(&org, &m, json!({}))).await, 404, not_found);
 
     // a pending registration's codes redeem nothing yet
-    let created = mock.ok_post("/v1/b2b/totp", body(&org, &m, json!({"intermediate_session_token": ist}))).await;
+    let created = mock.ok_mfa("/v1/b2b/totp", body(&org, &m, json!({"intermediate_session_token": ist}))).await;
     let code = created["recovery_codes"][0].as_str().unwrap();
     assert_error(&mock.post(RECOVER, body(&org, &m, json!({"recovery_code": code, "intermediate_session_token": ist}))).await, 404, not_found);
     assert_error(&mock.get(&format!("/v1/b2b/recovery_codes/{org}/{m}")).await, 404, not_found);

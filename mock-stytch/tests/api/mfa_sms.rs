@@ -15,7 +15,7 @@ async fn sent() -> (TestMock, String, String, String, String) {
     let mock = spawn_frozen().await;
     let (org, m) = org_and_member(&mock, json!({"mfa_policy": "REQUIRED_FOR_ALL"}), json!({"mfa_phone_number": PHONE})).await;
     let ist = primary_ist(&mock, &org, &m).await;
-    mock.ok_post(SEND, body(&org, &m, json!({"intermediate_session_token": ist}))).await;
+    mock.ok_mfa(SEND, body(&org, &m, json!({"intermediate_session_token": ist}))).await;
     let code = last_sms_code(&mock, &m).await;
     (mock, org, m, ist, code)
 }
@@ -34,7 +34,7 @@ fn wrong(code: &str) -> String {
 async fn a_wrong_code_is_otp_code_not_found_and_the_ist_survives() {
     let (mock, org, m, ist, code) = sent().await;
     assert_error(&mock.post(AUTH, auth(&org, &m, &wrong(&code), &ist)).await, 404, "otp_code_not_found");
-    mock.ok_post(AUTH, auth(&org, &m, &code, &ist)).await;
+    mock.ok_mfa(AUTH, auth(&org, &m, &code, &ist)).await;
 }
 
 #[tokio::test]
@@ -50,7 +50,7 @@ async fn the_code_lives_two_minutes_on_the_virtual_clock() {
     // alive at 119 s
     let (mock, org, m, ist, code) = sent().await;
     mock.advance_clock(119).await;
-    mock.ok_post(AUTH, auth(&org, &m, &code, &ist)).await;
+    mock.ok_mfa(AUTH, auth(&org, &m, &code, &ist)).await;
     // dead at 120 s
     let (mock, org, m, ist, code) = sent().await;
     mock.advance_clock(120).await;
@@ -60,7 +60,7 @@ async fn the_code_lives_two_minutes_on_the_virtual_clock() {
 #[tokio::test]
 async fn a_used_code_is_unable_to_auth_otp_code() {
     let (mock, org, m, ist, code) = sent().await;
-    mock.ok_post(AUTH, auth(&org, &m, &code, &ist)).await;
+    mock.ok_mfa(AUTH, auth(&org, &m, &code, &ist)).await;
     let ist2 = primary_ist(&mock, &org, &m).await;
     assert_error(&mock.post(AUTH, auth(&org, &m, &code, &ist2)).await, 401, "unable_to_auth_otp_code");
 }
@@ -74,24 +74,24 @@ async fn too_many_wrong_attempts_kill_the_code() {
     }
     assert_error(&mock.post(AUTH, auth(&org, &m, &code, &ist)).await, 401, "otp_code_attempts_exceeded");
     // a new send gives a fresh code with a fresh budget
-    mock.ok_post(SEND, body(&org, &m, json!({"intermediate_session_token": ist}))).await;
+    mock.ok_mfa(SEND, body(&org, &m, json!({"intermediate_session_token": ist}))).await;
     let fresh = last_sms_code(&mock, &m).await;
-    mock.ok_post(AUTH, auth(&org, &m, &fresh, &ist)).await;
+    mock.ok_mfa(AUTH, auth(&org, &m, &fresh, &ist)).await;
 }
 
 #[tokio::test]
 async fn ist_consumed_expired_or_of_another_member_is_refused() {
     // consumed
     let (mock, org, m, ist, code) = sent().await;
-    mock.ok_post(AUTH, auth(&org, &m, &code, &ist)).await;
-    mock.ok_post(SEND, body(&org, &m, json!({}))).await;
+    mock.ok_mfa(AUTH, auth(&org, &m, &code, &ist)).await;
+    mock.ok_mfa(SEND, body(&org, &m, json!({}))).await;
     let code = last_sms_code(&mock, &m).await;
     assert_error(&mock.post(AUTH, auth(&org, &m, &code, &ist)).await, 404, "intermediate_session_not_found");
 
     // expired: alive at 599 s, dead at 600 s (a fresh code each time)
     let (mock, org, m, ist, _) = sent().await;
     mock.advance_clock(599).await;
-    mock.ok_post(SEND, body(&org, &m, json!({"intermediate_session_token": ist}))).await;
+    mock.ok_mfa(SEND, body(&org, &m, json!({"intermediate_session_token": ist}))).await;
     let code = last_sms_code(&mock, &m).await;
     mock.advance_clock(1).await;
     assert_error(&mock.post(AUTH, auth(&org, &m, &code, &ist)).await, 404, "intermediate_session_not_found");
@@ -163,14 +163,14 @@ async fn phone_number_errors() {
         );
     }
     // a different number than the member's
-    mock.ok_post(SEND, body(&org, &m, json!({"mfa_phone_number": PHONE, "intermediate_session_token": ist}))).await;
+    mock.ok_mfa(SEND, body(&org, &m, json!({"mfa_phone_number": PHONE, "intermediate_session_token": ist}))).await;
     assert_error(
         &mock.post(SEND, body(&org, &m, json!({"mfa_phone_number": OTHER_PHONE, "intermediate_session_token": ist}))).await,
         400,
         "duplicate_member_phone_number_for_member",
     );
     // the same number again is just a resend
-    mock.ok_post(SEND, body(&org, &m, json!({"mfa_phone_number": PHONE, "intermediate_session_token": ist}))).await;
+    mock.ok_mfa(SEND, body(&org, &m, json!({"mfa_phone_number": PHONE, "intermediate_session_token": ist}))).await;
     // unknown organization / member; bad locale
     assert_error(&mock.post(SEND, body("nope", &m, json!({}))).await, 404, "organization_not_found");
     assert_error(&mock.post(SEND, body(&org, "member-test-nope", json!({}))).await, 404, "member_not_found");
@@ -203,9 +203,9 @@ async fn sms_is_refused_where_the_org_allows_only_totp_except_for_breakglass() {
     let admin = mock.create_member(&org, "root@acme.com", json!({"is_breakglass": true, "mfa_phone_number": PHONE})).await;
     let admin = admin["member_id"].as_str().unwrap();
     let ist = primary_ist(&mock, &org, admin).await;
-    mock.ok_post(SEND, body(&org, admin, json!({"intermediate_session_token": ist}))).await;
+    mock.ok_mfa(SEND, body(&org, admin, json!({"intermediate_session_token": ist}))).await;
     let code = last_sms_code(&mock, admin).await;
-    mock.ok_post(AUTH, auth(&org, admin, &code, &ist)).await;
+    mock.ok_mfa(AUTH, auth(&org, admin, &code, &ist)).await;
 }
 
 #[tokio::test]
@@ -229,9 +229,9 @@ async fn enrolling_sms_over_an_active_totp_needs_an_mfa_session() {
     assert!(mock.outbox(&format!("member_id={m}&channel=sms")).await.is_empty());
 
     // the session that completed TOTP may
-    mock.ok_post(SEND, body(&org, &m, json!({"mfa_phone_number": PHONE, "session_token": totp_session}))).await;
+    mock.ok_mfa(SEND, body(&org, &m, json!({"mfa_phone_number": PHONE, "session_token": totp_session}))).await;
     let code = last_sms_code(&mock, &m).await;
-    let done = mock.ok_post(AUTH, body(&org, &m, json!({"code": code, "session_token": totp_session}))).await;
+    let done = mock.ok_mfa(AUTH, body(&org, &m, json!({"code": code, "session_token": totp_session}))).await;
     assert_eq!(done["member"]["mfa_phone_number_verified"], true);
     assert_eq!(done["member"]["default_mfa_method"], "totp", "the first method stays the default");
 }
@@ -241,7 +241,7 @@ async fn fixed_otp_makes_every_code_the_configured_one() {
     let mock = spawn_with(Config { fixed_otp: Some("000000".into()), frozen_clock: Some(FROZEN.parse().unwrap()), ..Config::for_tests() }).await;
     let (org, m) = org_and_member(&mock, json!({}), json!({"mfa_phone_number": PHONE})).await;
     let ist = primary_ist(&mock, &org, &m).await;
-    mock.ok_post(SEND, body(&org, &m, json!({"intermediate_session_token": ist}))).await;
+    mock.ok_mfa(SEND, body(&org, &m, json!({"intermediate_session_token": ist}))).await;
     assert_eq!(last_sms_code(&mock, &m).await, "000000");
-    mock.ok_post(AUTH, auth(&org, &m, "000000", &ist)).await;
+    mock.ok_mfa(AUTH, auth(&org, &m, "000000", &ist)).await;
 }

@@ -38,7 +38,7 @@ async fn the_qr_code_holds_the_otpauth_uri_with_the_org_name_as_issuer() {
     let mock = spawn_frozen().await;
     let (org, m) = org_with_ada(&mock).await;
     let ist = primary_ist(&mock, &org, &m).await;
-    let created = mock.ok_post(CREATE, body(&org, &m, json!({"intermediate_session_token": ist}))).await;
+    let created = mock.ok_mfa(CREATE, body(&org, &m, json!({"intermediate_session_token": ist}))).await;
     let secret = created["secret"].as_str().unwrap();
     assert_eq!(
         decode_qr(created["qr_code"].as_str().unwrap()),
@@ -51,7 +51,7 @@ async fn recovery_codes_and_ids_have_the_documented_shapes() {
     let mock = spawn_frozen().await;
     let (org, m) = org_with_ada(&mock).await;
     let ist = primary_ist(&mock, &org, &m).await;
-    let created = mock.ok_post(CREATE, body(&org, &m, json!({"intermediate_session_token": ist}))).await;
+    let created = mock.ok_mfa(CREATE, body(&org, &m, json!({"intermediate_session_token": ist}))).await;
     let codes = created["recovery_codes"].as_array().unwrap();
     for c in codes {
         let c = c.as_str().unwrap();
@@ -69,7 +69,7 @@ async fn codes_around_a_30_second_boundary() {
     let mock = spawn_frozen().await;
     let (org, m) = org_with_ada(&mock).await;
     let ist = primary_ist(&mock, &org, &m).await;
-    let created = mock.ok_post(CREATE, body(&org, &m, json!({"intermediate_session_token": ist}))).await;
+    let created = mock.ok_mfa(CREATE, body(&org, &m, json!({"intermediate_session_token": ist}))).await;
     let secret = created["secret"].as_str().unwrap().to_owned();
     mock.advance_clock(29).await;
     let t = now(&mock);
@@ -84,7 +84,7 @@ async fn codes_around_a_30_second_boundary() {
     assert_error(&mock.post(AUTH, body(&org, &m, json!({"code": at_step(-2), "intermediate_session_token": ist}))).await, 401, "unable_to_authenticate_totp");
     assert_error(&mock.post(AUTH, body(&org, &m, json!({"code": at_step(2), "intermediate_session_token": ist}))).await, 401, "unable_to_authenticate_totp");
     // the previous step is accepted (clock skew), activating the registration
-    let done = mock.ok_post(AUTH, body(&org, &m, json!({"code": at_step(-1), "intermediate_session_token": ist}))).await;
+    let done = mock.ok_mfa(AUTH, body(&org, &m, json!({"code": at_step(-1), "intermediate_session_token": ist}))).await;
     let session = done["session_token"].as_str().unwrap().to_owned();
     // the same code again: a replay
     assert_error(&mock.post(AUTH, body(&org, &m, json!({"code": at_step(-1), "session_token": session}))).await, 401, "totp_code_already_authenticated");
@@ -92,11 +92,11 @@ async fn codes_around_a_30_second_boundary() {
     // Act: one second later the next step begins
     mock.advance_clock(1).await;
     // the step that was current a second ago is now the previous one, still inside the window
-    mock.ok_post(AUTH, body(&org, &m, json!({"code": at_step(0), "session_token": session}))).await;
+    mock.ok_mfa(AUTH, body(&org, &m, json!({"code": at_step(0), "session_token": session}))).await;
     // and the one before it has left the window
     assert_error(&mock.post(AUTH, body(&org, &m, json!({"code": at_step(-1), "session_token": session}))).await, 401, "unable_to_authenticate_totp");
     // the next step (skew ahead) is accepted; going back to an older step after it is not
-    mock.ok_post(AUTH, body(&org, &m, json!({"code": at_step(2), "session_token": session}))).await;
+    mock.ok_mfa(AUTH, body(&org, &m, json!({"code": at_step(2), "session_token": session}))).await;
     assert_error(&mock.post(AUTH, body(&org, &m, json!({"code": at_step(1), "session_token": session}))).await, 401, "totp_code_already_authenticated");
     let helper = mock.ok_get(&format!("/_mock/totp/code?organization_id={org}&member_id={m}")).await;
     assert_eq!(helper["seconds_remaining"], 30);
@@ -112,7 +112,7 @@ async fn a_pending_registration_expires_unconfirmed() {
     for bad in [4, 1441] {
         assert_error(&mock.post(CREATE, body(&org, &m, json!({"session_token": token, "expiration_minutes": bad}))).await, 400, "invalid_argument");
     }
-    let created = mock.ok_post(CREATE, body(&org, &m, json!({"session_token": token, "expiration_minutes": 5}))).await;
+    let created = mock.ok_mfa(CREATE, body(&org, &m, json!({"session_token": token, "expiration_minutes": 5}))).await;
     let secret = created["secret"].as_str().unwrap().to_owned();
     mock.advance_clock(299).await;
     assert_eq!(totp_code(&mock, &org, &m).await, code_for(&secret, now(&mock)), "alive at 4:59");
@@ -121,7 +121,7 @@ async fn a_pending_registration_expires_unconfirmed() {
     assert_error(&mock.post(AUTH, body(&org, &m, json!({"code": code, "session_token": token}))).await, 404, "totp_not_found");
     assert_error(&mock.get(&format!("/_mock/totp/code?organization_id={org}&member_id={m}")).await, 404, "totp_not_found");
     // and a new registration can be made
-    let again = mock.ok_post(CREATE, body(&org, &m, json!({"session_token": token}))).await;
+    let again = mock.ok_mfa(CREATE, body(&org, &m, json!({"session_token": token}))).await;
     assert_ne!(again["secret"], created["secret"]);
 }
 
@@ -130,15 +130,15 @@ async fn a_second_create_replaces_a_pending_registration_but_not_an_active_one()
     let mock = spawn_frozen().await;
     let (org, m) = org_with_ada(&mock).await;
     let ist = primary_ist(&mock, &org, &m).await;
-    let first = mock.ok_post(CREATE, body(&org, &m, json!({"intermediate_session_token": ist}))).await;
-    let second = mock.ok_post(CREATE, body(&org, &m, json!({"intermediate_session_token": ist}))).await;
+    let first = mock.ok_mfa(CREATE, body(&org, &m, json!({"intermediate_session_token": ist}))).await;
+    let second = mock.ok_mfa(CREATE, body(&org, &m, json!({"intermediate_session_token": ist}))).await;
     assert_ne!(first["secret"], second["secret"]);
     assert_ne!(first["totp_registration_id"], second["totp_registration_id"]);
     let old = code_for(first["secret"].as_str().unwrap(), now(&mock));
     let new = code_for(second["secret"].as_str().unwrap(), now(&mock));
     assert_ne!(old, new);
     assert_error(&mock.post(AUTH, body(&org, &m, json!({"code": old, "intermediate_session_token": ist}))).await, 401, "unable_to_authenticate_totp");
-    let done = mock.ok_post(AUTH, body(&org, &m, json!({"code": new, "intermediate_session_token": ist}))).await;
+    let done = mock.ok_mfa(AUTH, body(&org, &m, json!({"code": new, "intermediate_session_token": ist}))).await;
     assert_eq!(done["member"]["totp_registration_id"], second["totp_registration_id"]);
     // now active: a create is refused until the registration is deleted
     let session = done["session_token"].as_str().unwrap();
@@ -168,10 +168,10 @@ async fn deleting_the_totp_removes_the_registration_and_its_recovery_codes() {
     assert_error(&mock.post(AUTH, body(&org, &m, json!({"code": code, "session_token": session}))).await, 404, "totp_not_found");
     assert_eq!(stored_session_factor_types(&mock, &session).await, ["magic_link", "totp"], "existing sessions stay (R8)");
     // a fresh registration can be made, with a new secret
-    let again = mock.ok_post(CREATE, body(&org, &m, json!({"session_token": session}))).await;
+    let again = mock.ok_mfa(CREATE, body(&org, &m, json!({"session_token": session}))).await;
     assert_ne!(again["secret"], created["secret"]);
     // deleting a member's pending registration works too; then there is nothing left to delete
-    mock.ok_post(CREATE, body(&org, &m, json!({"session_token": session}))).await;
+    mock.ok_mfa(CREATE, body(&org, &m, json!({"session_token": session}))).await;
     assert_eq!(mock.delete(&format!("/v1/b2b/organizations/{org}/members/{m}/totp")).await.0, 200);
     assert_error(&mock.delete(&format!("/v1/b2b/organizations/{org}/members/{m}/totp")).await, 404, "totp_not_found");
 }
@@ -182,7 +182,7 @@ async fn migrate_imports_an_active_registration() {
     let (org, m) = org_with_ada(&mock).await;
 
     // minted recovery codes when none are given
-    let migrated = mock.ok_post(MIGRATE, body(&org, &m, json!({"secret": "JBSWY3DPEHPK3PXP", "recovery_codes": []}))).await;
+    let migrated = mock.ok_mfa(MIGRATE, body(&org, &m, json!({"secret": "JBSWY3DPEHPK3PXP", "recovery_codes": []}))).await;
     assert_valid("totps.MigrateResponse", &migrated);
     assert_eq!(migrated["member"]["totp_registration_id"], migrated["totp_registration_id"]);
     assert_eq!(migrated["recovery_codes"].as_array().unwrap().len(), 10);
@@ -197,7 +197,7 @@ async fn migrate_imports_an_active_registration() {
     // given recovery codes are kept (normalised to lower case)
     let bob = another_member(&mock, &org, "bob@acme.com").await;
     let migrated = mock
-        .ok_post(MIGRATE, body(&org, &bob, json!({"secret": "jbswy3dpehpk3pxp", "recovery_codes": ["AAAA-BBBB-CCCC", "dddd-eeee-ffff"]})))
+        .ok_mfa(MIGRATE, body(&org, &bob, json!({"secret": "jbswy3dpehpk3pxp", "recovery_codes": ["AAAA-BBBB-CCCC", "dddd-eeee-ffff"]})))
         .await;
     assert_eq!(migrated["recovery_codes"], json!(["aaaa-bbbb-cccc", "dddd-eeee-ffff"]));
     assert_error(&mock.post(MIGRATE, body(&org, &m, json!({"secret": "not base32!", "recovery_codes": []}))).await, 400, "invalid_argument");
@@ -222,7 +222,7 @@ async fn totp_refusals() {
         400,
         "recovery_code_used_as_totp_code",
     );
-    mock.ok_post(CREATE, body(&org, &m, json!({"intermediate_session_token": ist}))).await;
+    mock.ok_mfa(CREATE, body(&org, &m, json!({"intermediate_session_token": ist}))).await;
     // not a code at all
     assert_error(&mock.post(AUTH, body(&org, &m, json!({"code": "12ab", "intermediate_session_token": ist}))).await, 401, "unable_to_authenticate_totp");
     // no token / another member's IST
@@ -265,5 +265,5 @@ async fn enrolling_totp_over_a_verified_phone_needs_an_mfa_session() {
     assert_error(&mock.post(CREATE, body(&org, &m, json!({"intermediate_session_token": ist}))).await, 403, guard);
     assert_error(&mock.post(CREATE, body(&org, &m, json!({"session_token": primary_only}))).await, 403, guard);
     assert_error(&mock.post(CREATE, body(&org, &m, json!({}))).await, 403, guard);
-    assert_valid("totps.CreateResponse", &mock.ok_post(CREATE, body(&org, &m, json!({"session_token": sms_session}))).await);
+    assert_valid("totps.CreateResponse", &mock.ok_mfa(CREATE, body(&org, &m, json!({"session_token": sms_session}))).await);
 }
