@@ -239,10 +239,9 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
                     Err(e) => e.into(),
                 },
             },
-            CodeFailure::FlowDead => match self.store.delete(id, version).await {
-                Ok(()) => ServiceError::Expired(id),
-                Err(e) => e.into(),
-            },
+            // Not deleted: a concurrent submission of the same flow may have consumed the IST
+            // and be about to save its success. The row expires with the IST and is purged.
+            CodeFailure::FlowDead => ServiceError::Expired(id),
             CodeFailure::Locked => match self.store.delete(id, version).await {
                 Ok(()) => ServiceError::Locked,
                 Err(e) => e.into(),
@@ -257,11 +256,9 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
         flow: &LoginFlow<S>,
         err: StytchError,
     ) -> ServiceError {
+        // A dead IST/session ends the flow; the row is left to expire (see `code_rejected`).
         if classify(&err) == CodeFailure::FlowDead {
-            return match self.store.delete(flow.id(), flow.version()).await {
-                Ok(()) => ServiceError::Expired(flow.id()),
-                Err(e) => e.into(),
-            };
+            return ServiceError::Expired(flow.id());
         }
         err.into()
     }

@@ -1,0 +1,247 @@
+//! `spawn_app()` and a `TestApp` whose methods speak intent: make an org, log a member in by
+//! magic link, read the SMS code the mock "sent", ask the mock for the current TOTP code.
+
+use mfa_engine::{
+    EngineConfig, FlowId, LoginStep, ManualClock, MfaService, ServiceError, SignedIn,
+    SqliteFlowStore,
+};
+use mock_stytch::config::{DEFAULT_PROJECT_ID, DEFAULT_SECRET};
+use mock_stytch::{Config, MockServer};
+use serde_json::Value;
+use stytch_client::api::members::MemberCreateRequest;
+use stytch_client::api::organizations::OrganizationSettings;
+use stytch_client::api::sessions::SessionAuthenticateRequest;
+use stytch_client::{ClientConfig, SessionAuth, StytchClient};
+
+pub type Service = MfaService<SqliteFlowStore, ManualClock>;
+
+pub struct TestApp {
+    pub mock: MockServer,
+    pub service: Service,
+    /// The engine's clock (the mock has its own, moved with `advance_mock_clock`).
+    pub clock: ManualClock,
+    pub db_path: std::path::PathBuf,
+    http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let mock = MockServer::spawn(Config::for_tests())
+        .await
+        .expect("mock starts");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db_path = dir.path().join("flows.db");
+    let clock = ManualClock::starting_now();
+    let service = open_service(&mock.base_url, &db_path, &clock).await;
+    TestApp {
+        mock,
+        service,
+        clock,
+        db_path,
+        http: reqwest::Client::new(),
+        _dir: dir,
+    }
+}
+
+pub fn stytch(base_url: &str) -> StytchClient {
+    StytchClient::new(ClientConfig::new(
+        base_url,
+        DEFAULT_PROJECT_ID,
+        DEFAULT_SECRET,
+    ))
+    .expect("client")
+}
+
+pub async fn open_service(
+    base_url: &str,
+    db_path: &std::path::Path,
+    clock: &ManualClock,
+) -> Service {
+    let store = SqliteFlowStore::open(db_path).await.expect("store opens");
+    MfaService::with_clock(
+        stytch(base_url),
+        store,
+        clock.clone(),
+        EngineConfig::default(),
+    )
+}
+
+/// MFA policy and method rules of a test organization.
+pub struct OrgRules<'a> {
+    pub mfa_policy: &'a str,
+    pub allowed: Option<&'a [&'a str]>,
+}
+
+pub const REQUIRED: OrgRules<'static> = OrgRules {
+    mfa_policy: "REQUIRED_FOR_ALL",
+    allowed: None,
+};
+pub const OPTIONAL: OrgRules<'static> = OrgRules {
+    mfa_policy: "OPTIONAL",
+    allowed: None,
+};
+
+impl TestApp {
+    pub fn admin(&self) -> StytchClient {
+        stytch(&self.mock.base_url)
+    }
+
+    /// An organization with these MFA rules and one active member; returns (org, member).
+    pub async fn org_with_member(&self, rules: OrgRules<'_>, email: &str) -> (String, String) {
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let settings = OrganizationSettings {
+            organization_name: Some(format!("Org {n}")),
+            organization_slug: Some(format!("org-{n}-{}", std::process::id())),
+            mfa_policy: Some(rules.mfa_policy.to_owned()),
+            mfa_methods: rules.allowed.map(|_| "RESTRICTED".to_owned()),
+            allowed_mfa_methods: rules
+                .allowed
+                .map(|a| a.iter().map(|s| s.to_string()).collect()),
+            ..Default::default()
+        };
+        let org = self
+            .admin()
+            .organizations_create(&settings)
+            .await
+            .expect("org")
+            .organization;
+        let req = MemberCreateRequest {
+            email_address: email.to_owned(),
+            ..Default::default()
+        };
+        let member = self
+            .admin()
+            .members_create(&org.organization_id, &req)
+            .await
+            .expect("member");
+        (org.organization_id, member.member_id)
+    }
+
+    /// Send a magic link, read it from the mock's outbox, and click it.
+    pub async fn login_with_magic_link(
+        &self,
+        org: &str,
+        email: &str,
+    ) -> Result<LoginStep, ServiceError> {
+        self.service.send_magic_link(org, email).await?;
+        let msg = self.outbox(&[("to", email), ("channel", "email")]).await;
+        let token = msg["token"].as_str().expect("magic link token").to_owned();
+        self.service.login_with_magic_link(token.into()).await
+    }
+
+    /// The newest SMS code the mock sent to this member.
+    pub async fn latest_sms_code(&self, member_id: &str) -> String {
+        let msg = self
+            .outbox(&[("member_id", member_id), ("channel", "sms")])
+            .await;
+        msg["code"].as_str().expect("sms code").to_owned()
+    }
+
+    /// The TOTP code valid right now (mock clock) for the member's registration.
+    pub async fn totp_code(&self, org: &str, member_id: &str) -> String {
+        let v = self
+            .control_get(
+                "/_mock/totp/code",
+                &[("organization_id", org), ("member_id", member_id)],
+            )
+            .await;
+        v["code"].as_str().expect("totp code").to_owned()
+    }
+
+    pub async fn advance_mock_clock(&self, seconds: i64) {
+        let resp = self
+            .http
+            .post(format!("{}/_mock/clock", self.mock.base_url))
+            .basic_auth(DEFAULT_PROJECT_ID, Some(DEFAULT_SECRET))
+            .json(&serde_json::json!({ "advance_seconds": seconds }))
+            .send()
+            .await
+            .expect("clock request");
+        assert!(resp.status().is_success(), "clock: {}", resp.status());
+    }
+
+    /// Stytch still accepts this session.
+    pub async fn assert_session_is_live(&self, signed_in: &SignedIn) {
+        let req =
+            SessionAuthenticateRequest::new(SessionAuth::Token(signed_in.session_token.clone()));
+        let resp = self
+            .admin()
+            .sessions_authenticate(&req)
+            .await
+            .expect("session is live");
+        assert_eq!(resp.member.member_id, signed_in.member_id);
+    }
+
+    async fn outbox(&self, filter: &[(&str, &str)]) -> Value {
+        let v = self.control_get("/_mock/outbox", filter).await;
+        v["messages"][0].clone()
+    }
+
+    async fn control_get(&self, path: &str, query: &[(&str, &str)]) -> Value {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.mock.base_url))
+            .basic_auth(DEFAULT_PROJECT_ID, Some(DEFAULT_SECRET))
+            .query(query)
+            .send()
+            .await
+            .expect("control request");
+        assert!(resp.status().is_success(), "{path}: {}", resp.status());
+        resp.json().await.expect("control json")
+    }
+
+    /// Required enrollment by SMS, end to end; returns the signed-in session.
+    pub async fn enroll_by_sms(&self, org: &str, member: &str, email: &str) -> SignedIn {
+        let step = self.login_with_magic_link(org, email).await.expect("login");
+        let flow = expect_enroll(&step);
+        self.service
+            .enroll_sms(flow, PHONE)
+            .await
+            .expect("sms sent");
+        let code = self.latest_sms_code(member).await;
+        expect_signed_in(
+            self.service
+                .confirm_enrollment(flow, code.into())
+                .await
+                .expect("confirm"),
+        )
+    }
+}
+
+static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+
+/// A valid E.164 test number.
+pub const PHONE: &str = "+14155550123";
+
+#[track_caller]
+pub fn expect_enroll(step: &LoginStep) -> FlowId {
+    match step {
+        LoginStep::Enroll(p) => p.flow_id,
+        other => panic!("expected enrollment, got {other:?}"),
+    }
+}
+
+#[track_caller]
+pub fn expect_signed_in(step: LoginStep) -> SignedIn {
+    match step {
+        LoginStep::SignedIn(s) => s,
+        other => panic!("expected a session, got {other:?}"),
+    }
+}
+
+#[track_caller]
+pub fn expect_challenge(step: LoginStep) -> mfa_engine::ChallengePrompt {
+    match step {
+        LoginStep::Challenge(p) => p,
+        other => panic!("expected a challenge, got {other:?}"),
+    }
+}
+
+/// A code that is certainly not `right`.
+pub fn wrong_code(right: &str) -> String {
+    if right == "000000" {
+        "111111".into()
+    } else {
+        "000000".into()
+    }
+}

@@ -1,0 +1,13 @@
+//! End-to-end: the service layer against the in-process mock Stytch, one module per flow of
+//! the seed integration guide (plus step-up, expiry and restart). Each test spawns its own mock
+//! and its own SQLite file, so tests run in parallel without sharing anything.
+
+mod helpers;
+
+mod concurrency;
+mod expiry;
+mod optional_enrollment;
+mod required_enrollment;
+mod restart;
+mod returning_mfa;
+mod step_up;
