@@ -172,6 +172,27 @@ impl TestApp {
         assert_eq!(resp.member.member_id, signed_in.member_id);
     }
 
+    /// A token the mock's fake identity provider issues (`/_mock/sso/token`, `/_mock/oauth/token`).
+    pub async fn idp_token(&self, path: &str, body: Value) -> String {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.mock.base_url))
+            .basic_auth(DEFAULT_PROJECT_ID, Some(DEFAULT_SECRET))
+            .json(&body)
+            .send()
+            .await
+            .expect("idp request");
+        assert!(resp.status().is_success(), "{path}: {}", resp.status());
+        let v: Value = resp.json().await.expect("idp json");
+        v["token"].as_str().expect("token").to_owned()
+    }
+
+    /// The newest email of this kind sent to `email`, e.g. `password_reset`.
+    pub async fn email_token(&self, email: &str, kind: &str) -> String {
+        let msg = self.outbox(&[("to", email), ("kind", kind)]).await;
+        msg["token"].as_str().expect("email token").to_owned()
+    }
+
     async fn outbox(&self, filter: &[(&str, &str)]) -> Value {
         let v = self.control_get("/_mock/outbox", filter).await;
         v["messages"][0].clone()

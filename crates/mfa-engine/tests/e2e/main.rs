@@ -5,6 +5,7 @@
 mod helpers;
 
 mod concurrency;
+mod entry_points;
 mod expiry;
 mod optional_enrollment;
 mod required_enrollment;
