@@ -1280,6 +1280,20 @@ check("recovery_codes.error_wrong_code", async (c) => {
   );
 });
 
+check("recovery_codes.error_expired_ist", async (c) => {
+  const { org, m, created } = await c.totpEnrollRequired();
+  const primary = await c.magicLinkLogin(org.organization_id, m.email_address);
+  await c.advanceClock(11 * 60);
+  await expectError("intermediate_session_not_found", () =>
+    c.client.recoveryCodes.recover({
+      organization_id: org.organization_id,
+      member_id: m.member_id,
+      recovery_code: created.recovery_codes[0],
+      intermediate_session_token: primary.intermediate_session_token,
+    }),
+  );
+});
+
 // ---------------------------------------------------------------------------------------------
 
 function selected(name) {

@@ -1460,6 +1460,21 @@ def _(c: Ctx) -> None:
     )
 
 
+@check("recovery_codes.error_expired_ist")
+def _(c: Ctx) -> None:
+    org, m, created, _ = c.totp_enroll_required()
+    primary = c.magic_link_login(org.organization_id, m.email_address)
+    c.advance_clock(11 * 60)
+    expect_error(
+        "intermediate_session_not_found",
+        c.client.recovery_codes.recover,
+        organization_id=org.organization_id,
+        member_id=m.member_id,
+        recovery_code=created.recovery_codes[0],
+        intermediate_session_token=primary.intermediate_session_token,
+    )
+
+
 # --------------------------------------------------------------------------------------------
 
 

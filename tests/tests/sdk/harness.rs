@@ -127,7 +127,7 @@ pub async fn run_group(sdk: Sdk, group: &str, expected: &[&str]) {
     let mut cmd = match sdk {
         Sdk::Python => {
             let mut c = Command::new(&runtime_dir);
-            c.arg("-u").arg(sdk_dir.join("python/compat.py"));
+            c.arg("-u").arg(sdk_dir.join("python/compat.py")).env("PYTHONDONTWRITEBYTECODE", "1");
             c
         }
         Sdk::Node => {

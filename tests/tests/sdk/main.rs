@@ -178,6 +178,12 @@ mod recovery_codes {
     //! Recovery codes: get, recover (completes MFA), rotate, errors.
     crate::harness::sdk_group!(
         "recovery_codes",
-        ["recovery_codes.get", "recovery_codes.recover", "recovery_codes.rotate", "recovery_codes.error_wrong_code"]
+        [
+            "recovery_codes.get",
+            "recovery_codes.recover",
+            "recovery_codes.rotate",
+            "recovery_codes.error_wrong_code",
+            "recovery_codes.error_expired_ist",
+        ]
     );
 }
