@@ -17,6 +17,7 @@ pub mod load;
 pub mod process;
 pub mod report;
 pub mod rsa_bench;
+pub mod sqlite_bench;
 pub mod stats;
 pub mod world;
 
@@ -117,6 +118,7 @@ pub async fn run(opts: &Options, server: &Handle) -> anyhow::Result<Report> {
         rsa_figures(&mut report, &plan)?;
     }
     in_process(&mut report, &plan, server).await?;
+    sqlite_figures(&mut report, &plan).await?;
     if !opts.skip_binary {
         let bin = match &opts.mock_bin {
             Some(b) => b.clone(),
@@ -222,6 +224,29 @@ fn rsa_figures(report: &mut Report, plan: &Plan) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn sqlite_figures(report: &mut Report, plan: &Plan) -> anyhow::Result<()> {
+    report.section(
+        "The write path without HTTP: an otps/sms/send-shaped transaction (8 statements), 50 callers",
+        "File-backed SQLite in WAL mode, synchronous=NORMAL, 1,000 members of ~1.5 KB JSON; every \
+         variant is a single writer. Shows how much of a mock write is SQLite and how much is hand-offs.",
+        ["variant", "transactions/s", "p50", "p99", "note", "verdict"],
+    );
+    for r in sqlite_bench::compare(plan.spec).await? {
+        if r.summary.errors > 0 {
+            report.note(format!("{}: {} errors; first: {}", r.name, r.summary.errors, r.summary.first_error.as_deref().unwrap_or("?")));
+        }
+        report.row(Row {
+            figure: r.name.into(),
+            mock: fmt_rate(r.summary.throughput()),
+            baseline: fmt_ms(r.summary.p50_ms()),
+            ratio: fmt_ms(r.summary.p99_ms()),
+            target: r.note.into(),
+            met: None,
+        });
+    }
+    Ok(())
+}
+
 /// Run `requests` against a baseline of the same response size and then the mock; add the row.
 #[allow(clippy::too_many_arguments)]
 async fn compare(
@@ -301,6 +326,18 @@ fn login_row(report: &mut Report, figure: &str, s: &Summary) {
     }
 }
 
+/// Start the in-process mock on the server runtime. `MockServer::spawn` is entered from a plain
+/// thread with `Handle::block_on`, which (unlike `Handle::spawn`) does not need its future to be
+/// `Send`; the server task it spawns lives on that runtime.
+async fn spawn_mock(server: &Handle, config: Config) -> anyhow::Result<MockServer> {
+    let handle = server.clone();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new().name("mock-start".into()).spawn(move || {
+        let _ = tx.send(handle.block_on(MockServer::spawn(config)));
+    })?;
+    rx.await.context("mock start thread died")?
+}
+
 /// Probe whether the mock build has a route (other engineers were still adding some).
 async fn routed(conn: &mut Conn, req: Req) -> bool {
     world::has_route(conn, &req).await.unwrap_or(false)
@@ -310,7 +347,7 @@ async fn in_process(report: &mut Report, plan: &Plan, server: &Handle) -> anyhow
     let n = plan.spec.connections;
     let dir = tempfile::tempdir()?;
     let config = Config { db: DbLocation::File(dir.path().join("mock.db")), seed: Some(42), ..Config::default() };
-    let mock = server.spawn(async move { MockServer::spawn(config).await }).await??;
+    let mock = spawn_mock(server, config).await?;
     let addr = mock.addr;
     report.section(
         "Throughput against the physical limit (in-process mock, file-backed SQLite)",
@@ -566,8 +603,8 @@ async fn scale_figures(report: &mut Report, plan: &Plan, bin: &std::path::Path, 
         mock: format!("{} ({})", fmt_mb(rss_seeded), fmt_mb(rss_after)),
         baseline: "–".into(),
         ratio: "–".into(),
-        target: "≤ 150 MB".into(),
-        met: Target::AtMost(150.0 * 1024.0).met(rss_seeded.max(rss_after) as f64),
+        target: "≤ 150 MB (judged at 100k)".into(),
+        met: if total >= 100_000 { Target::AtMost(150.0 * 1024.0).met(rss_seeded.max(rss_after) as f64) } else { None },
     });
 
     report.section(
@@ -591,7 +628,7 @@ async fn scale_figures(report: &mut Report, plan: &Plan, bin: &std::path::Path, 
     });
     for (figure, a, b) in [("members get p50", &get_small, &get_big), ("full login p50", &login_small, &login_big)] {
         let growth = ratio(b.p50_ms(), a.p50_ms());
-        let mut met = Target::AtMost(1.5).met(growth);
+        let mut met = if total >= 100_000 { Target::AtMost(1.5).met(growth) } else { None };
         if a.errors + b.errors > 0 {
             met = Some(false);
             report.note(format!("{figure}: errors at scale; first: {}", a.first_error.as_deref().or(b.first_error.as_deref()).unwrap_or("?")));
@@ -601,7 +638,7 @@ async fn scale_figures(report: &mut Report, plan: &Plan, bin: &std::path::Path, 
             mock: format!("{} ({})", fmt_ms(a.p50_ms()), fmt_rate(a.throughput())),
             baseline: format!("{} ({})", fmt_ms(b.p50_ms()), fmt_rate(b.throughput())),
             ratio: fmt_ratio(growth),
-            target: "≤ 1.5×".into(),
+            target: "≤ 1.5× (judged at 100k)".into(),
             met,
         });
     }
