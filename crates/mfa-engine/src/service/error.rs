@@ -144,3 +144,59 @@ pub(crate) fn classify(e: &StytchError) -> CodeFailure {
         _ => CodeFailure::Other,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use stytch_client::ApiError;
+
+    use super::*;
+
+    fn api(status: u16, error_type: &str) -> StytchError {
+        StytchError::Api(ApiError {
+            status,
+            error_type: error_type.into(),
+            error_message: String::new(),
+            request_id: String::new(),
+            error_url: None,
+        })
+    }
+
+    #[test]
+    fn code_failures_are_classified_by_error_type() {
+        assert_eq!(
+            classify(&api(404, "otp_code_not_found")),
+            CodeFailure::WrongCode
+        );
+        assert_eq!(
+            classify(&api(401, "unable_to_authenticate_totp")),
+            CodeFailure::WrongCode
+        );
+        assert_eq!(
+            classify(&api(400, "otp_code_attempts_exceeded")),
+            CodeFailure::WrongCode
+        );
+        assert_eq!(
+            classify(&api(404, "intermediate_session_not_found")),
+            CodeFailure::FlowDead
+        );
+        assert_eq!(
+            classify(&api(423, "user_lock_limit_reached")),
+            CodeFailure::Locked
+        );
+        assert_eq!(
+            classify(&api(404, "recovery_codes_not_found")),
+            CodeFailure::Other
+        );
+        assert_eq!(
+            classify(&api(500, "internal_server_error")),
+            CodeFailure::Other
+        );
+    }
+
+    #[test]
+    fn stytch_4xx_is_a_client_error_and_5xx_is_not() {
+        assert!(ServiceError::from(api(400, "invalid_phone_number")).is_client_error());
+        assert!(!ServiceError::from(api(503, "internal_server_error")).is_client_error());
+        assert!(ServiceError::WrongCode { attempts_left: 1 }.is_client_error());
+    }
+}

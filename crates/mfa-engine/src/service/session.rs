@@ -93,6 +93,33 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
         Ok(self.challenge_prompt(&flow))
     }
 
+    /// The member's active TOTP recovery codes (show them on a settings page).
+    pub async fn recovery_codes(
+        &self,
+        flow_id: FlowId,
+    ) -> Result<Vec<stytch_client::Secret>, ServiceError> {
+        let flow: LoginFlow<MemberSession> = self.load(flow_id).await?;
+        let resp = self
+            .stytch
+            .recovery_codes_get(flow.organization_id(), flow.member_id())
+            .await?;
+        Ok(resp.recovery_codes)
+    }
+
+    /// Replace every recovery code with a fresh set; the old ones stop working.
+    #[tracing::instrument(name = "rotate recovery codes", skip_all, fields(%flow_id))]
+    pub async fn rotate_recovery_codes(
+        &self,
+        flow_id: FlowId,
+    ) -> Result<Vec<stytch_client::Secret>, ServiceError> {
+        let flow: LoginFlow<MemberSession> = self.load(flow_id).await?;
+        let resp = self
+            .stytch
+            .recovery_codes_rotate(flow.organization_id(), flow.member_id())
+            .await?;
+        Ok(resp.recovery_codes)
+    }
+
     /// The current session of a signed-in flow (e.g. to refresh the app's cookie).
     pub async fn session(&self, flow_id: FlowId) -> Result<SignedIn, ServiceError> {
         let flow: LoginFlow<MemberSession> = self.load(flow_id).await?;

@@ -158,3 +158,50 @@ async fn member_with_both_factors_switches_from_sms_to_totp() {
     );
     app.assert_session_is_live(&expect_signed_in(done)).await;
 }
+
+#[tokio::test]
+async fn rotated_recovery_codes_replace_the_old_ones() {
+    let app = spawn_app().await;
+    let (org, member) = app.org_with_member(REQUIRED, "rotate@example.com").await;
+    let step = app
+        .login_with_magic_link(&org, "rotate@example.com")
+        .await
+        .unwrap();
+    let setup = app.service.enroll_totp(expect_enroll(&step)).await.unwrap();
+    let code = app.totp_code(&org, &member).await;
+    let signed_in = expect_signed_in(
+        app.service
+            .confirm_enrollment(setup.prompt.flow_id, code.into())
+            .await
+            .unwrap(),
+    );
+
+    let fresh = app
+        .service
+        .rotate_recovery_codes(signed_in.flow_id)
+        .await
+        .unwrap();
+    let listed = app.service.recovery_codes(signed_in.flow_id).await.unwrap();
+    let challenge = expect_challenge(
+        app.login_with_magic_link(&org, "rotate@example.com")
+            .await
+            .unwrap(),
+    );
+    let old = app
+        .service
+        .submit_recovery_code(challenge.flow_id, setup.recovery_codes[0].clone())
+        .await
+        .unwrap_err();
+    let new = app
+        .service
+        .submit_recovery_code(challenge.flow_id, fresh[0].clone())
+        .await
+        .unwrap();
+
+    assert_eq!((fresh.len(), listed.len()), (10, 10));
+    assert!(
+        matches!(old, ServiceError::WrongCode { attempts_left: 4 }),
+        "{old:?}"
+    );
+    app.assert_session_is_live(&expect_signed_in(new)).await;
+}

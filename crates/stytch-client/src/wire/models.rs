@@ -1,3 +1,5 @@
+//! Organization, member and member-session shapes (CONTRACT §2.1, §2.2, §2.7); `""` → `None`.
+
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 

@@ -1,3 +1,5 @@
+//! The common primary-auth response (CONTRACT §2.6) and its `mfa_required` / `primary_required` parts.
+
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
