@@ -1,0 +1,203 @@
+//! The `stytch-mfa` command line. Exit codes: 0 all passed (or not runnable), 1 a scenario
+//! failed, 2 invalid input (a file that does not parse, a bad option). Every file is loaded and
+//! checked before anything runs.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+
+use crate::report;
+use crate::runner::{Target, Verdict, run_scenario};
+use crate::scenario::{Loaded, load};
+
+#[derive(Parser, Debug)]
+#[command(name = "stytch-mfa", about = "Stytch B2B MFA tools")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Replay scenario files (or directories of *.yaml) through the MFA engine.
+    Replay(ReplayArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ReplayArgs {
+    /// Scenario files, or directories whose *.yaml / *.yml files are replayed.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Run against this server (a running mock, or https://test.stytch.com) instead of a
+    /// fresh in-process mock per scenario.
+    #[arg(long)]
+    pub target: Option<String>,
+    #[arg(long, env = "STYTCH_PROJECT_ID", default_value = mock_stytch::config::DEFAULT_PROJECT_ID)]
+    pub project_id: String,
+    #[arg(long, env = "STYTCH_SECRET", default_value = mock_stytch::config::DEFAULT_SECRET, hide_default_value = true, hide_env_values = true)]
+    pub secret: String,
+    /// Write a JUnit XML report here.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+    /// How many scenarios run at once.
+    #[arg(long, default_value_t = 4)]
+    pub jobs: usize,
+}
+
+/// Expand directories into their scenario files, sorted.
+pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|e| format!("{}: {e}", p.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| matches!(f.extension().and_then(|x| x.to_str()), Some("yaml" | "yml")))
+                .collect();
+            files.sort();
+            out.extend(files);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Load every file; all errors are reported, not just the first.
+pub fn load_all(files: &[PathBuf]) -> Result<Vec<Loaded>, Vec<String>> {
+    let mut loaded = Vec::new();
+    let mut errors = Vec::new();
+    for f in files {
+        match load(f) {
+            Ok(l) => loaded.push(l),
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    if errors.is_empty() {
+        Ok(loaded)
+    } else {
+        Err(errors)
+    }
+}
+
+pub fn main(cli: Cli) -> u8 {
+    let Command::Replay(args) = cli.command;
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return 2;
+        }
+    };
+    runtime.block_on(replay(args))
+}
+
+pub async fn replay(args: ReplayArgs) -> u8 {
+    let files = match expand(&args.paths) {
+        Ok(f) if !f.is_empty() => f,
+        Ok(_) => {
+            eprintln!("error: no scenario files found");
+            return 2;
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let loaded = match load_all(&files) {
+        Ok(l) => l,
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("{e}");
+            }
+            eprintln!("{} invalid scenario file(s); nothing was run", errors.len());
+            return 2;
+        }
+    };
+    let target = match args.target {
+        None => Target::InProcess,
+        Some(url) => Target::Url {
+            base_url: url,
+            project_id: args.project_id,
+            secret: args.secret,
+        },
+    };
+    let reports = run_all(loaded, target, args.jobs.max(1)).await;
+    print!("{}", report::render(&reports));
+    println!("{}", report::summary(&reports));
+    if let Some(path) = &args.junit
+        && let Err(e) = write_junit(path, &reports)
+    {
+        eprintln!("error: cannot write {}: {e}", path.display());
+        return 2;
+    }
+    if reports
+        .iter()
+        .any(|r| matches!(r.verdict, Verdict::Failed { .. }))
+    {
+        1
+    } else {
+        0
+    }
+}
+
+fn write_junit(path: &Path, reports: &[crate::runner::ScenarioReport]) -> std::io::Result<()> {
+    std::fs::write(path, report::junit(reports))
+}
+
+/// Run scenarios in parallel (at most `jobs` at once), results in input order. Shows a one-line
+/// progress counter on stderr when it is a terminal and the run is long.
+pub async fn run_all(
+    loaded: Vec<Loaded>,
+    target: Target,
+    jobs: usize,
+) -> Vec<crate::runner::ScenarioReport> {
+    // Scenario futures hold engine/sqlx borrows that are not `Send` for every lifetime, so they
+    // run concurrently on one thread (a LocalSet); the mocks they talk to run on the runtime's
+    // worker threads. The work is I/O-bound, so this is still parallel where it matters.
+    let local = tokio::task::LocalSet::new();
+    local.run_until(run_local(loaded, target, jobs)).await
+}
+
+async fn run_local(
+    loaded: Vec<Loaded>,
+    target: Target,
+    jobs: usize,
+) -> Vec<crate::runner::ScenarioReport> {
+    let total = loaded.len();
+    let progress = std::io::stderr().is_terminal() && total > 3;
+    let permits = Arc::new(tokio::sync::Semaphore::new(jobs));
+    let target = Arc::new(target);
+    let mut set = tokio::task::JoinSet::new();
+    for (i, l) in loaded.into_iter().enumerate() {
+        let permits = permits.clone();
+        let target = target.clone();
+        set.spawn_local(async move {
+            let _permit = permits.acquire_owned().await;
+            (i, run_scenario(&l, &target).await)
+        });
+    }
+    let mut out: Vec<Option<crate::runner::ScenarioReport>> = (0..total).map(|_| None).collect();
+    let mut done = 0;
+    while let Some(joined) = set.join_next().await {
+        if let Ok((i, r)) = joined {
+            out[i] = Some(r);
+        }
+        done += 1;
+        if progress {
+            let width = 30;
+            let filled = done * width / total;
+            eprint!(
+                "\r[{}{}] {done}/{total}",
+                "#".repeat(filled),
+                "-".repeat(width - filled)
+            );
+        }
+    }
+    if progress {
+        eprintln!();
+    }
+    out.into_iter().flatten().collect()
+}
