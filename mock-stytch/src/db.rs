@@ -75,15 +75,16 @@ impl Db {
         // Switch to WAL and migrate over one connection first: doing it while the pool opens
         // several connections at once can meet "database is locked" on a brand-new file.
         if let DbLocation::File(_) = location {
-            use sqlx::Connection;
-            let mut first = sqlx::SqliteConnection::connect_with(&options)
+            let first = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(options.clone())
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot open database {location:?}: {e}"))?;
             MIGRATOR
-                .run(&mut first)
+                .run(&first)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot migrate database {location:?}: {e}"))?;
-            first.close().await?;
+            first.close().await;
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(max)

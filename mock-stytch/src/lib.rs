@@ -103,3 +103,16 @@ impl Drop for MockServer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Callers spawn the mock on any runtime thread: its start and serve futures must be `Send`.
+    #[test]
+    fn start_and_serve_futures_are_send() {
+        fn assert_send<T: Send>(_: &T) {}
+        let spawn = crate::MockServer::spawn(crate::Config::for_tests());
+        assert_send(&spawn);
+        let open = crate::AppState::open(crate::Config::for_tests());
+        assert_send(&open);
+    }
+}
