@@ -6,9 +6,8 @@
 //! code) and consumes the code on success. The code itself is never logged.
 
 use sqlx::SqliteConnection;
-use subtle::ConstantTimeEq;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::model::Member;
 use crate::model::outbox::{self, Outgoing};
 use crate::state::AppState;
@@ -49,62 +48,9 @@ pub async fn issue(conn: &mut SqliteConnection, state: &AppState, member: &Membe
     Ok(())
 }
 
-/// Why a submitted code was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
-    /// Never sent, replaced, or wrong (attempt counted).
-    NotFound,
-    /// Right code, but expired or already used.
-    Spent,
-    /// Too many wrong attempts: the code is dead.
-    Exhausted,
-}
+pub use crate::model::otp_code::Refusal;
 
-impl Refusal {
-    pub fn error(self) -> ApiError {
-        match self {
-            Refusal::NotFound => {
-                ApiError::not_found("otp_code_not_found", "The OTP code is incorrect or could not be found.")
-            }
-            Refusal::Spent => ApiError::unauthorized(
-                "unable_to_auth_otp_code",
-                "The OTP code has expired or was already used. Send a new one.",
-            ),
-            Refusal::Exhausted => ApiError::unauthorized(
-                "otp_code_attempts_exceeded",
-                "Too many wrong attempts on this OTP code. Send a new one.",
-            ),
-        }
-    }
-}
-
-/// Check `code`; on success it is consumed. A refusal is `Ok(Err(_))` because the caller must
-/// still COMMIT (a wrong attempt is counted in its transaction).
+/// Check `code` for `member`'s email code; see [`crate::model::otp_code::check`].
 pub async fn check(conn: &mut SqliteConnection, state: &AppState, member: &Member, code: &str) -> ApiResult<Result<(), Refusal>> {
-    let row: Option<(String, i64, i64, Option<i64>)> =
-        sqlx::query_as("SELECT code, expires_at, attempts, consumed_at FROM email_otp_codes WHERE member_id = ?")
-            .bind(&member.member_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let Some((expected, expires_at, attempts, consumed_at)) = row else { return Ok(Err(Refusal::NotFound)) };
-    if attempts >= i64::from(state.config.max_code_attempts) {
-        return Ok(Err(Refusal::Exhausted));
-    }
-    if !bool::from(expected.as_bytes().ct_eq(code.as_bytes())) {
-        sqlx::query("UPDATE email_otp_codes SET attempts = attempts + 1 WHERE member_id = ?")
-            .bind(&member.member_id)
-            .execute(&mut *conn)
-            .await?;
-        return Ok(Err(Refusal::NotFound));
-    }
-    let now = state.clock.now_ts();
-    if consumed_at.is_some() || expires_at <= now {
-        return Ok(Err(Refusal::Spent));
-    }
-    sqlx::query("UPDATE email_otp_codes SET consumed_at = ? WHERE member_id = ?")
-        .bind(now)
-        .bind(&member.member_id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(Ok(()))
+    crate::model::otp_code::check(conn, state, crate::model::otp_code::CodeTable::Email, member, code).await
 }

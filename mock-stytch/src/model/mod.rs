@@ -16,6 +16,7 @@ pub mod recovery_codes;
 pub mod password;
 pub mod provision;
 pub mod organization;
+pub mod otp_code;
 pub mod session;
 pub mod sms;
 pub mod totp;
