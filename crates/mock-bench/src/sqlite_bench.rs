@@ -113,6 +113,7 @@ where
 }
 
 async fn sqlx_variant(path: &Path, spec: Spec, mmap: bool) -> anyhow::Result<Summary> {
+    let tag = if mmap { "mmap" } else { "sqlx" }; // outbox ids stay unique across variants
     let mut options = SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(true)
@@ -140,7 +141,7 @@ async fn sqlx_variant(path: &Path, spec: Spec, mmap: bool) -> anyhow::Result<Sum
                 sqlx::query_scalar(GET_SENDS).bind(&member_id).fetch_optional(&mut *tx).await?.unwrap_or(0) + 1;
             sqlx::query(UPSERT_CODE).bind(&member_id).bind("123456").bind(sends).bind(1_900_000_000i64).execute(&mut *tx).await?;
             let n = counter.fetch_add(1, Ordering::Relaxed);
-            sqlx::query(OUTBOX).bind(format!("message-{n}")).bind(&member_id).bind("123456").bind(1_900_000_000i64).execute(&mut *tx).await?;
+            sqlx::query(OUTBOX).bind(format!("message-{tag}-{n}")).bind(&member_id).bind("123456").bind(1_900_000_000i64).execute(&mut *tx).await?;
             sqlx::query(META).bind(n.to_string()).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(())
