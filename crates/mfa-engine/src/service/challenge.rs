@@ -1,7 +1,8 @@
 //! Challenge steps: enter a code of the current method, switch method, resend the SMS, or
 //! use a recovery code instead of TOTP. Used at login (IST) and for step-up (session).
 
-use stytch_client::Secret;
+use stytch_client::{Secret, StytchError};
+use stytch_client::api::MfaAuthenticateResponse;
 use stytch_client::api::otp_sms::{MfaAuthenticateRequest, SmsSendRequest};
 use stytch_client::api::recovery_codes::RecoverRequest;
 
@@ -13,6 +14,18 @@ use crate::store::FlowStore;
 use crate::time::Clock;
 
 impl<St: FlowStore, C: Clock> MfaService<St, C> {
+    /// Send an SMS or TOTP code to its Stytch endpoint; also says which factor it would prove.
+    pub(super) async fn authenticate_code(
+        &self,
+        method: MfaMethod,
+        req: &MfaAuthenticateRequest,
+    ) -> (Result<MfaAuthenticateResponse, StytchError>, VerifiedBy) {
+        match method {
+            MfaMethod::Sms => (self.stytch.otps_sms_authenticate(req).await, VerifiedBy::Sms),
+            MfaMethod::Totp => (self.stytch.totp_authenticate(req).await, VerifiedBy::Totp),
+        }
+    }
+
     /// Switch to another enrolled, allowed method. Choosing SMS sends a code.
     #[tracing::instrument(name = "use MFA method", skip_all, fields(%flow_id, %method))]
     pub async fn use_method(
@@ -51,13 +64,7 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
             flow.credential().session_auth(),
         );
         req.session_duration_minutes = self.config.session_duration_minutes;
-        let (result, by) = match flow.method() {
-            MfaMethod::Sms => (
-                self.stytch.otps_sms_authenticate(&req).await,
-                VerifiedBy::Sms,
-            ),
-            MfaMethod::Totp => (self.stytch.totp_authenticate(&req).await, VerifiedBy::Totp),
-        };
+        let (result, by) = self.authenticate_code(flow.method(), &req).await;
         let resp = match result {
             Ok(resp) => resp,
             Err(e) => {

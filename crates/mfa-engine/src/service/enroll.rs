@@ -9,7 +9,7 @@ use stytch_client::api::totp::TotpCreateRequest;
 use super::{EnrollPrompt, LoginStep, MfaService, ServiceError, TotpSetup, expected, signed_in};
 use crate::flow::{EnrollmentPending, LoginFlow, TransitionError};
 use crate::method::MfaMethod;
-use crate::proof::{FactorVerified, VerifiedBy};
+use crate::proof::FactorVerified;
 use crate::store::FlowStore;
 use crate::time::Clock;
 
@@ -86,13 +86,7 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
         if flow.sets_mfa_enrollment() {
             req.set_mfa_enrollment = Some(SetMfaEnrollment::Enroll);
         }
-        let (result, by) = match method {
-            MfaMethod::Sms => (
-                self.stytch.otps_sms_authenticate(&req).await,
-                VerifiedBy::Sms,
-            ),
-            MfaMethod::Totp => (self.stytch.totp_authenticate(&req).await, VerifiedBy::Totp),
-        };
+        let (result, by) = self.authenticate_code(method, &req).await;
         let resp = match result {
             Ok(resp) => resp,
             Err(e) => {
