@@ -176,18 +176,27 @@ pub async fn buffer_body(req: Request, next: Next) -> Response {
     next.run(Request::from_parts(parts, AxumBody::from(buf))).await
 }
 
-/// Basic auth on every guarded route: `project_id:secret`, compared in constant time.
+/// Basic auth on every guarded route: `project_id:secret`, compared in constant time. The
+/// dashboard's paths (`/_mock/ui…`) also get a `WWW-Authenticate` challenge, so a browser asks
+/// for the credentials; the body stays Stytch's error.
 pub async fn require_basic_auth(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if authorized(&state, req.headers()) {
-        next.run(req).await
-    } else {
-        ApiError::unauthorized(
-            "unauthorized_credentials",
-            "Unauthorized credentials. Use HTTP Basic auth with your project_id and secret.",
-        )
-        .into_response()
+        return next.run(req).await;
     }
+    let browser = req.uri().path() == "/_mock/ui" || req.uri().path().starts_with("/_mock/ui/");
+    let mut resp = ApiError::unauthorized(
+        "unauthorized_credentials",
+        "Unauthorized credentials. Use HTTP Basic auth with your project_id and secret.",
+    )
+    .into_response();
+    if browser {
+        resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(BASIC_CHALLENGE));
+    }
+    resp
 }
+
+/// The challenge the dashboard answers with when credentials are missing or wrong.
+pub const BASIC_CHALLENGE: &str = "Basic realm=\"mock-stytch\"";
 
 pub fn authorized(state: &AppState, headers: &HeaderMap) -> bool {
     let Some(got) = headers.get(header::AUTHORIZATION) else { return false };

@@ -10,6 +10,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod dashboard;
 pub mod db;
 pub mod decide;
 pub mod error;

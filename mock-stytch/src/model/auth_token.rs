@@ -53,7 +53,7 @@ pub struct AuthToken {
     pub organization_id: String,
     pub member_id: Option<String>,
     pub email_address: String,
-    /// Kind-specific facts: PKCE challenge, SSO connection, OAuth provider and subject.
+    /// Kind-specific facts: PKCE challenge, redirect URL, SSO connection, OAuth provider and subject.
     pub detail: Value,
     pub expires_at: i64,
 }
@@ -154,6 +154,40 @@ pub async fn redeem(
     }))
 }
 
+/// Where a link points when the request named no redirect URL: a Stytch Test project's default.
+pub const DEFAULT_REDIRECT_URL: &str = "http://localhost:3000/authenticate";
+
+/// The URL a link email carries, as Stytch builds it: the redirect URL (from the request that
+/// sent it, stored in the token's `detail.redirect_url`) plus `stytch_token_type` and `token`.
+pub fn link_url(kind: &str, redirect_url: Option<&str>, token: &str) -> String {
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+    /// RFC 3986 unreserved characters stay as they are; `=` and the rest are encoded.
+    const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+    let base = redirect_url.filter(|u| !u.is_empty()).unwrap_or(DEFAULT_REDIRECT_URL);
+    let token_type = if kind == Kind::PasswordReset.as_str() { "multi_tenant_passwords" } else { "multi_tenant_magic_links" };
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let token = utf8_percent_encode(token, COMPONENT);
+    format!("{base}{sep}stytch_token_type={token_type}&token={token}")
+}
+
+/// A token's `detail` with the redirect URL the request asked for (when it named one).
+pub fn with_redirect(mut detail: Value, redirect_url: Option<&str>) -> Value {
+    if let (Some(url), Some(map)) = (redirect_url.filter(|u| !u.is_empty()), detail.as_object_mut()) {
+        map.insert("redirect_url".into(), Value::from(url));
+    }
+    detail
+}
+
+/// The redirect URL stored with a link token, if the token exists and named one.
+pub async fn redirect_url(conn: &mut SqliteConnection, token: &str) -> ApiResult<Option<String>> {
+    let url: Option<Option<String>> =
+        sqlx::query_scalar("SELECT json_extract(detail, '$.redirect_url') FROM auth_tokens WHERE token = ?")
+            .bind(token)
+            .fetch_optional(conn)
+            .await?;
+    Ok(url.flatten())
+}
+
 /// An expiry in minutes from a request: `default` when absent, else within `min..=max`
 /// (400 `invalid_argument` naming `field` otherwise).
 pub fn minutes(value: Option<i64>, default: i64, min: i64, max: i64, field: &str) -> ApiResult<i64> {
@@ -180,5 +214,22 @@ pub fn check_pkce(token: &AuthToken, verifier: Option<&str>) -> ApiResult<()> {
             "pkce_mismatch",
             "The PKCE code verifier does not match the code challenge the token was issued with.",
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_urls_carry_the_token_type_and_the_encoded_token() {
+        assert_eq!(
+            link_url("magic_link_login", None, "ab-_c="),
+            "http://localhost:3000/authenticate?stytch_token_type=multi_tenant_magic_links&token=ab-_c%3D"
+        );
+        assert_eq!(
+            link_url("password_reset", Some("https://app.test/reset?x=1"), "t"),
+            "https://app.test/reset?x=1&stytch_token_type=multi_tenant_passwords&token=t"
+        );
     }
 }

@@ -91,6 +91,20 @@ pub async fn record_success(conn: &mut SqliteConnection, member: &mut Member) ->
     Ok(())
 }
 
+/// Show a lock whose time is up as lifted, for a member about to be returned by a read (the
+/// stored row is lifted at the member's next attempt). Without this, `is_locked` would stay
+/// `true` past `lock_expires_at` until the member tried again.
+pub fn reflect_expiry(state: &AppState, member: &mut Member) {
+    let expired = member
+        .lock_expires_at
+        .as_deref()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .is_some_and(|t| t.timestamp() <= state.clock.now_ts());
+    if member.is_locked && expired {
+        clear(member);
+    }
+}
+
 fn clear(member: &mut Member) {
     member.is_locked = false;
     member.lock_created_at = None;

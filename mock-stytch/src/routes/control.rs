@@ -25,9 +25,14 @@ pub async fn health(State(state): State<AppState>) -> Reply {
     Reply::empty().with("ok", true).with("now", crate::clock::rfc3339(state.clock.now_ts()))
 }
 
+async fn reset(State(state): State<AppState>) -> ApiResult<Reply> {
+    reset_all(&state).await?;
+    Ok(Reply::empty().with("reset", true))
+}
+
 /// Wipe every data table, restart the id counter and the clock offset: afterwards the mock
 /// answers exactly like a fresh instance with the same seed. Configuration is kept.
-async fn reset(State(state): State<AppState>) -> ApiResult<Reply> {
+pub async fn reset_all(state: &AppState) -> ApiResult<()> {
     let mut tx = state.db.write().await?;
     sqlx::query("PRAGMA defer_foreign_keys = ON").execute(&mut *tx).await?;
     for table in data_tables(&mut tx).await? {
@@ -37,7 +42,7 @@ async fn reset(State(state): State<AppState>) -> ApiResult<Reply> {
     state.ids.reset();
     tx.commit(&state.ids).await?;
     state.clock.set_offset(0);
-    Ok(Reply::empty().with("reset", true))
+    Ok(())
 }
 
 async fn clock(State(state): State<AppState>) -> Reply {
@@ -58,20 +63,27 @@ struct ClockRequest {
 }
 
 async fn set_clock(State(state): State<AppState>, Body(req): Body<ClockRequest>) -> ApiResult<Reply> {
-    let mut tx = state.db.write().await?;
-    let offset = match (req.advance_seconds, req.now) {
-        (Some(s), None) => state.clock.offset() + s,
+    let seconds = match (req.advance_seconds, req.now) {
+        (Some(s), None) => s,
         (None, Some(now)) => {
             let at = chrono::DateTime::parse_from_rfc3339(&now)
                 .map_err(|_| ApiError::invalid_argument("now must be an RFC 3339 timestamp, e.g. 2030-01-01T00:00:00Z."))?;
-            state.clock.offset() + (at.timestamp() - state.clock.now_ts())
+            at.timestamp() - state.clock.now_ts()
         }
         _ => return Err(ApiError::invalid_argument("Give exactly one of advance_seconds or now.")),
     };
+    advance_clock(&state, seconds).await?;
+    Ok(clock_reply(&state))
+}
+
+/// Move the virtual clock by `seconds` (negative: back) and persist the new offset.
+pub async fn advance_clock(state: &AppState, seconds: i64) -> ApiResult<()> {
+    let mut tx = state.db.write().await?;
+    let offset = state.clock.offset().saturating_add(seconds);
     set_meta(&mut tx, "clock_offset", &offset.to_string()).await?;
     tx.commit(&state.ids).await?;
     state.clock.set_offset(offset);
-    Ok(clock_reply(&state))
+    Ok(())
 }
 
 async fn list_outbox(State(state): State<AppState>, Params(filter): Params<outbox::Filter>) -> ApiResult<Reply> {

@@ -102,7 +102,7 @@ fn pkce_detail(challenge: Option<String>) -> Value {
 }
 
 #[derive(Deserialize)]
-#[allow(dead_code)] // redirect URLs and templates are accepted for fidelity; the mock renders no email
+#[allow(dead_code)] // templates are accepted for fidelity; the mock renders no email
 struct LoginOrSignupRequest {
     organization_id: String,
     email_address: String,
@@ -129,16 +129,20 @@ async fn login_or_signup(State(state): State<AppState>, Body(req): Body<LoginOrS
     let org = Organization::get(&mut tx, &req.organization_id).await?;
     let (member, created) = provision::member_for_email_login(&mut tx, &state, &org, &email).await?;
     if email != SANDBOX_EMAIL {
-        let (kind, minutes) =
-            if member.status == "active" { (Kind::MagicLinkLogin, login_minutes) } else { (Kind::MagicLinkSignup, signup_minutes) };
-        send_link(&mut tx, &state, &member, kind, minutes, pkce_detail(req.pkce_code_challenge)).await?;
+        let (kind, minutes, redirect) = if member.status == "active" {
+            (Kind::MagicLinkLogin, login_minutes, req.login_redirect_url.as_deref())
+        } else {
+            (Kind::MagicLinkSignup, signup_minutes, req.signup_redirect_url.as_deref())
+        };
+        let detail = auth_token::with_redirect(pkce_detail(req.pkce_code_challenge), redirect);
+        send_link(&mut tx, &state, &member, kind, minutes, detail).await?;
     }
     tx.commit(&state.ids).await?;
     Ok(member_reply(&member, &org).with("member_created", created))
 }
 
 #[derive(Deserialize)]
-#[allow(dead_code)] // redirect URL, template and locale are accepted for fidelity
+#[allow(dead_code)] // template and locale are accepted for fidelity
 struct InviteRequest {
     organization_id: String,
     email_address: String,
@@ -211,7 +215,8 @@ async fn invite(State(state): State<AppState>, Body(req): Body<InviteRequest>) -
     member.updated_at = crate::clock::rfc3339(state.clock.now_ts());
     member.save(&mut tx).await?;
     if email != SANDBOX_EMAIL {
-        send_link(&mut tx, &state, &member, Kind::MagicLinkInvite, minutes, json!({})).await?;
+        let detail = auth_token::with_redirect(json!({}), req.invite_redirect_url.as_deref());
+        send_link(&mut tx, &state, &member, Kind::MagicLinkInvite, minutes, detail).await?;
     }
     tx.commit(&state.ids).await?;
     Ok(member_reply(&member, &org))

@@ -16,6 +16,7 @@ pub mod search;
 pub mod sessions;
 pub mod sso_oauth;
 pub mod totp;
+pub mod ui;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
@@ -45,6 +46,7 @@ pub fn guarded_routes() -> Router<AppState> {
         .merge(sso_oauth::routes())
         .merge(sessions::routes())
         .merge(discovery::routes())
+        .merge(ui::routes())
 }
 
 pub fn router(state: AppState) -> Router {

@@ -160,7 +160,7 @@ async fn migrate(State(state): State<AppState>, Body(req): Body<MigrateRequest>)
 }
 
 #[derive(Deserialize)]
-#[allow(dead_code)] // redirect URLs, templates and locale are accepted for fidelity
+#[allow(dead_code)] // templates, login_redirect_url and locale are accepted for fidelity
 struct ResetStartRequest {
     organization_id: String,
     email_address: String,
@@ -189,6 +189,7 @@ async fn reset_start(State(state): State<AppState>, Body(req): Body<ResetStartRe
         Some(c) => json!({"pkce_code_challenge": c}),
         None => json!({}),
     };
+    let detail = auth_token::with_redirect(detail, req.reset_password_redirect_url.as_deref());
     send_link(&mut tx, &state, &member, Kind::PasswordReset, minutes, detail).await?;
     tx.commit(&state.ids).await?;
     Ok(Reply::empty()

@@ -25,3 +25,4 @@ mod reliability_process;
 mod reliability_single_use;
 mod sessions_api;
 mod sessions_expiry;
+mod ui_dashboard;
