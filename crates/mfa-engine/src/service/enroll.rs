@@ -65,11 +65,22 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
     }
 
     /// The member typed the code of the method they are enrolling.
-    #[tracing::instrument(name = "confirm enrollment", skip_all, fields(%flow_id))]
     pub async fn confirm_enrollment(
         &self,
         flow_id: crate::FlowId,
         code: Secret,
+    ) -> Result<LoginStep, ServiceError> {
+        self.confirm_enrollment_with(flow_id, code, false).await
+    }
+
+    /// Like [`MfaService::confirm_enrollment`]; `make_default`: the new method becomes the
+    /// member's default (`set_default_mfa`), e.g. when adding TOTP next to SMS.
+    #[tracing::instrument(name = "confirm enrollment", skip_all, fields(%flow_id, make_default))]
+    pub async fn confirm_enrollment_with(
+        &self,
+        flow_id: crate::FlowId,
+        code: Secret,
+        make_default: bool,
     ) -> Result<LoginStep, ServiceError> {
         let flow: LoginFlow<EnrollmentPending> = self.load(flow_id).await?;
         let method = flow
@@ -83,6 +94,8 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
             flow.credential().session_auth(),
         );
         req.session_duration_minutes = self.config.session_duration_minutes;
+        // Omitted unless asked: Stytch then makes the first method the default by itself.
+        req.set_default_mfa = make_default.then_some(true);
         if flow.sets_mfa_enrollment() {
             req.set_mfa_enrollment = Some(SetMfaEnrollment::Enroll);
         }

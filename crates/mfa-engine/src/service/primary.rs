@@ -19,15 +19,26 @@ use crate::time::Clock;
 
 impl<St: FlowStore, C: Clock> MfaService<St, C> {
     /// Email a login (or signup) magic link.
-    #[tracing::instrument(name = "send magic link", skip_all, fields(organization_id))]
     pub async fn send_magic_link(
         &self,
         organization_id: &str,
         email: &str,
     ) -> Result<(), ServiceError> {
-        self.stytch
-            .magic_links_email_login_or_signup(&LoginOrSignupRequest::new(organization_id, email))
-            .await?;
+        self.send_magic_link_to(organization_id, email, None).await
+    }
+
+    /// Like [`MfaService::send_magic_link`], naming the page the emailed link opens
+    /// (`login_redirect_url`); `None`: the project's default redirect URL.
+    #[tracing::instrument(name = "send magic link", skip_all, fields(organization_id))]
+    pub async fn send_magic_link_to(
+        &self,
+        organization_id: &str,
+        email: &str,
+        login_redirect_url: Option<&str>,
+    ) -> Result<(), ServiceError> {
+        let mut req = LoginOrSignupRequest::new(organization_id, email);
+        req.login_redirect_url = login_redirect_url.map(str::to_owned);
+        self.stytch.magic_links_email_login_or_signup(&req).await?;
         Ok(())
     }
 
