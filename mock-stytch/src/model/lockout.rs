@@ -1,16 +1,18 @@
-//! The user lock (CONTRACT §1.9 "user lock"): consecutive failed MFA attempts of one member are
-//! counted, and at `config.lockout_threshold` the member is locked for `config.lockout_seconds`
-//! on the virtual clock. While locked, every MFA authenticate answers 429
-//! `user_lock_limit_reached` (the status Stytch documents for that error), whatever the code.
+//! The user lock (CONTRACT §1.9 "user lock"): consecutive failed MFA attempts and wrong
+//! passwords of one member are counted together, and at `config.lockout_threshold` the member is
+//! locked for `config.lockout_seconds` on the virtual clock. While locked, every MFA authenticate
+//! and password check answers 429 `user_lock_limit_reached` (the status Stytch documents for that
+//! error), whatever the code or password. Other members are unaffected.
 //!
 //! The count lives in `member_lockouts`; the member object mirrors the lock (`is_locked`,
 //! `lock_created_at`, `lock_expires_at`) so clients see it. A success resets the count. The
 //! attempt that reaches the threshold still gets its own refusal (wrong code); the lock applies
-//! from the next attempt. An expired lock is lifted at the member's next MFA attempt.
+//! from the next attempt. An expired lock is lifted at the member's next MFA or password attempt;
+//! until then readers show it lifted through [`reflect_expiry`].
 //!
 //! Callers must record a failure in the same transaction that judged the attempt, and commit it
 //! even though the request fails — otherwise an attacker's guesses would be free. Nothing here
-//! looks at codes.
+//! looks at codes or passwords.
 
 use sqlx::SqliteConnection;
 
@@ -78,7 +80,7 @@ pub async fn record_failure(conn: &mut SqliteConnection, state: &AppState, membe
         member.lock_created_at = Some(rfc3339(now));
         member.lock_expires_at = Some(rfc3339(until));
         member.updated_at = rfc3339(now);
-        tracing::info!(member_id = %member.member_id, until = %rfc3339(until), "member locked after failed MFA attempts");
+        tracing::info!(member_id = %member.member_id, until = %rfc3339(until), "member locked after failed attempts");
     }
     member.save(conn).await?;
     Ok(now_locked)
@@ -86,8 +88,14 @@ pub async fn record_failure(conn: &mut SqliteConnection, state: &AppState, membe
 
 /// A successful MFA attempt: the count starts again. The caller saves `member`.
 pub async fn record_success(conn: &mut SqliteConnection, member: &mut Member) -> ApiResult<()> {
-    sqlx::query("DELETE FROM member_lockouts WHERE member_id = ?").bind(&member.member_id).execute(conn).await?;
+    forget_failures(conn, &member.member_id).await?;
     clear(member);
+    Ok(())
+}
+
+/// Drop the member's count (and any lock row); for a member known not to be locked.
+pub async fn forget_failures(conn: &mut SqliteConnection, member_id: &str) -> ApiResult<()> {
+    sqlx::query("DELETE FROM member_lockouts WHERE member_id = ?").bind(member_id).execute(conn).await?;
     Ok(())
 }
 

@@ -13,7 +13,7 @@ use sqlx::SqliteConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, Params, Reply};
 use crate::model::validate;
-use crate::model::{Member, Organization};
+use crate::model::{Member, Organization, lockout};
 use crate::routes::search::{Page, Query, any_eq, any_fuzzy};
 use crate::state::AppState;
 
@@ -101,6 +101,8 @@ async fn fetch(
         (None, None) => return Err(ApiError::invalid_argument("Either member_id or email_address is required.")),
     }
     .ok_or_else(ApiError::member_not_found)?;
+    let mut member = member;
+    lockout::reflect_expiry(&state, &mut member);
     Ok(member_reply(&member, &org))
 }
 
@@ -309,7 +311,8 @@ async fn dangerously_get(
     Path(member_id): Path<String>,
 ) -> ApiResult<Reply> {
     let mut conn = state.db.pool.acquire().await?;
-    let m = Member::find_anywhere(&mut conn, &member_id).await?.ok_or_else(ApiError::member_not_found)?;
+    let mut m = Member::find_anywhere(&mut conn, &member_id).await?.ok_or_else(ApiError::member_not_found)?;
+    lockout::reflect_expiry(&state, &mut m);
     let org = Organization::get(&mut conn, &m.organization_id).await?;
     Ok(member_reply(&m, &org))
 }
@@ -338,7 +341,8 @@ async fn search(State(state): State<AppState>, Body(req): Body<SearchRequest>) -
             .fetch_all(&mut *conn)
             .await?;
         for row in rows {
-            let m: Member = serde_json::from_str(&row)?;
+            let mut m: Member = serde_json::from_str(&row)?;
+            lockout::reflect_expiry(&state, &mut m);
             let v = serde_json::to_value(&m)?;
             if query.matches(|f, value| member_filter(&v, f, value))? {
                 matching.push(m);

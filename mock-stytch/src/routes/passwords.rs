@@ -11,7 +11,14 @@
 //! * the resets revoke the member's other sessions; a same-member session passed in is kept and
 //!   gets the factor (so step-up works as R2.1 says);
 //! * `email/reset/start` for an unknown email is 404 `member_not_found` (no JIT here);
-//! * new passwords must pass zxcvbn (score ≥ 3), else 400 `weak_password`.
+//! * new passwords must pass zxcvbn (score ≥ 3), else 400 `weak_password`;
+//! * brute force: a wrong password for an existing member (`authenticate`, and the existing
+//!   password of `existing_password/reset`) counts toward the same user lock as failed MFA codes
+//!   ([`crate::model::lockout`]: `lockout_threshold` consecutive failures, default 10, lock the
+//!   member for `lockout_seconds`, default 1 h). A locked member gets 429
+//!   `user_lock_limit_reached` even with the right password. Only a password login that ends in a
+//!   session resets the count; one that still owes MFA does not. Unknown emails and members
+//!   without a password are not counted (there is no one to lock).
 
 use axum::Router;
 use axum::extract::State;
@@ -20,13 +27,14 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sqlx::SqliteConnection;
 
+use crate::db::WriteTx;
 use crate::decide::{self, Context, Primary, SessionArgs};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, Reply};
 use crate::model::auth_token::{self, Kind, Refusal};
 use crate::model::password::{self, Argon2Config};
 use crate::model::session::Session;
-use crate::model::{Member, Organization, factor, provision, validate};
+use crate::model::{Member, Organization, factor, lockout, mfa, provision, validate};
 use crate::routes::magic_links::{self, send_link};
 use crate::routes::members::member_reply;
 use crate::state::AppState;
@@ -55,30 +63,57 @@ struct AuthenticateRequest {
     args: SessionArgs,
 }
 
-/// The member and organization a password is for, if the password matches.
+/// The organization and member a password is for, if it matches. A wrong password for an
+/// existing member is `Ok(Err(member))`, for the caller to count ([`refuse`]); an unknown email
+/// or a member without a password is a plain 401 (no member to count against). A locked member
+/// is 429 `user_lock_limit_reached` before the password is looked at.
 async fn check_password(
     conn: &mut SqliteConnection,
+    state: &AppState,
     org_key: &str,
     email: &str,
     candidate: &str,
-) -> ApiResult<(Organization, Member)> {
+) -> ApiResult<Result<(Organization, Member), Member>> {
     let org = Organization::get(conn, org_key).await?;
     let email = validate::email(email).map_err(|_| password::wrong_credentials())?;
-    let member = Member::find_by_email(conn, &org.organization_id, &email).await?.ok_or_else(password::wrong_credentials)?;
+    let mut member = Member::find_by_email(conn, &org.organization_id, &email).await?.ok_or_else(password::wrong_credentials)?;
     let stored = member.password_hash(conn).await?.ok_or_else(password::wrong_credentials)?;
-    if !password::verify(&stored, candidate) {
-        return Err(password::wrong_credentials());
+    let before = member.clone();
+    lockout::ensure_unlocked(conn, state, &mut member).await?;
+    if member != before {
+        member.save(conn).await?;
     }
-    Ok((org, member))
+    if !password::verify(&stored, candidate) {
+        return Ok(Err(member));
+    }
+    Ok(Ok((org, member)))
+}
+
+/// A wrong password: count it toward the member's lock, commit, answer 401.
+async fn refuse(tx: WriteTx, state: &AppState, mut member: Member) -> ApiError {
+    mfa::refuse(tx, state, &mut member, password::wrong_credentials()).await
+}
+
+/// A password login that ends in a session starts the failure count again; one that still owes
+/// MFA does not (else a known password would reset the count between MFA guesses).
+async fn settle(conn: &mut SqliteConnection, d: &decide::Decision) -> ApiResult<()> {
+    if d.member_authenticated {
+        lockout::forget_failures(conn, &d.member_id).await?;
+    }
+    Ok(())
 }
 
 async fn authenticate(State(state): State<AppState>, Body(req): Body<AuthenticateRequest>) -> ApiResult<Reply> {
     let mut tx = state.db.write().await?;
     let ctx = req.args.load(&mut tx, &state).await?;
-    let (org, member) = check_password(&mut tx, &req.organization_id, &req.email_address, &req.password).await?;
+    let (org, member) = match check_password(&mut tx, &state, &req.organization_id, &req.email_address, &req.password).await? {
+        Ok(found) => found,
+        Err(member) => return Err(refuse(tx, &state, member).await),
+    };
     let proven = factor::password(&state.ids, &member, state.clock.now_ts());
     let d = decide::decide(&mut tx, &state, Primary { org: &org, member: &member, factor: Some(proven), carried: vec![] }, ctx)
         .await?;
+    settle(&mut tx, &d).await?;
     tx.commit(&state.ids).await?;
     Ok(d.reply())
 }
@@ -264,7 +299,11 @@ async fn reset_existing(State(state): State<AppState>, Body(req): Body<ResetExis
     let mut args = req.args;
     args.intermediate_session_token = None;
     let ctx = args.load(&mut tx, &state).await?;
-    let (org, mut member) = check_password(&mut tx, &req.organization_id, &req.email_address, &req.existing_password).await?;
+    let (org, mut member) =
+        match check_password(&mut tx, &state, &req.organization_id, &req.email_address, &req.existing_password).await? {
+            Ok(found) => found,
+            Err(member) => return Err(refuse(tx, &state, member).await),
+        };
     password::require_strong(&req.new_password, &member.email_address)?;
     let hash = password::hash(&state, &req.new_password)?;
     password::set(&mut tx, &state, &mut member, &hash).await?;
@@ -274,6 +313,7 @@ async fn reset_existing(State(state): State<AppState>, Body(req): Body<ResetExis
     let proven = factor::password(&state.ids, &member, state.clock.now_ts());
     let d = decide::decide(&mut tx, &state, Primary { org: &org, member: &member, factor: Some(proven), carried: vec![] }, ctx)
         .await?;
+    settle(&mut tx, &d).await?;
     tx.commit(&state.ids).await?;
     let mut reply = d.reply();
     reply.0.remove("organization_id");

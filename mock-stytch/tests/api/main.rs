@@ -21,6 +21,7 @@ mod primary_snapshots;
 mod primary_table;
 mod reliability_auth;
 mod reliability_inputs;
+mod reliability_limits;
 mod reliability_process;
 mod reliability_single_use;
 mod sessions_api;
