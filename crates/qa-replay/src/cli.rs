@@ -170,20 +170,31 @@ async fn run_local(
     let progress = std::io::stderr().is_terminal() && total > 3;
     let permits = Arc::new(tokio::sync::Semaphore::new(jobs));
     let target = Arc::new(target);
+    // Kept so a scenario that panics is still reported (as failed), not dropped from the results.
+    let names: Vec<(String, String)> = loaded
+        .iter()
+        .map(|l| (l.scenario.name.clone(), l.path.display().to_string()))
+        .collect();
     let mut set = tokio::task::JoinSet::new();
+    let mut task_index = std::collections::HashMap::new();
     for (i, l) in loaded.into_iter().enumerate() {
         let permits = permits.clone();
         let target = target.clone();
-        set.spawn_local(async move {
+        let handle = set.spawn_local(async move {
             let _permit = permits.acquire_owned().await;
             (i, run_scenario(&l, &target).await)
         });
+        task_index.insert(handle.id(), i);
     }
     let mut out: Vec<Option<crate::runner::ScenarioReport>> = (0..total).map(|_| None).collect();
     let mut done = 0;
-    while let Some(joined) = set.join_next().await {
-        if let Ok((i, r)) = joined {
-            out[i] = Some(r);
+    while let Some(joined) = set.join_next_with_id().await {
+        match joined {
+            Ok((_, (i, r))) => out[i] = Some(r),
+            Err(e) => {
+                let i = task_index[&e.id()];
+                out[i] = Some(panicked(&names[i], e));
+            }
         }
         done += 1;
         if progress {
@@ -200,4 +211,54 @@ async fn run_local(
         eprintln!();
     }
     out.into_iter().flatten().collect()
+}
+
+/// The report of a scenario whose task panicked (a bug in the runner or the engine): failed at
+/// step 0 with the panic message, so the summary and the exit code still count it.
+fn panicked(
+    (name, path): &(String, String),
+    e: tokio::task::JoinError,
+) -> crate::runner::ScenarioReport {
+    let reason = match e.try_into_panic() {
+        Ok(p) => p
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_else(|| "a panic without a message".into()),
+        Err(_) => "the task was cancelled".into(),
+    };
+    crate::runner::ScenarioReport {
+        name: name.clone(),
+        path: path.clone(),
+        verdict: Verdict::Failed {
+            step: 0,
+            reason: format!("the runner panicked: {reason}"),
+        },
+        trace: vec![],
+        seconds: 0.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_scenario_is_reported_failed_with_its_message() {
+        // Arrange
+        let join_error = tokio::spawn(async { panic!("engine bug") })
+            .await
+            .expect_err("the task panics");
+        let names = ("broken".to_owned(), "scenarios/broken.yaml".to_owned());
+
+        // Act
+        let report = panicked(&names, join_error);
+
+        // Assert
+        assert_eq!(report.name, "broken");
+        match report.verdict {
+            Verdict::Failed { step: 0, reason } => assert!(reason.contains("engine bug"), "{reason}"),
+            other => panic!("expected a failure, got {other:?}"),
+        }
+    }
 }
