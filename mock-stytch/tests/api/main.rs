@@ -3,6 +3,7 @@
 
 mod helpers;
 mod schema;
+mod secrets_tour;
 
 mod core_control;
 mod core_members;
@@ -23,6 +24,7 @@ mod reliability_auth;
 mod reliability_inputs;
 mod reliability_limits;
 mod reliability_process;
+mod reliability_secrets;
 mod reliability_single_use;
 mod sessions_api;
 mod sessions_expiry;
