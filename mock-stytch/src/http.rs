@@ -36,7 +36,9 @@ impl Reply {
         match serde_json::to_value(value) {
             Ok(Value::Object(map)) => Reply(map),
             other => {
-                tracing::error!(?other, "reply is not a JSON object");
+                // Never the value itself: a reply carries tokens.
+                let kind = if other.is_ok() { "a non-object JSON value" } else { "not serialisable" };
+                tracing::error!(kind, "reply is not a JSON object");
                 Reply(Map::new())
             }
         }
@@ -106,13 +108,16 @@ pub async fn envelope(State(state): State<AppState>, mut req: Request, next: Nex
         parts.headers.remove(header::CONTENT_LENGTH);
         resp = Response::from_parts(parts, AxumBody::from(bytes));
     }
+    let duration_us = started.elapsed().as_micros() as u64;
+    // Path only: a query string or a body may carry a secret, so neither is ever logged.
+    tracing::info!(%method, %path, status = status.as_u16(), %request_id, duration_us, "request");
     state.log_request(LogEntry {
         method,
         path,
         status: status.as_u16(),
         request_id,
         received_at: crate::clock::rfc3339(received_at),
-        duration_us: started.elapsed().as_micros() as u64,
+        duration_us,
     });
     resp
 }
