@@ -1,9 +1,11 @@
 //! Integration tests of the example app over real HTTP (the whole demo in-process: embedded
-//! mock, seeded data, app on port 0).
+//! mock, seeded data, app on port 0), and in a headless Chromium.
 //!
 //! One module per concern: `csrf`, `journeys` (every flow of the guide), `errors` (friendly
-//! pages), `restart` (mid-login restart), `concurrency` (two tabs), `dashboard` (the proxy).
+//! pages), `restart` (mid-login restart), `concurrency` (two tabs), `dashboard` (the proxy),
+//! `browser` (WebDriver; needs /usr/bin/chromium and /usr/bin/chromedriver).
 
+mod browser;
 mod concurrency;
 mod csrf;
 mod dashboard;

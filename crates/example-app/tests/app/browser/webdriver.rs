@@ -1,0 +1,196 @@
+//! A minimal W3C WebDriver client over reqwest — the dozen commands these tests use — and the
+//! chromedriver process behind it (free port, killed on drop).
+//!
+//! Hand-rolled rather than a WebDriver crate: the protocol is a few JSON calls, and the crates
+//! pull in a large dependency tree for a shared, two-core build machine. Must never skip: a
+//! missing chromedriver is a test failure with a message.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+/// The W3C key under which an element reference is returned.
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// A running chromedriver; killed when dropped.
+pub struct Driver {
+    child: Child,
+    pub url: String,
+}
+
+impl Driver {
+    #[track_caller]
+    pub fn start() -> Driver {
+        for path in [CHROMEDRIVER, CHROMIUM] {
+            assert!(
+                Path::new(path).exists(),
+                "{path} is missing: the browser tests need Debian's chromium and chromium-driver \
+                 (apt-get install chromium chromium-driver; tests/run-all.sh installs them)"
+            );
+        }
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// Wait for chromedriver, then open a headless Chromium session.
+    pub async fn session(&self) -> Session {
+        let http = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let ready = http.get(format!("{}/status", self.url)).send().await;
+            if let Ok(resp) = ready
+                && let Ok(v) = resp.json::<Value>().await
+                && v["value"]["ready"] == true
+            {
+                break;
+            }
+            assert!(Instant::now() < deadline, "chromedriver did not become ready");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                         "--disable-gpu", "--window-size=1000,1300"]
+            }
+        }}});
+        let v = call(&http, reqwest::Method::POST, &format!("{}/session", self.url), Some(caps)).await;
+        let id = v["sessionId"].as_str().expect("a session id").to_owned();
+        Session {
+            http,
+            base: format!("{}/session/{id}", self.url),
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn call(http: &reqwest::Client, method: reqwest::Method, url: &str, body: Option<Value>) -> Value {
+    let req = http.request(method.clone(), url);
+    let req = match body {
+        Some(b) => req.json(&b),
+        None => req,
+    };
+    let resp = req.send().await.unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+    let status = resp.status();
+    let v: Value = resp.json().await.expect("WebDriver answers JSON");
+    assert!(status.is_success(), "{method} {url}: {status} {v}");
+    v["value"].clone()
+}
+
+/// One browser session.
+pub struct Session {
+    http: reqwest::Client,
+    base: String,
+}
+
+#[derive(Clone)]
+pub struct Element(String);
+
+impl Session {
+    async fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        call(&self.http, method, &format!("{}{path}", self.base), body).await
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.cmd(reqwest::Method::POST, "/url", Some(json!({"url": url}))).await;
+    }
+
+    pub async fn current_url(&self) -> String {
+        let v = self.cmd(reqwest::Method::GET, "/url", None).await;
+        v.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Elements matching a CSS selector (possibly none).
+    pub async fn find_all(&self, css: &str) -> Vec<Element> {
+        let v = self
+            .cmd(reqwest::Method::POST, "/elements", Some(json!({"using": "css selector", "value": css})))
+            .await;
+        v.as_array()
+            .map(|a| a.iter().map(|e| Element(e[ELEMENT_KEY].as_str().unwrap_or_else(|| panic!("{e}")).to_owned())).collect())
+            .unwrap_or_default()
+    }
+
+    /// The first element matching `css`, waiting up to 5 s for it to appear.
+    pub async fn find(&self, css: &str) -> Element {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            if let Some(e) = self.find_all(css).await.into_iter().next() {
+                return e;
+            }
+            if Instant::now() > deadline {
+                let url = self.current_url().await;
+                panic!("no element {css:?} on {url}:\n{}", self.source().await);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn click(&self, css: &str) {
+        let e = self.find(css).await;
+        self.cmd(reqwest::Method::POST, &format!("/element/{}/click", e.0), Some(json!({}))).await;
+    }
+
+    pub async fn fill(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
+        self.cmd(reqwest::Method::POST, &format!("/element/{}/clear", e.0), Some(json!({}))).await;
+        self.cmd(reqwest::Method::POST, &format!("/element/{}/value", e.0), Some(json!({"text": text})))
+            .await;
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        let e = self.find(css).await;
+        let v = self.cmd(reqwest::Method::GET, &format!("/element/{}/text", e.0), None).await;
+        v.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// An attribute as the page has it (entities decoded).
+    pub async fn attr(&self, css: &str, name: &str) -> String {
+        let e = self.find(css).await;
+        let v = self
+            .cmd(reqwest::Method::GET, &format!("/element/{}/attribute/{name}", e.0), None)
+            .await;
+        v.as_str().unwrap_or_default().to_owned()
+    }
+
+    pub async fn source(&self) -> String {
+        let v = self.cmd(reqwest::Method::GET, "/source", None).await;
+        v.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// A PNG of the viewport.
+    pub async fn screenshot(&self) -> Vec<u8> {
+        use base64::Engine;
+        let v = self.cmd(reqwest::Method::GET, "/screenshot", None).await;
+        base64::engine::general_purpose::STANDARD
+            .decode(v.as_str().expect("base64 PNG"))
+            .expect("valid base64")
+    }
+
+    pub async fn quit(self) {
+        let _ = self.http.delete(&self.base).send().await;
+    }
+}
