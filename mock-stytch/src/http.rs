@@ -5,8 +5,10 @@
 //! middleware assigns one per request, adds `status_code`/`request_id` to the body, and logs the
 //! request. Any response that reaches it without a body of ours (axum's own 404/405/413) is
 //! rewritten into the error shape, so a client never sees a non-Stytch body. This module must
-//! never log a request body: bodies carry tokens, codes and passwords.
+//! never log a request body: bodies carry tokens, codes and passwords. The request log keeps
+//! only the redacted view [`crate::redact::body_for_log`] makes.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use axum::body::{Body as AxumBody, Bytes};
@@ -21,6 +23,7 @@ use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 
 use crate::error::ApiError;
+use crate::redact;
 use crate::state::{AppState, LogEntry};
 
 /// Largest request body accepted; larger ones get 413 `request_too_large`.
@@ -79,6 +82,10 @@ impl IntoResponse for ApiError {
 #[derive(Clone, Debug)]
 pub struct RequestId(pub String);
 
+/// Where [`buffer_body`] leaves the redacted body for [`envelope`]'s request log entry.
+#[derive(Clone, Default)]
+struct LoggedBody(Arc<OnceLock<Value>>);
+
 /// Outermost layer: request id, envelope, error shape for foreign responses, request log.
 pub async fn envelope(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let started = Instant::now();
@@ -86,7 +93,9 @@ pub async fn envelope(State(state): State<AppState>, mut req: Request, next: Nex
     let request_id = state.ids.request_id();
     let method = req.method().to_string();
     let path = req.uri().path().to_owned();
+    let logged_body = LoggedBody::default();
     req.extensions_mut().insert(RequestId(request_id.clone()));
+    req.extensions_mut().insert(logged_body.clone());
 
     let mut resp = next.run(req).await;
     let status = resp.status();
@@ -118,6 +127,7 @@ pub async fn envelope(State(state): State<AppState>, mut req: Request, next: Nex
         request_id,
         received_at: crate::clock::rfc3339(received_at),
         duration_us,
+        body: logged_body.0.get().cloned(),
     });
     resp
 }
@@ -174,6 +184,10 @@ pub async fn buffer_body(req: Request, next: Next) -> Response {
                 break;
             }
         }
+    }
+    let logged = if seen > MAX_BODY_BYTES { Some(Value::from(redact::TOO_LARGE)) } else { redact::body_for_log(&buf) };
+    if let (Some(slot), Some(v)) = (parts.extensions.get::<LoggedBody>(), logged) {
+        let _ = slot.0.set(v);
     }
     if seen > MAX_BODY_BYTES {
         return request_too_large().into_response();

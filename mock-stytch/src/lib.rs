@@ -18,6 +18,7 @@ pub mod http;
 pub mod ids;
 pub mod jwt;
 pub mod model;
+pub mod redact;
 pub mod routes;
 pub mod state;
 

@@ -28,7 +28,8 @@ pub struct Inner {
     pub db: Db,
     pub clock: Clock,
     pub ids: Ids,
-    /// Recent requests, newest last; method, path, status and ids only — never bodies.
+    /// Recent requests, newest last: method, path, status, ids and the body with every
+    /// non-allow-listed value redacted ([`crate::redact`]); never a raw body.
     pub request_log: Mutex<VecDeque<LogEntry>>,
     /// The exact `Authorization` header value that authenticates, precomputed.
     pub expected_authorization: String,
@@ -44,6 +45,9 @@ pub struct LogEntry {
     pub request_id: String,
     pub received_at: String,
     pub duration_us: u64,
+    /// The JSON body with secrets replaced by `"[redacted]"` (for scenario recording); `null`
+    /// when there was no body. Bounded in size, see [`crate::redact`].
+    pub body: Option<serde_json::Value>,
 }
 
 impl std::ops::Deref for AppState {

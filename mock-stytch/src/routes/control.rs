@@ -97,7 +97,8 @@ struct RequestsParams {
     limit: Option<usize>,
 }
 
-/// Recent requests, newest first: method, path, status, request id, timing. Never bodies.
+/// Recent requests, newest first: method, path, status, request id, timing, and the body with
+/// secrets redacted (`body`, see [`crate::redact`]).
 async fn requests(State(state): State<AppState>, Params(q): Params<RequestsParams>) -> Reply {
     let limit = q.limit.unwrap_or(100).min(crate::state::REQUEST_LOG_CAPACITY);
     let log = state.request_log.lock().unwrap_or_else(|p| p.into_inner());

@@ -89,17 +89,44 @@ async fn reset_wipes_data_and_restarts_the_id_sequence() {
 }
 
 #[tokio::test]
-async fn the_request_log_lists_requests_without_bodies() {
+async fn the_request_log_keeps_bodies_with_every_secret_redacted() {
+    // Arrange
     let mock = spawn().await;
-    mock.create_org("Acme", "acme", json!({"trusted_metadata": {"secret": "hunter2"}})).await;
+    let org = mock.create_org("Acme", "acme", json!({"trusted_metadata": {"secret": "hunter2"}})).await;
+    let org_id = org["organization_id"].as_str().unwrap();
+    let mfa = json!({
+        "organization_id": org_id, "member_id": "member-test-x", "code": "123456",
+        "intermediate_session_token": "ist-secret-value", "set_default_mfa": true,
+    });
+    mock.post("/v1/b2b/otps/sms/authenticate", mfa).await;
+    mock.post("/v1/b2b/passwords/authenticate", json!({"organization_id": org_id, "email_address": "a@acme.test", "password": "pw-secret"}))
+        .await;
     mock.get("/v1/b2b/organizations/nope").await;
-    let log = mock.ok_get("/_mock/requests?limit=2").await;
-    let entries = log["requests"].as_array().unwrap();
-    assert_eq!(entries.len(), 2);
-    assert_eq!(entries[0]["path"], "/v1/b2b/organizations/nope");
-    assert_eq!(entries[0]["status"], 404);
-    assert_eq!(entries[1]["method"], "POST");
-    assert!(!log.to_string().contains("hunter2"));
+    let huge = json!({"organization_id": org_id, "email_address": "a".repeat(900_000)});
+    mock.post("/v1/b2b/magic_links/email/login_or_signup", huge).await;
+
+    // Act
+    let log = mock.ok_get("/_mock/requests?limit=5").await;
+
+    // Assert: newest first; bodies kept where they name things, redacted where they prove things
+    let e: Vec<Value> = log["requests"].as_array().unwrap().clone();
+    assert_eq!(e.len(), 5);
+    assert_eq!(e[0]["body"], "[omitted: too large]", "memory per entry is bounded");
+    assert_eq!((e[1]["path"].as_str(), e[1]["status"].as_u64(), &e[1]["body"]), (Some("/v1/b2b/organizations/nope"), Some(404), &Value::Null));
+    assert_eq!(e[2]["body"], json!({"organization_id": org_id, "email_address": "a@acme.test", "password": "[redacted]"}));
+    assert_eq!(
+        e[3]["body"],
+        json!({
+            "organization_id": org_id, "member_id": "member-test-x", "code": "[redacted]",
+            "intermediate_session_token": "[redacted]", "set_default_mfa": true,
+        })
+    );
+    assert_eq!(e[4]["method"], "POST");
+    assert_eq!(e[4]["body"]["organization_name"], "Acme");
+    assert_eq!(e[4]["body"]["trusted_metadata"], json!({"secret": "[redacted]"}));
+    for secret in ["hunter2", "123456", "ist-secret-value", "pw-secret"] {
+        assert!(!log.to_string().contains(secret), "{secret}");
+    }
 }
 
 #[tokio::test]

@@ -67,6 +67,7 @@ async fn secrets_never_reach_the_logs_or_the_request_log() {
     // Assert: the log and the request log are real (they name the routes walked) …
     assert!(log.contains("/v1/b2b/otps/sms/authenticate") && log.contains("request"), "no request lines logged");
     assert!(requests.contains("/v1/b2b/recovery_codes/recover"), "{requests}");
+    assert!(requests.contains(r#""recovery_code":"[redacted]""#), "the request log carries (redacted) bodies");
     // … and hold none of the ≥ 30 secret values the tour met
     assert!(t.secrets.len() >= 30, "only {} secrets collected", t.secrets.len());
     for (label, secret) in &t.secrets {
