@@ -2,9 +2,12 @@
 //! lets the official SDKs verify them locally.
 //!
 //! The RSA key derives from the seed (ChaCha20 seeded from it) and is stored in `meta`, so a JWT
-//! issued before a restart verifies after it. Key generation is the expensive part; it happens
-//! once per database (and once per seed per process, cached). Signing uses ring through
-//! `jsonwebtoken`. This module never accepts another algorithm than RS256.
+//! issued before a restart verifies after it. Key generation is the expensive part (~0.5 s); it
+//! happens once per database (and once per seed per process, cached), and never on the startup
+//! path: a fresh database starts serving at once while [`SigningKey::generate_in_background`]
+//! derives the key on a blocking thread, publishes it, then stores it. Only requests that sign
+//! or verify a JWT (or serve the JWKS) wait for it. Signing uses ring through `jsonwebtoken`.
+//! This module never accepts another algorithm than RS256, and never logs key material.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -19,8 +22,12 @@ use rsa::traits::PublicKeyParts;
 use serde_json::{Value, json};
 use sqlx::SqliteConnection;
 
+use tokio::sync::watch;
+
 use crate::db::{get_meta, set_meta};
+use crate::error::{ApiError, ApiResult};
 use crate::ids::Ids;
+use crate::state::AppState;
 
 /// Lifetime of every session JWT, independent of the session's own length.
 pub const JWT_LIFETIME_SECONDS: i64 = 300;
@@ -45,20 +52,78 @@ fn cache() -> &'static Mutex<HashMap<u64, Vec<u8>>> {
     CACHE.get_or_init(Default::default)
 }
 
-impl Signer {
-    /// The stored key, or a new one derived from the seed (then stored).
-    pub async fn load_or_create(conn: &mut SqliteConnection, ids: &Ids) -> anyhow::Result<Arc<Signer>> {
-        let der = match get_meta(conn, "jwt_signing_key").await? {
-            Some(b64) => STANDARD.decode(b64)?,
-            None => {
-                let der = key_for_seed(ids.seed())?;
-                set_meta(conn, "jwt_signing_key", &STANDARD.encode(&der)).await?;
-                der
+/// The project's signing key as handlers get it: ready at once when the database holds it,
+/// otherwise once the background generation has published it.
+#[derive(Clone, Debug)]
+pub struct SigningKey {
+    rx: watch::Receiver<Option<Arc<Signer>>>,
+}
+
+/// Publishes the key a background generation derived.
+pub type Publisher = watch::Sender<Option<Arc<Signer>>>;
+
+impl SigningKey {
+    /// The stored key (ready), or a pending key plus the publisher the generation must fill.
+    pub async fn load(conn: &mut SqliteConnection, ids: &Ids) -> anyhow::Result<(SigningKey, Option<Publisher>)> {
+        match get_meta(conn, "jwt_signing_key").await? {
+            Some(b64) => {
+                let signer = Signer::from_der(kid(ids), &STANDARD.decode(b64)?)?;
+                let (_, rx) = watch::channel(Some(Arc::new(signer)));
+                Ok((SigningKey { rx }, None))
             }
-        };
-        let kid = format!("jwk-test-{}", crate::ids::uuid_from(&ids.derive("jwk", b"")));
-        Ok(Arc::new(Signer::from_der(kid, &der)?))
+            None => {
+                let (tx, rx) = watch::channel(None);
+                Ok((SigningKey { rx }, Some(tx)))
+            }
+        }
     }
+
+    /// Derive the key from the seed on a blocking thread, publish it, then store it in `meta`.
+    /// If storing fails (the mock stopped first), the next start derives the same key again.
+    pub fn generate_in_background(state: AppState, publisher: Publisher) {
+        tokio::spawn(async move {
+            let seed = state.ids.seed();
+            let der = match tokio::task::spawn_blocking(move || key_for_seed(seed)).await {
+                Ok(Ok(der)) => der,
+                Ok(Err(e)) => return tracing::error!(error = %e, "signing key generation failed"),
+                Err(e) => return tracing::error!(error = %e, "signing key generation panicked"),
+            };
+            match Signer::from_der(kid(&state.ids), &der) {
+                Ok(signer) => {
+                    let _ = publisher.send(Some(Arc::new(signer)));
+                }
+                Err(e) => return tracing::error!(error = %e, "generated signing key does not load"),
+            }
+            let stored = async {
+                let mut tx = state.db.write().await?;
+                set_meta(&mut tx, "jwt_signing_key", &STANDARD.encode(&der)).await?;
+                tx.commit(&state.ids).await
+            };
+            if let Err(e) = stored.await {
+                tracing::warn!(error = %e, "could not store the signing key; the next start derives it again");
+            }
+        });
+    }
+
+    /// The key, waiting for the background generation on a fresh database. A generation that
+    /// failed (logged) is a 500.
+    pub async fn get(&self) -> ApiResult<Arc<Signer>> {
+        let mut rx = self.rx.clone();
+        let ready = rx.wait_for(Option::is_some).await.map_err(|_| ApiError::internal())?;
+        ready.as_ref().cloned().ok_or_else(ApiError::internal)
+    }
+
+    /// Whether the key is available without waiting.
+    pub fn is_ready(&self) -> bool {
+        self.rx.borrow().is_some()
+    }
+}
+
+fn kid(ids: &Ids) -> String {
+    format!("jwk-test-{}", crate::ids::uuid_from(&ids.derive("jwk", b"")))
+}
+
+impl Signer {
 
     fn from_der(kid: String, der: &[u8]) -> anyhow::Result<Signer> {
         let key = rsa::RsaPrivateKey::from_pkcs1_der(der)?;
@@ -96,7 +161,7 @@ impl Signer {
 }
 
 /// PKCS#1 DER of a 2048-bit RSA key derived from `seed`.
-fn key_for_seed(seed: u64) -> anyhow::Result<Vec<u8>> {
+pub fn key_for_seed(seed: u64) -> anyhow::Result<Vec<u8>> {
     if let Some(der) = cache().lock().unwrap_or_else(|p| p.into_inner()).get(&seed) {
         return Ok(der.clone());
     }

@@ -14,7 +14,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::{Db, get_meta, set_meta};
 use crate::ids::Ids;
-use crate::jwt::Signer;
+use crate::jwt::SigningKey;
 
 /// How many recent requests `/_mock/requests` can show.
 pub const REQUEST_LOG_CAPACITY: usize = 1000;
@@ -33,8 +33,9 @@ pub struct Inner {
     pub request_log: Mutex<VecDeque<LogEntry>>,
     /// The exact `Authorization` header value that authenticates, precomputed.
     pub expected_authorization: String,
-    /// Signs session JWTs; its public half is served as the JWKS.
-    pub signer: Arc<Signer>,
+    /// Signs session JWTs; its public half is served as the JWKS. On a fresh database it is
+    /// still being generated for a moment after startup (see [`crate::jwt`]).
+    pub signing: SigningKey,
 }
 
 #[derive(Clone, Debug, serde::Serialize)]
@@ -81,20 +82,24 @@ impl AppState {
         let counter: u64 = get_meta(&mut conn, "id_counter").await?.map(|c| c.parse()).transpose()?.unwrap_or(0);
         let offset: i64 = get_meta(&mut conn, "clock_offset").await?.map(|c| c.parse()).transpose()?.unwrap_or(0);
         let ids = Ids::new(seed, boot, counter);
-        let signer = Signer::load_or_create(&mut conn, &ids).await?;
+        let (signing, publisher) = SigningKey::load(&mut conn, &ids).await?;
         drop(conn);
 
         let expected_authorization =
             format!("Basic {}", STANDARD.encode(format!("{}:{}", config.project_id, config.secret)));
-        Ok(AppState(Arc::new(Inner {
+        let state = AppState(Arc::new(Inner {
             clock: Clock::new(config.frozen_clock, offset),
             ids,
-            signer,
+            signing,
             config,
             db,
             request_log: Mutex::new(VecDeque::with_capacity(REQUEST_LOG_CAPACITY)),
             expected_authorization,
-        })))
+        }));
+        if let Some(publisher) = publisher {
+            SigningKey::generate_in_background(state.clone(), publisher);
+        }
+        Ok(state)
     }
 
     pub async fn close(&self) {

@@ -131,7 +131,7 @@ impl Session {
             .bind(serde_json::to_string(&session.custom_claims)?)
             .execute(conn)
             .await?;
-        let jwt = session.jwt(state, member, org);
+        let jwt = session.jwt(state, member, org).await?;
         Ok(Minted { session, jwt })
     }
 
@@ -161,7 +161,7 @@ impl Session {
 
     /// The live session a JWT names (signature checked; an expired `exp` is fine, §2.7).
     pub async fn by_jwt(conn: &mut SqliteConnection, state: &AppState, jwt: &str) -> ApiResult<Session> {
-        let claims = state.signer.verify(jwt, &state.config.project_id).ok_or_else(not_found)?;
+        let claims = state.signing.get().await?.verify(jwt, &state.config.project_id).ok_or_else(not_found)?;
         let id = claims["https://stytch.com/session"]["id"].as_str().ok_or_else(not_found)?;
         Session::by_id(conn, state, id).await
     }
@@ -223,7 +223,7 @@ impl Session {
         if done.rows_affected() != 1 {
             return Err(not_found());
         }
-        Ok(self.jwt(state, member, org))
+        self.jwt(state, member, org).await
     }
 
     pub async fn revoke(conn: &mut SqliteConnection, state: &AppState, member_session_id: &str) -> ApiResult<()> {
@@ -282,7 +282,7 @@ impl Session {
     }
 
     /// A fresh 5-minute RS256 JWT for this session (§2.8).
-    pub fn jwt(&self, state: &AppState, member: &Member, org: &Organization) -> String {
+    pub async fn jwt(&self, state: &AppState, member: &Member, org: &Organization) -> ApiResult<String> {
         let now = state.clock.now_ts();
         let pid = &state.config.project_id;
         let mut claims = Map::new();
@@ -313,6 +313,6 @@ impl Session {
         if let Value::Object(std_claims) = standard {
             claims.extend(std_claims);
         }
-        state.signer.sign(&Value::Object(claims))
+        Ok(state.signing.get().await?.sign(&Value::Object(claims)))
     }
 }

@@ -47,7 +47,7 @@ async fn jwks(State(state): State<AppState>, Path(project_id): Path<String>) -> 
     if project_id != state.config.project_id {
         return Err(ApiError::not_found("project_not_found", "No project with that project_id."));
     }
-    Ok(Reply::empty().with("keys", vec![state.signer.jwk.clone()]))
+    Ok(Reply::empty().with("keys", vec![state.signing.get().await?.jwk.clone()]))
 }
 
 #[derive(Deserialize)]

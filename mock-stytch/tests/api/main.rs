@@ -9,6 +9,7 @@ mod core_control;
 mod core_members;
 mod core_organizations;
 mod core_persistence;
+mod core_signing_key;
 mod mfa_determinism;
 mod mfa_flows;
 mod mfa_helpers;

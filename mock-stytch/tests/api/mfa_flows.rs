@@ -52,7 +52,7 @@ async fn required_enrollment_by_sms() {
     assert_eq!(done["member"]["default_mfa_method"], "sms_otp", "first MFA sets the default");
     let token = done["session_token"].as_str().unwrap();
     assert_eq!(stored_session_factor_types(&mock, token).await, ["magic_link", "otp"]);
-    let claims = mock.server.state.signer.verify(done["session_jwt"].as_str().unwrap(), &mock.server.state.config.project_id);
+    let claims = mock.server.state.signing.get().await.unwrap().verify(done["session_jwt"].as_str().unwrap(), &mock.server.state.config.project_id);
     assert!(claims.is_some(), "the JWT verifies against the mock's key");
     // the IST is spent
     assert_error(
