@@ -54,7 +54,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::Reply;
 use crate::model::intermediate::{self, Intermediate};
 use crate::model::session::{self, Session};
-use crate::model::{Member, Organization, factor, sms};
+use crate::model::{Member, Organization, factor, lockout, sms};
 use crate::state::AppState;
 
 /// The optional fields every primary authenticate accepts besides its proof (flatten it into the
@@ -229,7 +229,14 @@ pub struct Primary<'a> {
 }
 
 /// Apply the rules: touch or mint a session, or issue / reuse an IST (and auto-send an SMS).
+/// The answer's member shows a lock whose time is up as lifted.
 pub async fn decide(conn: &mut SqliteConnection, state: &AppState, p: Primary<'_>, ctx: Context) -> ApiResult<Decision> {
+    let mut d = apply_rules(conn, state, p, ctx).await?;
+    lockout::reflect_expiry(state, &mut d.member);
+    Ok(d)
+}
+
+async fn apply_rules(conn: &mut SqliteConnection, state: &AppState, p: Primary<'_>, ctx: Context) -> ApiResult<Decision> {
     let (org, member) = (p.org, p.member);
     let claims = ctx.custom_claims.as_ref();
 

@@ -76,6 +76,11 @@ async fn an_attacked_member_is_locked_while_another_member_keeps_signing_in() {
         .ok_post("/v1/b2b/organizations/members/search", json!({"organization_ids": [org_id]}))
         .await;
     assert!(search["members"].as_array().unwrap().iter().all(|m| m["is_locked"] == false), "{search}");
+    mock.ok_post("/v1/b2b/magic_links/email/login_or_signup", json!({"organization_id": org_id, "email_address": "victim@acme.test"}))
+        .await;
+    let link = mock.outbox(&format!("member_id={victim}&kind=magic_link_login")).await[0]["token"].clone();
+    let by_link = mock.ok_post("/v1/b2b/magic_links/authenticate", json!({"magic_links_token": link})).await;
+    assert_eq!(by_link["member"]["is_locked"], false, "a primary-auth answer shows the lift too");
     let ok = mock.ok_post(AUTH, login(&org_id, "victim@acme.test", PASSWORD)).await;
     assert_eq!(ok["member"]["is_locked"], false);
 }
