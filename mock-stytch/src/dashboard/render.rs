@@ -47,7 +47,7 @@ fn table(m: &mut Markup, rows: usize, headers: &[&'static str]) -> bool {
 fn end_table(m: &mut Markup, rows: usize) {
     m.raw("</table>\n");
     if rows as i64 >= LIMIT {
-        m.raw("<p class=\"empty\">Showing the first 200 only.</p>\n");
+        m.raw("<p class=\"empty\">").text(&format!("Showing the first {LIMIT} only.")).raw("</p>\n");
     }
     m.raw("</section>\n");
 }
