@@ -1,0 +1,535 @@
+//! Runs one action sequence against the engine and the mock, checking the model after every
+//! step. Holds what a user or an authenticator app would hold (codes seen, the TOTP secret, the
+//! recovery codes, the last magic link) — never the engine's internals.
+
+use mfa_engine::{FlowId, LoginStep, ServiceError};
+use policy_matrix::{EngineStep, Methods, MfaPolicy, Phone, Totp};
+use serde_json::json;
+use stytch_client::secret::ExposeSecretStr;
+
+use super::model::{ErrKind, Expect, Flow, Method, Model};
+use crate::harness::{Env, TOTP_SECRET, totp_at};
+use crate::observe;
+
+#[derive(Clone, Debug)]
+pub struct Setup {
+    pub policy: MfaPolicy,
+    pub restricted: Option<Methods>,
+    pub enrolled: bool,
+    pub phone_verified: bool,
+    pub totp_active: bool,
+}
+
+#[derive(Clone, Debug)]
+pub enum Action {
+    /// Log in with a fresh magic link.
+    Primary,
+    /// Challenge: (re)send an SMS code; enrollment: enroll the test phone.
+    SendSms,
+    EnrollTotp,
+    /// The right code for the current method (newest SMS / current TOTP step).
+    RightCode,
+    WrongCode,
+    /// A TOTP code this many 30-second steps away from now.
+    TotpAt(i64),
+    /// A recovery code not used yet (or a used one when none is left).
+    Recovery,
+    /// Submit the last consumed code again.
+    Replay,
+    /// Move both clocks forward (31 s: next TOTP step; 121 s: past the SMS code; 601 s: past
+    /// the IST).
+    Jump(i64),
+    /// An admin changes the organization's MFA policy and methods.
+    Policy(MfaPolicy, Option<Methods>),
+    /// The right code submitted twice at once.
+    Duplicate,
+    /// Click the last magic link again.
+    ReplayMagicLink,
+}
+
+#[derive(Clone)]
+enum Consumed {
+    Code {
+        value: String,
+        /// (secret, step) when it was a TOTP code.
+        totp: Option<(String, i64)>,
+    },
+    Recovery(String),
+}
+
+struct Case<'a> {
+    env: &'a Env,
+    model: Model,
+    org: String,
+    member: String,
+    email: String,
+    flow: Option<FlowId>,
+    totp_secret: Option<String>,
+    recovery_codes: Vec<String>,
+    consumed: Option<Consumed>,
+    magic_link: Option<String>,
+    log: Vec<String>,
+}
+
+static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+pub async fn run(env: &Env, setup: &Setup, actions: &[Action]) -> Result<(), String> {
+    let mut case = Case::new(env, setup).await?;
+    for action in actions {
+        case.log.push(format!("{action:?}"));
+        case.step(action)
+            .await
+            .map_err(|e| format!("{e}\n  setup {setup:?}\n  steps {}", case.log.join(" → ")))?;
+    }
+    Ok(())
+}
+
+fn err_kind(e: &ServiceError) -> Result<ErrKind, String> {
+    Ok(match e {
+        ServiceError::WrongCode { .. } => ErrKind::WrongCode,
+        ServiceError::TooManyAttempts => ErrKind::TooManyAttempts,
+        ServiceError::Expired(_) => ErrKind::Expired,
+        ServiceError::NotFound(_) => ErrKind::NotFound,
+        ServiceError::WrongState(_) => ErrKind::WrongState,
+        ServiceError::Transition(_) => ErrKind::Transition,
+        ServiceError::Rejected(_) => ErrKind::Rejected,
+        other => return Err(format!("unexpected engine error: {other}")),
+    })
+}
+
+fn step_of(step: &LoginStep) -> EngineStep {
+    observe::engine(&Ok(clone_step(step))).expect("a step maps")
+}
+
+fn clone_step(s: &LoginStep) -> LoginStep {
+    match s {
+        LoginStep::SignedIn(x) => LoginStep::SignedIn(x.clone()),
+        LoginStep::Enroll(p) => LoginStep::Enroll(p.clone()),
+        LoginStep::Challenge(p) => LoginStep::Challenge(p.clone()),
+    }
+}
+
+impl<'a> Case<'a> {
+    async fn new(env: &'a Env, s: &Setup) -> Result<Case<'a>, String> {
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // The member's factors are set up first; the methods restriction comes last (a
+        // restricted organization refuses to register a method it does not allow).
+        let org = env
+            .create_org(&format!("random-{n}"), json!({ "mfa_policy": "OPTIONAL" }))
+            .await
+            .map_err(|e| format!("org: {e:?}"))?;
+        let email = format!("random-{n}@example.com");
+        let phone = s.phone_verified.then_some(true);
+        let member = env
+            .migrate_member(&org, &email, phone)
+            .await
+            .map_err(|e| format!("member: {e:?}"))?;
+        let mut recovery_codes = Vec::new();
+        let mut totp_secret = None;
+        if s.totp_active {
+            recovery_codes = env
+                .totp_migrate(&org, &member)
+                .await
+                .map_err(|e| format!("totp: {e:?}"))?;
+            totp_secret = Some(TOTP_SECRET.to_owned());
+        }
+        env.update_member(&org, &member, json!({ "mfa_enrolled": s.enrolled }))
+            .await
+            .map_err(|e| format!("update: {e:?}"))?;
+        env.update_org(&org, org_rules(s.policy, s.restricted))
+            .await
+            .map_err(|e| format!("org rules: {e:?}"))?;
+        let model = Model {
+            policy: s.policy,
+            restricted: s.restricted,
+            member: policy_matrix::MemberShape {
+                mfa_enrolled: s.enrolled,
+                phone: if s.phone_verified {
+                    Phone::Verified
+                } else {
+                    Phone::None
+                },
+                totp: if s.totp_active {
+                    Totp::Active
+                } else {
+                    Totp::None
+                },
+                default_mfa_method: policy_matrix::DefaultMfa::None,
+            },
+            flow: Flow::Never,
+            flow_needed_mfa: false,
+            now: env.mock_now().await,
+            sms: None,
+            totp_last_step: None,
+            recovery_used: vec![false; recovery_codes.len()],
+        };
+        Ok(Case {
+            env,
+            model,
+            org,
+            member,
+            email,
+            flow: None,
+            totp_secret,
+            recovery_codes,
+            consumed: None,
+            magic_link: None,
+            log: Vec::new(),
+        })
+    }
+
+    async fn step(&mut self, action: &Action) -> Result<(), String> {
+        let (expect, got) = self.act(action).await?;
+        match (&expect, &got) {
+            (Expect::Skip, _) => {}
+            (Expect::OneOfTwoSignsIn, _) => {}
+            (Expect::Step(want), Ok(step)) => {
+                if &step_of(step) != want {
+                    return Err(format!(
+                        "{action:?}: model {want:?}, engine {:?}",
+                        step_of(step)
+                    ));
+                }
+            }
+            (Expect::Err(want), Err(e)) => {
+                if err_kind(e)? != *want {
+                    return Err(format!("{action:?}: model error {want:?}, engine {e}"));
+                }
+            }
+            (Expect::Step(want), Err(e)) => {
+                return Err(format!("{action:?}: model {want:?}, engine error {e}"));
+            }
+            (Expect::Err(want), Ok(step)) => {
+                return Err(format!(
+                    "{action:?}: model error {want:?}, engine {:?}",
+                    step_of(step)
+                ));
+            }
+        }
+        if let Ok(LoginStep::SignedIn(s)) = &got {
+            self.check_session(s).await?;
+        }
+        self.check_state().await
+    }
+
+    /// Perform the action; the model's expectation and the engine's answer.
+    async fn act(
+        &mut self,
+        action: &Action,
+    ) -> Result<(Expect, Result<LoginStep, ServiceError>), String> {
+        let svc = &self.env.service;
+        let none = || Err(ServiceError::Inconsistent("not called".into()));
+        Ok(match action {
+            Action::Primary => {
+                let token = self
+                    .env
+                    .magic_link_token(&self.org, &self.email, &self.member)
+                    .await;
+                self.magic_link = Some(token.clone());
+                let got = svc.login_with_magic_link(token.into()).await;
+                if let Ok(step) = &got {
+                    self.flow = Some(step.flow_id());
+                }
+                (self.model.primary(), got)
+            }
+            Action::SendSms => {
+                let Some(id) = self.flow else {
+                    return Ok((Expect::Skip, none()));
+                };
+                let expect = self.model.clone().send_sms();
+                if expect == Expect::Skip {
+                    return Ok((expect, none()));
+                }
+                let got = if matches!(self.model.flow, Flow::Enroll { .. }) {
+                    svc.enroll_sms(id, crate::harness::PHONE)
+                        .await
+                        .map(LoginStep::Enroll)
+                } else {
+                    svc.send_sms_code(id).await.map(LoginStep::Challenge)
+                };
+                (self.model.send_sms(), got)
+            }
+            Action::EnrollTotp => {
+                let Some(id) = self.flow else {
+                    return Ok((Expect::Skip, none()));
+                };
+                let got = svc.enroll_totp(id).await;
+                let expect = self.model.enroll_totp();
+                let got = got.map(|setup| {
+                    self.totp_secret = Some(setup.secret.expose_secret().to_owned());
+                    self.recovery_codes = setup
+                        .recovery_codes
+                        .iter()
+                        .map(|c| c.expose_secret().to_owned())
+                        .collect();
+                    LoginStep::Enroll(setup.prompt)
+                });
+                (expect, got)
+            }
+            Action::RightCode => {
+                let (code, step, live) = self.right_code().await;
+                self.submit(code, step, live).await?
+            }
+            Action::WrongCode => {
+                let code = self.wrong_code().await;
+                self.submit(code, None, false).await?
+            }
+            Action::TotpAt(k) => match self.totp_secret.clone() {
+                None => (Expect::Skip, none()),
+                Some(secret) => {
+                    let at = self.model.now + 30 * k;
+                    let code = totp_at(&secret, at);
+                    self.submit(code, Some(at.div_euclid(30)), false).await?
+                }
+            },
+            Action::Recovery => {
+                if self.recovery_codes.is_empty() || self.flow.is_none() {
+                    return Ok((Expect::Skip, none()));
+                }
+                let fresh = self.model.recovery_used.iter().position(|u| !u);
+                let i = fresh.unwrap_or(0);
+                let code = self.recovery_codes[i].clone();
+                let got = svc
+                    .submit_recovery_code(self.flow.expect("checked"), code.clone().into())
+                    .await;
+                let expect = self.model.recovery(fresh.is_some());
+                if matches!(got, Ok(LoginStep::SignedIn(_))) {
+                    self.model.recovery_used[i] = true;
+                    self.consumed = Some(Consumed::Recovery(code));
+                }
+                (expect, got)
+            }
+            Action::Replay => match self.consumed.clone() {
+                None => (Expect::Skip, none()),
+                Some(Consumed::Recovery(code)) => {
+                    let got = svc
+                        .submit_recovery_code(self.flow.expect("a flow consumed it"), code.into())
+                        .await;
+                    (self.model.recovery(false), got)
+                }
+                Some(Consumed::Code { value, totp }) => {
+                    let step = totp
+                        .filter(|(s, _)| Some(s) == self.totp_secret.as_ref())
+                        .map(|(_, step)| step);
+                    self.submit(value, step, false).await?
+                }
+            },
+            Action::Jump(seconds) => {
+                self.env.advance_clock(*seconds).await;
+                self.model.now += seconds;
+                (Expect::Skip, none())
+            }
+            Action::Policy(policy, restricted) => {
+                self.env
+                    .update_org(&self.org, org_rules(*policy, *restricted))
+                    .await
+                    .map_err(|e| format!("policy change refused: {e:?}"))?;
+                self.model.policy = *policy;
+                self.model.restricted = *restricted;
+                (Expect::Skip, none())
+            }
+            Action::Duplicate => return self.duplicate().await,
+            Action::ReplayMagicLink => match self.magic_link.clone() {
+                None => (Expect::Skip, none()),
+                Some(token) => (
+                    Expect::Err(ErrKind::Rejected),
+                    svc.login_with_magic_link(token.into()).await,
+                ),
+            },
+        })
+    }
+
+    /// Submit a code on the path the flow's state calls for (enrollment confirm / challenge).
+    async fn submit(
+        &mut self,
+        code: String,
+        totp_step: Option<i64>,
+        sms_live: bool,
+    ) -> Result<(Expect, Result<LoginStep, ServiceError>), String> {
+        let Some(id) = self.flow else {
+            return Ok((
+                Expect::Skip,
+                Err(ServiceError::Inconsistent("no flow".into())),
+            ));
+        };
+        let got = if matches!(self.model.flow, Flow::Enroll { .. }) {
+            self.env
+                .service
+                .confirm_enrollment(id, code.clone().into())
+                .await
+        } else {
+            self.env.service.submit_code(id, code.clone().into()).await
+        };
+        let method = current_method(&self.model);
+        let expect = self.model.submit(totp_step, sms_live);
+        if matches!(got, Ok(LoginStep::SignedIn(_))) {
+            let totp = match (method, &self.totp_secret, totp_step) {
+                (Some(Method::Totp), Some(s), Some(step)) => Some((s.clone(), step)),
+                _ => None,
+            };
+            self.consumed = Some(Consumed::Code { value: code, totp });
+        }
+        Ok((expect, got))
+    }
+
+    /// The right code for the flow's current method, its TOTP step, and whether it is the
+    /// member's newest SMS code.
+    async fn right_code(&self) -> (String, Option<i64>, bool) {
+        match current_method(&self.model) {
+            Some(Method::Sms) => match self.env.latest_sms(&self.member).await {
+                Some((_, code)) => (code, None, true),
+                None => ("000000".into(), None, false),
+            },
+            Some(Method::Totp) => match &self.totp_secret {
+                Some(s) => (
+                    totp_at(s, self.model.now),
+                    Some(self.model.now.div_euclid(30)),
+                    false,
+                ),
+                None => ("000000".into(), None, false),
+            },
+            None => ("000000".into(), None, false),
+        }
+    }
+
+    /// A code that is none of the codes that would be accepted now.
+    async fn wrong_code(&self) -> String {
+        let mut taken = Vec::new();
+        if let Some((_, c)) = self.env.latest_sms(&self.member).await {
+            taken.push(c);
+        }
+        if let Some(s) = &self.totp_secret {
+            for k in -1..=1 {
+                taken.push(totp_at(s, self.model.now + 30 * k));
+            }
+        }
+        ["000000", "111111", "222222", "333333", "444444"]
+            .into_iter()
+            .find(|c| !taken.iter().any(|t| t == c))
+            .expect("five candidates, at most four taken")
+            .to_owned()
+    }
+
+    async fn duplicate(&mut self) -> Result<(Expect, Result<LoginStep, ServiceError>), String> {
+        let none = || Err(ServiceError::Inconsistent("not called".into()));
+        let Some(id) = self.flow else {
+            return Ok((Expect::Skip, none()));
+        };
+        let (code, step, live) = self.right_code().await;
+        let mut trial = self.model.clone();
+        if trial.submit(step, live) != Expect::Step(EngineStep::SignedIn) {
+            return Ok((Expect::Skip, none()));
+        }
+        let svc = &self.env.service;
+        let enrolling = matches!(self.model.flow, Flow::Enroll { .. });
+        let one = || async {
+            if enrolling {
+                svc.confirm_enrollment(id, code.clone().into()).await
+            } else {
+                svc.submit_code(id, code.clone().into()).await
+            }
+        };
+        let (a, b) = tokio::join!(one(), one());
+        let wins = [&a, &b]
+            .iter()
+            .filter(|r| matches!(r, Ok(LoginStep::SignedIn(_))))
+            .count();
+        if wins != 1 {
+            return Err(format!(
+                "duplicate submission: {wins} sessions issued ({a:?} / {b:?})"
+            ));
+        }
+        let method = current_method(&self.model);
+        self.model.submit(step, live);
+        let totp = match (method, &self.totp_secret, step) {
+            (Some(Method::Totp), Some(s), Some(step)) => Some((s.clone(), step)),
+            _ => None,
+        };
+        self.consumed = Some(Consumed::Code { value: code, totp });
+        let winner = if matches!(a, Ok(LoginStep::SignedIn(_))) {
+            a
+        } else {
+            b
+        };
+        Ok((Expect::OneOfTwoSignsIn, winner))
+    }
+
+    /// No session without the factors the policy demands: ask Stytch what the session holds.
+    async fn check_session(&self, s: &mfa_engine::SignedIn) -> Result<(), String> {
+        let v = self
+            .env
+            .post(
+                "/v1/b2b/sessions/authenticate",
+                json!({ "session_token": s.session_token.expose_secret() }),
+            )
+            .await
+            .map_err(|e| format!("issued session is not live: {e:?}"))?;
+        let factors = v["member_session"]["authentication_factors"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let has_mfa = factors.iter().any(|f| {
+            matches!(
+                f["type"].as_str(),
+                Some("otp") | Some("totp") | Some("recovery_codes")
+            )
+        });
+        if self.model.session_needs_mfa_factor() && !has_mfa {
+            return Err(format!(
+                "a session was issued without an MFA factor although the policy demands one: {factors:?}"
+            ));
+        }
+        Ok(())
+    }
+
+    /// The engine's stored state equals the model's.
+    async fn check_state(&self) -> Result<(), String> {
+        let (Some(id), Some(want)) = (self.flow, self.model.resume()) else {
+            return Ok(());
+        };
+        let got = self.env.service.resume(id).await;
+        match (&want, &got) {
+            (Ok(w), Ok(step)) => {
+                if &step_of(step) != w {
+                    return Err(format!("state: model {w:?}, engine {:?}", step_of(step)));
+                }
+                let details = match step {
+                    LoginStep::Enroll(p) => Some((
+                        p.attempts_left,
+                        p.started.as_ref().map(|s| match s.method() {
+                            mfa_engine::MfaMethod::Sms => Method::Sms,
+                            mfa_engine::MfaMethod::Totp => Method::Totp,
+                        }),
+                    )),
+                    LoginStep::Challenge(p) => Some((p.attempts_left, None)),
+                    LoginStep::SignedIn(_) => None,
+                };
+                if details != self.model.prompt_details() {
+                    return Err(format!(
+                        "state details (attempts left, started): model {:?}, engine {details:?}",
+                        self.model.prompt_details()
+                    ));
+                }
+                Ok(())
+            }
+            (Err(w), Err(e)) if err_kind(e)? == *w => Ok(()),
+            _ => Err(format!("state: model {want:?}, engine {got:?}")),
+        }
+    }
+}
+
+fn org_rules(policy: MfaPolicy, restricted: Option<Methods>) -> serde_json::Value {
+    json!({
+        "mfa_policy": policy.wire(),
+        "mfa_methods": if restricted.is_some() { "RESTRICTED" } else { "ALL_ALLOWED" },
+        "allowed_mfa_methods": restricted.unwrap_or(Methods::NONE).names(),
+    })
+}
+
+fn current_method(m: &Model) -> Option<Method> {
+    match &m.flow {
+        Flow::Challenge { method, .. } => Some(*method),
+        Flow::Enroll { started, .. } => *started,
+        _ => None,
+    }
+}
