@@ -180,6 +180,7 @@ impl<'a> Case<'a> {
 
     async fn step(&mut self, action: &Action) -> Result<(), String> {
         let (expect, got) = self.act(action).await?;
+        tally(action, &expect, &got);
         match (&expect, &got) {
             (Expect::Skip, _) => {}
             (Expect::OneOfTwoSignsIn, _) => {}
@@ -516,6 +517,28 @@ impl<'a> Case<'a> {
             _ => Err(format!("state: model {want:?}, engine {got:?}")),
         }
     }
+}
+
+/// How often each action ended which way, over the whole run (printed at the end, so a run
+/// shows it exercised the paths it claims to).
+pub static OUTCOMES: std::sync::Mutex<std::collections::BTreeMap<String, usize>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+fn tally(action: &Action, expect: &Expect, got: &Result<LoginStep, ServiceError>) {
+    let name = format!("{action:?}");
+    let name = name.split('(').next().unwrap_or_default();
+    let outcome = match (expect, got) {
+        (Expect::Skip, _) => "not applicable".to_owned(),
+        (_, Ok(LoginStep::SignedIn(_))) => "signed in".to_owned(),
+        (_, Ok(LoginStep::Enroll(_))) => "enroll".to_owned(),
+        (_, Ok(LoginStep::Challenge(_))) => "challenge".to_owned(),
+        (_, Err(e)) => err_kind(e).map_or_else(|e| e, |k| format!("{k:?}")),
+    };
+    *OUTCOMES
+        .lock()
+        .expect("outcomes")
+        .entry(format!("{name} → {outcome}"))
+        .or_insert(0) += 1;
 }
 
 fn org_rules(policy: MfaPolicy, restricted: Option<Methods>) -> serde_json::Value {

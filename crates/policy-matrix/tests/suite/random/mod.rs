@@ -134,6 +134,9 @@ fn random_action_sequences_agree_with_the_model() {
         cases(),
         started.elapsed()
     );
+    for (what, n) in driver::OUTCOMES.lock().expect("outcomes").iter() {
+        println!("  {n:6}  {what}");
+    }
     if let Err(e) = result {
         panic!("{e}");
     }
