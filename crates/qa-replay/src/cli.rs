@@ -23,6 +23,30 @@ pub struct Cli {
 pub enum Command {
     /// Replay scenario files (or directories of *.yaml) through the MFA engine.
     Replay(ReplayArgs),
+    /// Write a scenario from a running mock's request log (a manual session, e.g. in the
+    /// example app). Secrets are never in the log: right codes become from_outbox/totp_now.
+    Record(RecordArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RecordArgs {
+    /// The running mock whose `/_mock/requests` log is read (e.g. http://127.0.0.1:9010).
+    #[arg(long)]
+    pub target: String,
+    #[arg(long, env = "STYTCH_PROJECT_ID", default_value = mock_stytch::config::DEFAULT_PROJECT_ID)]
+    pub project_id: String,
+    #[arg(long, env = "STYTCH_SECRET", default_value = mock_stytch::config::DEFAULT_SECRET, hide_default_value = true, hide_env_values = true)]
+    pub secret: String,
+    /// How many of the newest requests to read (the mock keeps the last 1,000). Reset the mock
+    /// (`POST /_mock/reset`) before a session to record only that session.
+    #[arg(long, default_value_t = 1000)]
+    pub limit: usize,
+    /// The scenario's name.
+    #[arg(long, default_value = "recorded session")]
+    pub name: String,
+    /// Write the scenario here instead of stdout.
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -83,7 +107,6 @@ pub fn load_all(files: &[PathBuf]) -> Result<Vec<Loaded>, Vec<String>> {
 }
 
 pub fn main(cli: Cli) -> u8 {
-    let Command::Replay(args) = cli.command;
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {
@@ -91,7 +114,38 @@ pub fn main(cli: Cli) -> u8 {
             return 2;
         }
     };
-    runtime.block_on(replay(args))
+    match cli.command {
+        Command::Replay(args) => runtime.block_on(replay(args)),
+        Command::Record(args) => runtime.block_on(record(args)),
+    }
+}
+
+/// `stytch-mfa record`: exit 0 with the scenario written, 2 when the log cannot be read.
+pub async fn record(args: RecordArgs) -> u8 {
+    let (log, dir) = match crate::record::fetch(&args.target, &args.project_id, &args.secret, args.limit).await {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: cannot read the request log: {e}");
+            return 2;
+        }
+    };
+    let yaml = crate::record::scenario_from_log(&log, &dir, &args.name);
+    match &args.out {
+        None => {
+            print!("{yaml}");
+            0
+        }
+        Some(path) => match std::fs::write(path, yaml) {
+            Ok(()) => {
+                eprintln!("wrote {} ({} requests read)", path.display(), log.len());
+                0
+            }
+            Err(e) => {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                2
+            }
+        },
+    }
 }
 
 pub async fn replay(args: ReplayArgs) -> u8 {
