@@ -42,7 +42,11 @@ pub struct Cli {
     pub base_url: Option<String>,
     /// Organizations to offer on the sign-in page when talking to a real Stytch (comma
     /// separated); without them the page asks for an organization id.
-    #[arg(long = "organization-id", env = "STYTCH_ORGANIZATION_IDS", value_delimiter = ',')]
+    #[arg(
+        long = "organization-id",
+        env = "STYTCH_ORGANIZATION_IDS",
+        value_delimiter = ','
+    )]
     pub organization_ids: Vec<String>,
 }
 
@@ -135,7 +139,10 @@ mod tests {
     #[test]
     fn no_credentials_means_the_demo() {
         let s = parse(&["--fresh"]).unwrap();
-        assert!(matches!(s.backend, Backend::Demo(DemoOptions { fresh: true, .. })));
+        assert!(matches!(
+            s.backend,
+            Backend::Demo(DemoOptions { fresh: true, .. })
+        ));
     }
 
     #[test]

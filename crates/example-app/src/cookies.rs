@@ -29,10 +29,8 @@ pub fn flow_id(headers: &HeaderMap) -> Option<FlowId> {
 
 /// `Set-Cookie` for a session cookie (no expiry: gone when the browser closes).
 pub fn set(name: &str, value: &str) -> HeaderValue {
-    HeaderValue::from_str(&format!(
-        "{name}={value}; HttpOnly; SameSite=Lax; Path=/"
-    ))
-    .expect("cookie names and values are ASCII tokens")
+    HeaderValue::from_str(&format!("{name}={value}; HttpOnly; SameSite=Lax; Path=/"))
+        .expect("cookie names and values are ASCII tokens")
 }
 
 /// `Set-Cookie` that deletes the cookie.
@@ -50,7 +48,10 @@ mod tests {
     #[test]
     fn finds_a_cookie_among_several_headers_and_pairs() {
         let mut h = HeaderMap::new();
-        h.append(header::COOKIE, HeaderValue::from_static("a=1; mfa_csrf=xyz"));
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; mfa_csrf=xyz"),
+        );
         h.append(header::COOKIE, HeaderValue::from_static("b=2"));
         assert_eq!(get(&h, CSRF_COOKIE), Some("xyz"));
         assert_eq!(get(&h, "b"), Some("2"));
@@ -60,7 +61,10 @@ mod tests {
     #[test]
     fn a_malformed_flow_cookie_is_no_flow() {
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, HeaderValue::from_static("mfa_flow=not-a-uuid"));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("mfa_flow=not-a-uuid"),
+        );
         assert_eq!(flow_id(&h), None);
     }
 }

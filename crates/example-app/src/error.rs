@@ -128,15 +128,13 @@ pub fn friendly_service(e: &ServiceError) -> Friendly {
             true,
         ),
         ServiceError::Rejected(api) => rejected(&api.error_type),
-        ServiceError::Stytch(_) | ServiceError::Inconsistent(_) | ServiceError::Store(_) => {
-            page(
-                S::BAD_GATEWAY,
-                "Something went wrong",
-                "Something went wrong on our side. Please try again in a moment.",
-                CONTINUE,
-                false,
-            )
-        }
+        ServiceError::Stytch(_) | ServiceError::Inconsistent(_) | ServiceError::Store(_) => page(
+            S::BAD_GATEWAY,
+            "Something went wrong",
+            "Something went wrong on our side. Please try again in a moment.",
+            CONTINUE,
+            false,
+        ),
     }
 }
 
@@ -144,7 +142,9 @@ pub fn friendly_service(e: &ServiceError) -> Friendly {
 fn rejected(error_type: &str) -> Friendly {
     use StatusCode as S;
     match error_type {
-        "unauthorized_credentials" | "member_password_not_found" | "member_not_found"
+        "unauthorized_credentials"
+        | "member_password_not_found"
+        | "member_not_found"
         | "email_not_found" => page(
             S::UNAUTHORIZED,
             "Could not sign you in",

@@ -31,7 +31,11 @@ impl MockControl {
     }
 
     /// A request to the mock with its Basic credentials.
-    pub fn request(&self, method: reqwest::Method, path_and_query: &str) -> reqwest::RequestBuilder {
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        path_and_query: &str,
+    ) -> reqwest::RequestBuilder {
         self.http
             .request(method, format!("{}{path_and_query}", self.base_url))
             .basic_auth(&self.project_id, Some(self.secret.expose_secret()))
@@ -59,11 +63,18 @@ impl MockControl {
     }
 
     /// The code an authenticator app would show now (mock clock) for this member's TOTP.
-    pub async fn totp_code(&self, organization_id: &str, member_id: &str) -> anyhow::Result<String> {
+    pub async fn totp_code(
+        &self,
+        organization_id: &str,
+        member_id: &str,
+    ) -> anyhow::Result<String> {
         let v = self
             .get_json(
                 "/_mock/totp/code",
-                &[("organization_id", organization_id), ("member_id", member_id)],
+                &[
+                    ("organization_id", organization_id),
+                    ("member_id", member_id),
+                ],
             )
             .await?;
         v["code"]

@@ -15,8 +15,11 @@ use crate::error::AppError;
 use crate::state::AppState;
 
 /// Headers passed back from the mock; everything else (its cookies, if any) stays behind.
-const PASSED_BACK: &[header::HeaderName] =
-    &[header::CONTENT_TYPE, header::LOCATION, header::CACHE_CONTROL];
+const PASSED_BACK: &[header::HeaderName] = &[
+    header::CONTENT_TYPE,
+    header::LOCATION,
+    header::CACHE_CONTROL,
+];
 
 pub async fn dashboard(
     State(state): State<AppState>,
@@ -90,9 +93,18 @@ mod tests {
 
     #[test]
     fn only_same_origin_posts_pass() {
-        assert!(same_origin(&headers(&[("host", "127.0.0.1:3000"), ("origin", "http://127.0.0.1:3000")])));
-        assert!(!same_origin(&headers(&[("host", "127.0.0.1:3000"), ("origin", "http://evil.example")])));
-        assert!(!same_origin(&headers(&[("host", "127.0.0.1:3000"), ("sec-fetch-site", "cross-site")])));
+        assert!(same_origin(&headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "http://127.0.0.1:3000")
+        ])));
+        assert!(!same_origin(&headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "http://evil.example")
+        ])));
+        assert!(!same_origin(&headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("sec-fetch-site", "cross-site")
+        ])));
         assert!(same_origin(&headers(&[("host", "127.0.0.1:3000")])));
     }
 }

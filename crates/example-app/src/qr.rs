@@ -65,11 +65,19 @@ mod tests {
     #[test]
     fn the_png_decodes_back_to_the_uri() {
         let uri = otpauth_uri("Acme Corp", "alice@acme.example", "JBSWY3DPEHPK3PXP");
-        assert!(uri.starts_with("otpauth://totp/Acme%20Corp:alice@acme.example?secret=JBSWY3DPEHPK3PXP"));
+        assert!(
+            uri.starts_with(
+                "otpauth://totp/Acme%20Corp:alice@acme.example?secret=JBSWY3DPEHPK3PXP"
+            )
+        );
         let (url, side) = png_data_url(&uri).unwrap();
         let b64 = url.strip_prefix("data:image/png;base64,").unwrap();
-        let bytes = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
-        let mut reader = png::Decoder::new(std::io::Cursor::new(bytes)).read_info().unwrap();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap();
+        let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
+            .read_info()
+            .unwrap();
         let mut buf = vec![0; reader.output_buffer_size().unwrap()];
         let info = reader.next_frame(&mut buf).unwrap();
         assert_eq!(info.width as usize, side);

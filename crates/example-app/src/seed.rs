@@ -139,7 +139,11 @@ pub async fn seed(
             allowed_mfa_methods: spec.totp_only.then(|| vec!["totp".to_owned()]),
             ..OrganizationSettings::default()
         };
-        let org = mfa.stytch().organizations_create(&settings).await?.organization;
+        let org = mfa
+            .stytch()
+            .organizations_create(&settings)
+            .await?
+            .organization;
         for &(email, factor, story) in spec.members {
             seed_member(mfa, control, &org.organization_id, email, factor).await?;
             data.members.push(DemoMember {
@@ -193,7 +197,8 @@ async fn seed_member(
             let code = sms["code"]
                 .as_str()
                 .ok_or_else(|| anyhow::anyhow!("SMS without a code"))?;
-            mfa.confirm_enrollment(p.flow_id, code.to_owned().into()).await?;
+            mfa.confirm_enrollment(p.flow_id, code.to_owned().into())
+                .await?;
         }
         (Factor::Totp, LoginStep::Enroll(p)) => {
             // The secret is not kept: the dashboard shows the member's current code instead.

@@ -171,7 +171,15 @@ async fn start_demo(
     opts: &DemoOptions,
 ) -> anyhow::Result<(MfaService, Demo, MockServer)> {
     if opts.fresh {
-        for name in ["mock.db", "mock.db-wal", "mock.db-shm", "flows.db", "flows.db-wal", "flows.db-shm", "demo.json"] {
+        for name in [
+            "mock.db",
+            "mock.db-wal",
+            "mock.db-shm",
+            "flows.db",
+            "flows.db-wal",
+            "flows.db-shm",
+            "demo.json",
+        ] {
             match std::fs::remove_file(dir.join(name)) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
                 _ => {}
@@ -187,7 +195,11 @@ async fn start_demo(
     let mock = MockServer::spawn(config).await?;
     let client = ClientConfig::new(&mock.base_url, DEFAULT_PROJECT_ID, DEFAULT_SECRET);
     let mfa = open_engine(client, dir).await?;
-    let control = MockControl::new(&mock.base_url, DEFAULT_PROJECT_ID, Secret::new(DEFAULT_SECRET))?;
+    let control = MockControl::new(
+        &mock.base_url,
+        DEFAULT_PROJECT_ID,
+        Secret::new(DEFAULT_SECRET),
+    )?;
     let previous: Option<DemoData> = if mock_existed {
         seed::load(&demo_json(dir))?
     } else {

@@ -98,7 +98,10 @@ pub async fn totp(
 }
 
 /// Issuer and account name for the authenticator app: the organization and the email.
-async fn qr_label(state: &AppState, flow_id: mfa_engine::FlowId) -> Result<(String, String), AppError> {
+async fn qr_label(
+    state: &AppState,
+    flow_id: mfa_engine::FlowId,
+) -> Result<(String, String), AppError> {
     let flow = state
         .mfa
         .store()
@@ -113,7 +116,10 @@ async fn qr_label(state: &AppState, flow_id: mfa_engine::FlowId) -> Result<(Stri
         .members_get(flow.organization_id(), flow.member_id())
         .await
         .map_err(ServiceError::from)?;
-    Ok((resp.organization.organization_name, resp.member.email_address))
+    Ok((
+        resp.organization.organization_name,
+        resp.member.email_address,
+    ))
 }
 
 #[derive(Deserialize)]

@@ -40,8 +40,8 @@ pub async fn page(
     let allows = |m: MfaMethod| !restricted || org.allowed_mfa_methods.contains(&m);
     let sms_enrolled = member.mfa_phone_number_verified && member.mfa_phone_number.is_some();
     let totp_enrolled = member.totp_registration_id.is_some();
-    let can_add = (allows(MfaMethod::SmsOtp) && !sms_enrolled)
-        || (allows(MfaMethod::Totp) && !totp_enrolled);
+    let can_add =
+        (allows(MfaMethod::SmsOtp) && !sms_enrolled) || (allows(MfaMethod::Totp) && !totp_enrolled);
     let can_step_up =
         (allows(MfaMethod::SmsOtp) && sms_enrolled) || (allows(MfaMethod::Totp) && totp_enrolled);
     let policy = match (org.mfa_policy, restricted) {
@@ -93,6 +93,10 @@ pub async fn step_up(
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
     let prompt = state.mfa.begin_step_up(flow_id).await?;
-    let notice = if prompt.sms_sent { "&notice=sms-sent" } else { "" };
+    let notice = if prompt.sms_sent {
+        "&notice=sms-sent"
+    } else {
+        ""
+    };
     Ok(Redirect::to(&format!("/challenge?purpose=step-up{notice}")).into_response())
 }

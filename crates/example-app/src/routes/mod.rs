@@ -119,14 +119,29 @@ pub fn notice(key: Option<&str>) -> Value {
     let (kind, text) = match key.unwrap_or("") {
         "signed-in" => ("info", "You are signed in."),
         "signed-out" => ("info", "You have signed out."),
-        "stepped-up" => ("info", "Confirmed with your second factor: the sensitive action is done."),
+        "stepped-up" => (
+            "info",
+            "Confirmed with your second factor: the sensitive action is done.",
+        ),
         "enrolled" => ("info", "Your second factor is set up."),
         "sms-sent" => ("info", "We sent you a new code by SMS."),
         "wrong-code" => ("error", "That code is not right. Please try again."),
-        "wrong-recovery" => ("error", "That recovery code is not right or was already used."),
-        "bad-phone" => ("error", "That phone number does not work. Use international format, e.g. +14155552671."),
-        "bad-credentials" => ("error", "The email address or password is not right for this organization."),
-        "missing-password" => ("error", "Enter your password, or choose \"Email me a sign-in link\"."),
+        "wrong-recovery" => (
+            "error",
+            "That recovery code is not right or was already used.",
+        ),
+        "bad-phone" => (
+            "error",
+            "That phone number does not work. Use international format, e.g. +14155552671.",
+        ),
+        "bad-credentials" => (
+            "error",
+            "The email address or password is not right for this organization.",
+        ),
+        "missing-password" => (
+            "error",
+            "Enter your password, or choose \"Email me a sign-in link\".",
+        ),
         _ => return Value::from(()),
     };
     context! { kind, text }

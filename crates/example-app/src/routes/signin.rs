@@ -7,7 +7,7 @@ use mfa_engine::ServiceError;
 use minijinja::context;
 use serde::Deserialize;
 
-use super::{notice, start_flow, step_location, Purpose};
+use super::{Purpose, notice, start_flow, step_location};
 use crate::cookies::{self, FLOW_COOKIE};
 use crate::csrf::{CsrfForm, NoFields};
 use crate::error::AppError;
@@ -70,7 +70,11 @@ pub async fn login_password(
     }
     let result = state
         .mfa
-        .login_with_password(form.organization_id.trim(), form.email.trim(), form.password.into())
+        .login_with_password(
+            form.organization_id.trim(),
+            form.email.trim(),
+            form.password.into(),
+        )
         .await;
     match result {
         Ok(step) => {
@@ -98,7 +102,11 @@ pub async fn send_magic_link(
     let redirect = format!("{}/authenticate", state.public_url);
     state
         .mfa
-        .send_magic_link_to(form.organization_id.trim(), form.email.trim(), Some(&redirect))
+        .send_magic_link_to(
+            form.organization_id.trim(),
+            form.email.trim(),
+            Some(&redirect),
+        )
         .await?;
     page.render("check_email.html", context! { email => form.email.trim() })
 }
@@ -115,7 +123,10 @@ pub async fn authenticate(
     headers: axum::http::HeaderMap,
     Query(q): Query<CallbackQuery>,
 ) -> Result<Response, AppError> {
-    let token_type = q.stytch_token_type.as_deref().unwrap_or("multi_tenant_magic_links");
+    let token_type = q
+        .stytch_token_type
+        .as_deref()
+        .unwrap_or("multi_tenant_magic_links");
     let (Some(token), "multi_tenant_magic_links") = (q.token, token_type) else {
         return Err(AppError::BadForm);
     };

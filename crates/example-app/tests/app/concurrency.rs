@@ -9,7 +9,9 @@ async fn submitting_in_a_second_tab_after_the_first_finished_is_explained() {
     // Arrange: both tabs show the code form of one flow.
     let app = spawn_app().await;
     let first = app.tab();
-    first.login(&app.org_id("Acme Corp"), "alice@acme.example").await;
+    first
+        .login(&app.org_id("Acme Corp"), "alice@acme.example")
+        .await;
     let second = first.same_browser();
     let code = app.sms_code("+14155552671").await;
 
@@ -29,16 +31,25 @@ async fn concurrent_submissions_of_one_flow_lose_cleanly() {
     // Arrange
     let app = spawn_app().await;
     let tab = app.tab();
-    tab.login(&app.org_id("Acme Corp"), "alice@acme.example").await;
+    tab.login(&app.org_id("Acme Corp"), "alice@acme.example")
+        .await;
     let token = tab.csrf().await;
-    let form = [("csrf", token.as_str()), ("code", "000001"), ("purpose", "login")];
+    let form = [
+        ("csrf", token.as_str()),
+        ("code", "000001"),
+        ("purpose", "login"),
+    ];
 
     // Act: wrong codes at once; each loads the same version, so all but one save goes stale.
     let pages = futures_join(&tab, &form).await;
 
     // Assert
     let stale = pages.iter().filter(|p| p.status == 409).count();
-    assert!(stale >= 1, "no concurrent loser: {:?}", pages.iter().map(|p| p.status).collect::<Vec<_>>());
+    assert!(
+        stale >= 1,
+        "no concurrent loser: {:?}",
+        pages.iter().map(|p| p.status).collect::<Vec<_>>()
+    );
     for p in &pages {
         assert!(p.status < 500, "{p:?}");
         p.assert_friendly();

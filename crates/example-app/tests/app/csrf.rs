@@ -25,7 +25,11 @@ async fn a_post_without_the_token_is_refused_and_with_it_accepted() {
 
     // Assert
     assert_eq!(without.status, 403, "{without:?}");
-    assert!(without.body.contains("This form has expired"), "{}", without.body);
+    assert!(
+        without.body.contains("This form has expired"),
+        "{}",
+        without.body
+    );
     without.assert_friendly();
     assert_eq!(wrong.status, 403);
     right.assert_redirect("/home");
@@ -42,10 +46,7 @@ async fn a_token_from_another_browser_does_not_work() {
 
     // Act
     let page = victim
-        .post_raw(
-            "/logout",
-            &[("csrf", attackers_token.as_str())],
-        )
+        .post_raw("/logout", &[("csrf", attackers_token.as_str())])
         .await;
 
     // Assert
@@ -63,12 +64,14 @@ async fn the_cookies_are_http_only_and_same_site() {
         .map(|v| v.to_str().unwrap().to_owned())
         .collect();
     assert!(
-        set.iter()
-            .any(|c| c.starts_with("mfa_csrf=") && c.contains("HttpOnly") && c.contains("SameSite=Lax")),
+        set.iter().any(|c| c.starts_with("mfa_csrf=")
+            && c.contains("HttpOnly")
+            && c.contains("SameSite=Lax")),
         "{set:?}"
     );
     let tab = app.tab();
-    tab.login(&app.org_id("Globex"), "dave@globex.example").await;
+    tab.login(&app.org_id("Globex"), "dave@globex.example")
+        .await;
     let flow = tab.cookie("mfa_flow").expect("flow cookie");
     assert_eq!(flow.len(), 36, "a UUID v4: {flow}");
 }

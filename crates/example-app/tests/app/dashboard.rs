@@ -8,17 +8,24 @@ async fn the_dashboard_shows_the_sms_code_through_the_apps_origin() {
     // Arrange
     let app = spawn_app().await;
     let tab = app.tab();
-    tab.login(&app.org_id("Acme Corp"), "alice@acme.example").await;
+    tab.login(&app.org_id("Acme Corp"), "alice@acme.example")
+        .await;
     let code = app.sms_code("+14155552671").await;
 
     // Act
-    let direct = reqwest::get(format!("{}/_mock/ui", app.mock_url)).await.unwrap();
+    let direct = reqwest::get(format!("{}/_mock/ui", app.mock_url))
+        .await
+        .unwrap();
     let proxied = tab.get("/_mock/ui").await;
 
     // Assert
     assert_eq!(direct.status(), 401, "the mock itself wants credentials");
     assert_eq!(proxied.status, 200, "{proxied:?}");
-    assert!(code_texts(&proxied.body, "otp-code").contains(&code), "{}", proxied.body);
+    assert!(
+        code_texts(&proxied.body, "otp-code").contains(&code),
+        "{}",
+        proxied.body
+    );
 }
 
 #[tokio::test]

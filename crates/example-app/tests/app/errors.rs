@@ -18,7 +18,11 @@ async fn a_wrong_password_says_so_on_the_sign_in_page() {
         .await;
     page.assert_redirect("/login?notice=bad-credentials");
     let shown = tab.follow(&page).await;
-    assert!(shown.body.contains("email address or password is not right"));
+    assert!(
+        shown
+            .body
+            .contains("email address or password is not right")
+    );
 }
 
 #[tokio::test]
@@ -33,7 +37,11 @@ async fn an_unknown_flow_is_an_expired_sign_in_and_the_cookie_is_dropped() {
 
     // Assert
     assert_eq!(page.status, 410);
-    assert!(page.body.contains("Your sign-in has expired"), "{}", page.body);
+    assert!(
+        page.body.contains("Your sign-in has expired"),
+        "{}",
+        page.body
+    );
     page.assert_friendly();
     assert_eq!(tab.cookie("mfa_flow"), None);
 }
@@ -48,14 +56,19 @@ async fn a_bad_magic_link_and_a_bad_phone_number_are_explained() {
     let link = tab
         .get("/authenticate?stytch_token_type=multi_tenant_magic_links&token=nope")
         .await;
-    tab.login(&app.org_id("Acme Corp"), "carol@acme.example").await;
+    tab.login(&app.org_id("Acme Corp"), "carol@acme.example")
+        .await;
     let phone = tab.post("/enroll/sms", &[("phone", "12345")]).await;
     let shown = tab.follow(&phone).await;
 
     // Assert
     assert!(link.status >= 400 && link.status < 500, "{link:?}");
     link.assert_friendly();
-    assert!(link.body.contains("<h2 id=\"error-title\">"), "{}", link.body);
+    assert!(
+        link.body.contains("<h2 id=\"error-title\">"),
+        "{}",
+        link.body
+    );
     phone.assert_redirect("/enroll?notice=bad-phone");
     assert!(shown.body.contains("That phone number does not work"));
 }
@@ -67,7 +80,8 @@ async fn unknown_pages_and_missing_fields_are_friendly() {
     let missing = tab.get("/nope").await;
     assert_eq!(missing.status, 404);
     assert!(missing.body.contains("Page not found"));
-    tab.login(&app.org_id("Acme Corp"), "carol@acme.example").await;
+    tab.login(&app.org_id("Acme Corp"), "carol@acme.example")
+        .await;
     let incomplete = tab.post("/enroll/sms", &[]).await;
     assert_eq!(incomplete.status, 400);
     assert!(incomplete.body.contains("The form was incomplete"));

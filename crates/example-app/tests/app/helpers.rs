@@ -69,7 +69,9 @@ impl TestApp {
             let _ = tx.send(());
         }
         if let Some(task) = self.task.take() {
-            task.await.expect("server task").expect("server stops cleanly");
+            task.await
+                .expect("server task")
+                .expect("server stops cleanly");
         }
     }
 
@@ -96,12 +98,21 @@ impl TestApp {
     }
 
     pub fn control(&self) -> MockControl {
-        MockControl::new(&self.mock_url, DEFAULT_PROJECT_ID, Secret::new(DEFAULT_SECRET)).unwrap()
+        MockControl::new(
+            &self.mock_url,
+            DEFAULT_PROJECT_ID,
+            Secret::new(DEFAULT_SECRET),
+        )
+        .unwrap()
     }
 
     pub fn stytch(&self) -> StytchClient {
-        StytchClient::new(ClientConfig::new(&self.mock_url, DEFAULT_PROJECT_ID, DEFAULT_SECRET))
-            .unwrap()
+        StytchClient::new(ClientConfig::new(
+            &self.mock_url,
+            DEFAULT_PROJECT_ID,
+            DEFAULT_SECRET,
+        ))
+        .unwrap()
     }
 
     /// The newest SMS code texted to `phone`.
@@ -131,7 +142,10 @@ impl TestApp {
             .await
             .expect("member")
             .member_id;
-        self.control().totp_code(&org, &member).await.expect("totp code")
+        self.control()
+            .totp_code(&org, &member)
+            .await
+            .expect("totp code")
     }
 }
 
@@ -156,14 +170,29 @@ impl Page {
     pub fn assert_redirect(&self, prefix: &str) {
         assert_eq!(self.status, 303, "{self:?}");
         let loc = self.location.as_deref().unwrap_or("");
-        assert!(loc.starts_with(prefix), "redirect to {loc}, wanted {prefix}");
+        assert!(
+            loc.starts_with(prefix),
+            "redirect to {loc}, wanted {prefix}"
+        );
     }
 
     /// The page shows no internals: no Rust type names, no debug output, no stack trace.
     #[track_caller]
     pub fn assert_friendly(&self) {
-        for needle in ["ServiceError", "Stale(", "WrongState", "panicked", "StytchError", "Error {", "backtrace"] {
-            assert!(!self.body.contains(needle), "page leaks {needle:?}: {}", self.body);
+        for needle in [
+            "ServiceError",
+            "Stale(",
+            "WrongState",
+            "panicked",
+            "StytchError",
+            "Error {",
+            "backtrace",
+        ] {
+            assert!(
+                !self.body.contains(needle),
+                "page leaks {needle:?}: {}",
+                self.body
+            );
         }
     }
 }
@@ -210,7 +239,11 @@ impl Tab {
             .map(|(k, v)| format!("{k}={v}"))
             .collect::<Vec<_>>()
             .join("; ");
-        let req = if jar.is_empty() { req } else { req.header(header::COOKIE, jar) };
+        let req = if jar.is_empty() {
+            req
+        } else {
+            req.header(header::COOKIE, jar)
+        };
         let resp = req.send().await.expect("request");
         for sc in resp.headers().get_all(header::SET_COOKIE) {
             let sc = sc.to_str().unwrap();
@@ -234,7 +267,8 @@ impl Tab {
     }
 
     pub async fn get(&self, path: &str) -> Page {
-        self.send(self.http.get(format!("{}{path}", self.base))).await
+        self.send(self.http.get(format!("{}{path}", self.base)))
+            .await
     }
 
     /// POST a form exactly as given (no token added).
@@ -260,7 +294,11 @@ impl Tab {
     pub async fn login(&self, org_id: &str, email: &str) -> Page {
         self.post(
             "/login/password",
-            &[("organization_id", org_id), ("email", email), ("password", DEMO_PASSWORD)],
+            &[
+                ("organization_id", org_id),
+                ("email", email),
+                ("password", DEMO_PASSWORD),
+            ],
         )
         .await
     }

@@ -8,7 +8,8 @@ async fn the_app_restarts_mid_login_and_the_login_completes() {
     // Arrange: signed in with the password, waiting for the SMS code.
     let app = spawn_app().await;
     let tab = app.tab();
-    tab.login(&app.org_id("Acme Corp"), "alice@acme.example").await;
+    tab.login(&app.org_id("Acme Corp"), "alice@acme.example")
+        .await;
     let code = app.sms_code("+14155552671").await;
     let token_before = tab.csrf().await;
 
@@ -18,7 +19,11 @@ async fn the_app_restarts_mid_login_and_the_login_completes() {
     let done = tab
         .post_raw(
             "/challenge/code",
-            &[("csrf", &token_before), ("code", &code), ("purpose", "login")],
+            &[
+                ("csrf", &token_before),
+                ("code", &code),
+                ("purpose", "login"),
+            ],
         )
         .await;
     let home = tab.follow(&done).await;
@@ -26,5 +31,9 @@ async fn the_app_restarts_mid_login_and_the_login_completes() {
     // Assert
     done.assert_redirect("/home?notice=signed-in");
     assert!(home.body.contains("alice@acme.example"));
-    assert_eq!(app.demo.members.len(), 5, "the restart reused the seeded data");
+    assert_eq!(
+        app.demo.members.len(),
+        5,
+        "the restart reused the seeded data"
+    );
 }

@@ -11,8 +11,15 @@ use super::Browser;
 fn decode_qr(data_url: &str) -> String {
     let b64 = data_url
         .strip_prefix("data:image/png;base64,")
-        .unwrap_or_else(|| panic!("not a PNG data URL: {}", &data_url[..40.min(data_url.len())]));
-    let bytes = base64::engine::general_purpose::STANDARD.decode(b64).expect("base64");
+        .unwrap_or_else(|| {
+            panic!(
+                "not a PNG data URL: {}",
+                &data_url[..40.min(data_url.len())]
+            )
+        });
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .expect("base64");
     let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
     decoder.set_transformations(png::Transformations::EXPAND);
     let mut reader = decoder.read_info().expect("PNG header");
@@ -20,8 +27,9 @@ fn decode_qr(data_url: &str) -> String {
     let info = reader.next_frame(&mut buf).expect("PNG frame");
     let (w, h) = (info.width as usize, info.height as usize);
     let channels = info.line_size / w;
-    let mut img =
-        rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| buf[y * info.line_size + x * channels]);
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
+        buf[y * info.line_size + x * channels]
+    });
     let grids = img.detect_grids();
     assert_eq!(grids.len(), 1, "one QR code in the image");
     grids[0].decode().expect("QR decodes").1
@@ -48,8 +56,11 @@ async fn totp_now(b: &Browser, secret_b32: &str) -> String {
         .await
         .expect("mock clock");
     let v: Value = resp.json().await.expect("clock json");
-    let now = chrono::DateTime::parse_from_rfc3339(v["now"].as_str().expect("now")).expect("RFC 3339");
-    let bytes = Secret::Encoded(secret_b32.to_owned()).to_bytes().expect("base32 secret");
+    let now =
+        chrono::DateTime::parse_from_rfc3339(v["now"].as_str().expect("now")).expect("RFC 3339");
+    let bytes = Secret::Encoded(secret_b32.to_owned())
+        .to_bytes()
+        .expect("base32 secret");
     TOTP::new_unchecked(Algorithm::SHA1, 6, 1, 30, bytes).generate(now.timestamp() as u64)
 }
 
@@ -129,7 +140,10 @@ async fn c_optional_enrollment_then_the_next_sign_in_is_challenged() {
     b.enter_code(&code, "#code-button").await;
 
     // Assert
-    assert!(factors.contains(&format!("({phone}) — default")), "{factors}");
+    assert!(
+        factors.contains(&format!("({phone}) — default")),
+        "{factors}"
+    );
     assert!(challenged.contains(phone), "{challenged}");
     assert_eq!(b.s.text("#org-home").await, "Globex");
     b.shot("home").await;
@@ -151,10 +165,13 @@ async fn d_a_wrong_code_shows_an_error_and_the_user_retries() {
     b.open("/_mock/ui").await;
     // Seeding used bob's code of this 30 s window and a TOTP code works once: move the
     // virtual clock on with the dashboard's "Advance 1 min" button.
-    b.s.click("form[action=\"/_mock/ui/clock\"]:has(input[name=\"minutes\"][value=\"1\"]) button").await;
+    b.s.click("form[action=\"/_mock/ui/clock\"]:has(input[name=\"minutes\"][value=\"1\"]) button")
+        .await;
     b.s.find("code.totp-code").await;
     b.shot("dashboard").await;
-    let code = b.s.text("code.totp-code[data-member-email=\"bob@acme.example\"]").await;
+    let code =
+        b.s.text("code.totp-code[data-member-email=\"bob@acme.example\"]")
+            .await;
     b.open("/challenge").await;
     b.enter_code(&code, "#code-button").await;
 

@@ -33,7 +33,10 @@ fn target_dir() -> PathBuf {
         return PathBuf::from(dir);
     }
     let exe = std::env::current_exe().expect("test binary path");
-    exe.ancestors().nth(3).expect("target/<profile>/deps/<bin>").to_owned()
+    exe.ancestors()
+        .nth(3)
+        .expect("target/<profile>/deps/<bin>")
+        .to_owned()
 }
 
 impl Browser {
@@ -71,7 +74,9 @@ impl Browser {
     pub async fn sign_in(&mut self, org_name: &str, email: &str) {
         let org = self.app.org_id(org_name);
         self.open("/login").await;
-        self.s.click(&format!("#organization_id option[value=\"{org}\"]")).await;
+        self.s
+            .click(&format!("#organization_id option[value=\"{org}\"]"))
+            .await;
         self.s.fill("#email", email).await;
         self.s.fill("#password", DEMO_PASSWORD).await;
         self.shot("sign-in-form").await;

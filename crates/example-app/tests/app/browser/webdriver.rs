@@ -61,7 +61,10 @@ impl Driver {
             {
                 break;
             }
-            assert!(Instant::now() < deadline, "chromedriver did not become ready");
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not become ready"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let caps = json!({"capabilities": {"alwaysMatch": {
@@ -72,7 +75,13 @@ impl Driver {
                          "--disable-gpu", "--window-size=1000,1300"]
             }
         }}});
-        let v = call(&http, reqwest::Method::POST, &format!("{}/session", self.url), Some(caps)).await;
+        let v = call(
+            &http,
+            reqwest::Method::POST,
+            &format!("{}/session", self.url),
+            Some(caps),
+        )
+        .await;
         let id = v["sessionId"].as_str().expect("a session id").to_owned();
         Session {
             http,
@@ -88,13 +97,21 @@ impl Drop for Driver {
     }
 }
 
-async fn call(http: &reqwest::Client, method: reqwest::Method, url: &str, body: Option<Value>) -> Value {
+async fn call(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: &str,
+    body: Option<Value>,
+) -> Value {
     let req = http.request(method.clone(), url);
     let req = match body {
         Some(b) => req.json(&b),
         None => req,
     };
-    let resp = req.send().await.unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+    let resp = req
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
     let status = resp.status();
     let v: Value = resp.json().await.expect("WebDriver answers JSON");
     assert!(status.is_success(), "{method} {url}: {status} {v}");
@@ -116,7 +133,8 @@ impl Session {
     }
 
     pub async fn goto(&self, url: &str) {
-        self.cmd(reqwest::Method::POST, "/url", Some(json!({"url": url}))).await;
+        self.cmd(reqwest::Method::POST, "/url", Some(json!({"url": url})))
+            .await;
     }
 
     pub async fn current_url(&self) -> String {
@@ -127,10 +145,25 @@ impl Session {
     /// Elements matching a CSS selector (possibly none).
     pub async fn find_all(&self, css: &str) -> Vec<Element> {
         let v = self
-            .cmd(reqwest::Method::POST, "/elements", Some(json!({"using": "css selector", "value": css})))
+            .cmd(
+                reqwest::Method::POST,
+                "/elements",
+                Some(json!({"using": "css selector", "value": css})),
+            )
             .await;
         v.as_array()
-            .map(|a| a.iter().map(|e| Element(e[ELEMENT_KEY].as_str().unwrap_or_else(|| panic!("{e}")).to_owned())).collect())
+            .map(|a| {
+                a.iter()
+                    .map(|e| {
+                        Element(
+                            e[ELEMENT_KEY]
+                                .as_str()
+                                .unwrap_or_else(|| panic!("{e}"))
+                                .to_owned(),
+                        )
+                    })
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -151,19 +184,39 @@ impl Session {
 
     pub async fn click(&self, css: &str) {
         let e = self.find(css).await;
-        self.cmd(reqwest::Method::POST, &format!("/element/{}/click", e.0), Some(json!({}))).await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{}/click", e.0),
+            Some(json!({})),
+        )
+        .await;
     }
 
     pub async fn fill(&self, css: &str, text: &str) {
         let e = self.find(css).await;
-        self.cmd(reqwest::Method::POST, &format!("/element/{}/clear", e.0), Some(json!({}))).await;
-        self.cmd(reqwest::Method::POST, &format!("/element/{}/value", e.0), Some(json!({"text": text})))
-            .await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{}/clear", e.0),
+            Some(json!({})),
+        )
+        .await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{}/value", e.0),
+            Some(json!({"text": text})),
+        )
+        .await;
     }
 
     pub async fn text(&self, css: &str) -> String {
         let e = self.find(css).await;
-        let v = self.cmd(reqwest::Method::GET, &format!("/element/{}/text", e.0), None).await;
+        let v = self
+            .cmd(
+                reqwest::Method::GET,
+                &format!("/element/{}/text", e.0),
+                None,
+            )
+            .await;
         v.as_str().unwrap_or_default().to_owned()
     }
 
@@ -171,7 +224,11 @@ impl Session {
     pub async fn attr(&self, css: &str, name: &str) -> String {
         let e = self.find(css).await;
         let v = self
-            .cmd(reqwest::Method::GET, &format!("/element/{}/attribute/{name}", e.0), None)
+            .cmd(
+                reqwest::Method::GET,
+                &format!("/element/{}/attribute/{name}", e.0),
+                None,
+            )
             .await;
         v.as_str().unwrap_or_default().to_owned()
     }
