@@ -9,53 +9,12 @@
 
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use mfa_engine::{AfterFailure, AfterPrimary, ChallengePending, FlowId, FlowStore, MfaMethod, PrimaryAuthed, SqliteFlowStore};
+use mfa_engine::{FlowId, SqliteFlowStore};
 
-const TRANSITIONS_PER_FLOW: u64 = 4;
-
-async fn seed(store: &SqliteFlowStore, n: u64) -> Vec<FlowId> {
-    let now = Utc::now().timestamp();
-    let mut ids = Vec::with_capacity(n as usize);
-    let mut tx = store.pool().begin().await.expect("begin");
-    for _ in 0..n {
-        let id = uuid::Uuid::new_v4().to_string();
-        sqlx::query(
-            "INSERT INTO login_flows (flow_id, version, state, organization_id, member_id,
-                 sms_allowed, totp_allowed, created_at, expires_at, intermediate_session_token,
-                 sms_enrolled, totp_enrolled, sms_auto_sent, default_method, phone_number)
-             VALUES (?, 1, 'primary_authed', 'organization-bench', 'member-bench', 1, 1, ?, ?,
-                 'ist-bench', 1, 1, 0, 'totp', '+14155550100')",
-        )
-        .bind(&id)
-        .bind(now)
-        .bind(now + 3600)
-        .execute(&mut *tx)
-        .await
-        .expect("seed row");
-        ids.push(FlowId::parse(&id).expect("uuid"));
-    }
-    tx.commit().await.expect("commit");
-    ids
-}
-
-async fn walk(store: &SqliteFlowStore, id: FlowId) {
-    let now = Utc::now();
-    let flow = store.load_flow(id, now).await.expect("load").into_state::<PrimaryAuthed>().expect("primary");
-    let AfterPrimary::Challenge(flow) = flow.route() else { panic!("seeded flows route to a challenge") };
-    store.save_flow(flow).await.expect("save challenge");
-
-    let flow = store.load_flow(id, now).await.expect("load").into_state::<ChallengePending>().expect("challenge");
-    store.save_flow(flow.switch_to(MfaMethod::Sms).expect("sms allowed")).await.expect("save switch");
-
-    let flow = store.load_flow(id, now).await.expect("load").into_state::<ChallengePending>().expect("challenge");
-    store.save_flow(flow.sms_code_sent().expect("sms")).await.expect("save sent");
-
-    let flow = store.load_flow(id, now).await.expect("load").into_state::<ChallengePending>().expect("challenge");
-    let AfterFailure::Retry(flow) = flow.record_failure(5) else { panic!("one failure of five") };
-    store.save_flow(flow).await.expect("save failure");
-}
+#[path = "../tests/support/seeded_flows.rs"]
+mod seeded_flows;
+use seeded_flows::{TRANSITIONS_PER_FLOW, seed, walk};
 
 fn transitions(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
@@ -71,7 +30,7 @@ fn transitions(c: &mut Criterion) {
                 let ids = seed(&store, iters).await;
                 let t = Instant::now();
                 for id in ids {
-                    walk(&store, id).await;
+                    walk(&store, id, |_| {}).await;
                 }
                 t.elapsed()
             })
@@ -88,7 +47,7 @@ fn transitions(c: &mut Criterion) {
                     let store = store.clone();
                     tasks.spawn(async move {
                         for id in chunk {
-                            walk(&store, id).await;
+                            walk(&store, id, |_| {}).await;
                         }
                     });
                 }
