@@ -76,14 +76,7 @@ impl TestApp {
     }
 
     pub fn tab(&self) -> Tab {
-        Tab {
-            base: self.url.clone(),
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            cookies: Arc::new(Mutex::new(BTreeMap::new())),
-        }
+        Tab::new(&self.url)
     }
 
     #[track_caller]
@@ -206,6 +199,18 @@ pub struct Tab {
 }
 
 impl Tab {
+    /// A fresh tab (no cookies) on the app at `base`.
+    pub fn new(base: &str) -> Tab {
+        Tab {
+            base: base.to_owned(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: Arc::new(Mutex::new(BTreeMap::new())),
+        }
+    }
+
     /// A second tab of the same browser (same cookies).
     pub fn same_browser(&self) -> Tab {
         self.clone()

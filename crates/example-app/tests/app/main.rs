@@ -3,13 +3,15 @@
 //!
 //! One module per concern: `csrf`, `journeys` (every flow of the guide), `errors` (friendly
 //! pages), `restart` (mid-login restart), `concurrency` (two tabs), `dashboard` (the proxy),
-//! `browser` (WebDriver; needs /usr/bin/chromium and /usr/bin/chromedriver).
+//! `external` (a configured Stytch instead of the demo), `browser` (WebDriver; needs
+//! /usr/bin/chromium and /usr/bin/chromedriver).
 
 mod browser;
 mod concurrency;
 mod csrf;
 mod dashboard;
 mod errors;
+mod external;
 mod helpers;
 mod journeys;
 mod restart;

@@ -102,3 +102,19 @@ impl Browser {
         s.quit().await;
     }
 }
+
+#[test]
+fn a_missing_chromedriver_fails_the_test_with_a_message() {
+    let result = std::panic::catch_unwind(|| {
+        Driver::start_with("/nonexistent/chromedriver", webdriver::CHROMIUM)
+    });
+    let Err(panic) = result else {
+        panic!("a browser test started without chromedriver");
+    };
+    let message = panic.downcast_ref::<String>().expect("a formatted message");
+    assert!(
+        message.contains("/nonexistent/chromedriver is missing")
+            && message.contains("apt-get install"),
+        "{message}"
+    );
+}

@@ -21,12 +21,19 @@ const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 pub struct Driver {
     child: Child,
     pub url: String,
+    chromium: &'static str,
 }
 
 impl Driver {
+    /// Debian's chromedriver and chromium.
     #[track_caller]
     pub fn start() -> Driver {
-        for path in [CHROMEDRIVER, CHROMIUM] {
+        Driver::start_with(CHROMEDRIVER, CHROMIUM)
+    }
+
+    #[track_caller]
+    pub fn start_with(chromedriver: &'static str, chromium: &'static str) -> Driver {
+        for path in [chromedriver, chromium] {
             assert!(
                 Path::new(path).exists(),
                 "{path} is missing: the browser tests need Debian's chromium and chromium-driver \
@@ -37,7 +44,7 @@ impl Driver {
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
-        let child = Command::new(CHROMEDRIVER)
+        let child = Command::new(chromedriver)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -46,6 +53,7 @@ impl Driver {
         Driver {
             child,
             url: format!("http://127.0.0.1:{port}"),
+            chromium,
         }
     }
 
@@ -70,7 +78,7 @@ impl Driver {
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {
-                "binary": CHROMIUM,
+                "binary": self.chromium,
                 "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
                          "--disable-gpu", "--window-size=1000,1300"]
             }
