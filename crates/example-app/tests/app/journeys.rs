@@ -158,6 +158,7 @@ async fn magic_link_then_optional_enrollment_as_default_then_the_next_login_is_c
         .await;
     let email = app.email("dave@globex.example", "magic_link_login").await;
     let token = email["token"].as_str().unwrap();
+    let dashboard = tab.get("/_mock/ui").await;
     let callback = tab
         .get(&format!(
             "/authenticate?stytch_token_type=multi_tenant_magic_links&token={token}"
@@ -183,6 +184,15 @@ async fn magic_link_then_optional_enrollment_as_default_then_the_next_login_is_c
 
     // Assert
     assert_eq!(sent.status, 200);
+    let port = app.url.rsplit(':').next().unwrap();
+    let link = format!(
+        "class=\"magic-link\" href=\"http://localhost:{port}/authenticate?stytch_token_type=multi_tenant_magic_links&amp;token="
+    );
+    assert!(
+        dashboard.body.contains(&link),
+        "the emailed link opens this app: {}",
+        dashboard.body
+    );
     assert!(
         sent.body.contains("href=\"/_mock/ui\""),
         "check-your-email links the dashboard"
