@@ -27,6 +27,9 @@ pub enum AppError {
     /// A page that is not available in this mode (the dashboard without the demo).
     #[error("not found")]
     NotFound,
+    /// A Stytch link of a kind this app does not handle (e.g. a password-reset link).
+    #[error("unsupported link type")]
+    UnsupportedLink,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -207,6 +210,13 @@ impl AppError {
                 "Page not found",
                 "There is nothing at this address.",
                 CONTINUE,
+                false,
+            ),
+            AppError::UnsupportedLink => page(
+                S::BAD_REQUEST,
+                "This link is not for this app",
+                "This app signs you in with magic links and passwords; it cannot open this kind of link.",
+                START_AGAIN,
                 false,
             ),
             AppError::Internal(_) => page(

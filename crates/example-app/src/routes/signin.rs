@@ -127,9 +127,10 @@ pub async fn authenticate(
         .stytch_token_type
         .as_deref()
         .unwrap_or("multi_tenant_magic_links");
-    let (Some(token), "multi_tenant_magic_links") = (q.token, token_type) else {
-        return Err(AppError::BadForm);
-    };
+    if token_type != "multi_tenant_magic_links" {
+        return Err(AppError::UnsupportedLink);
+    }
+    let token = q.token.ok_or(AppError::BadForm)?;
     let step = state.mfa.login_with_magic_link(token.into()).await?;
     forget_previous_flow(&state, &headers).await;
     Ok(start_flow(&step))

@@ -56,6 +56,9 @@ async fn a_bad_magic_link_and_a_bad_phone_number_are_explained() {
     let link = tab
         .get("/authenticate?stytch_token_type=multi_tenant_magic_links&token=nope")
         .await;
+    let reset_link = tab
+        .get("/authenticate?stytch_token_type=multi_tenant_passwords&token=nope")
+        .await;
     tab.login(&app.org_id("Acme Corp"), "carol@acme.example")
         .await;
     let phone = tab.post("/enroll/sms", &[("phone", "12345")]).await;
@@ -64,6 +67,8 @@ async fn a_bad_magic_link_and_a_bad_phone_number_are_explained() {
     // Assert
     assert!(link.status >= 400 && link.status < 500, "{link:?}");
     link.assert_friendly();
+    assert_eq!(reset_link.status, 400);
+    assert!(reset_link.body.contains("This link is not for this app"));
     assert!(
         link.body.contains("<h2 id=\"error-title\">"),
         "{}",
