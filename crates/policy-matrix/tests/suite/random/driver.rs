@@ -45,12 +45,16 @@ pub enum Action {
     Duplicate,
     /// Click the last magic link again.
     ReplayMagicLink,
+    /// An attacker holding the member's session presents the last consumed code straight to
+    /// Stytch (the step-up path, where no IST is consumed to mask a reusable code).
+    ReplayOnSession,
 }
 
 #[derive(Clone)]
 enum Consumed {
     Code {
         value: String,
+        method: Method,
         /// (secret, step) when it was a TOTP code.
         totp: Option<(String, i64)>,
     },
@@ -68,6 +72,8 @@ struct Case<'a> {
     recovery_codes: Vec<String>,
     consumed: Option<Consumed>,
     magic_link: Option<String>,
+    /// The newest session the engine handed out.
+    session: Option<String>,
     log: Vec<String>,
 }
 
@@ -174,6 +180,7 @@ impl<'a> Case<'a> {
             recovery_codes,
             consumed: None,
             magic_link: None,
+            session: None,
             log: Vec::new(),
         })
     }
@@ -209,6 +216,7 @@ impl<'a> Case<'a> {
         }
         if let Ok(LoginStep::SignedIn(s)) = &got {
             self.check_session(s).await?;
+            self.session = Some(s.session_token.expose_secret().to_owned());
         }
         self.check_state().await
     }
@@ -308,7 +316,7 @@ impl<'a> Case<'a> {
                         .await;
                     (self.model.recovery(false), got)
                 }
-                Some(Consumed::Code { value, totp }) => {
+                Some(Consumed::Code { value, totp, .. }) => {
                     let step = totp
                         .filter(|(s, _)| Some(s) == self.totp_secret.as_ref())
                         .map(|(_, step)| step);
@@ -330,6 +338,19 @@ impl<'a> Case<'a> {
                 (Expect::Skip, none())
             }
             Action::Duplicate => return self.duplicate().await,
+            Action::ReplayOnSession => {
+                if let (Some(consumed), Some(session)) =
+                    (self.consumed.clone(), self.session.clone())
+                {
+                    let how = self.replay_on_session(consumed, &session).await?;
+                    *OUTCOMES
+                        .lock()
+                        .expect("outcomes")
+                        .entry(format!("ReplayOnSession (performed) → {how}"))
+                        .or_insert(0) += 1;
+                }
+                (Expect::Skip, none())
+            }
             Action::ReplayMagicLink => match self.magic_link.clone() {
                 None => (Expect::Skip, none()),
                 Some(token) => (
@@ -368,7 +389,12 @@ impl<'a> Case<'a> {
                 (Some(Method::Totp), Some(s), Some(step)) => Some((s.clone(), step)),
                 _ => None,
             };
-            self.consumed = Some(Consumed::Code { value: code, totp });
+            let method = method.expect("a code was accepted for a method");
+            self.consumed = Some(Consumed::Code {
+                value: code,
+                method,
+                totp,
+            });
         }
         Ok((expect, got))
     }
@@ -446,13 +472,81 @@ impl<'a> Case<'a> {
             (Some(Method::Totp), Some(s), Some(step)) => Some((s.clone(), step)),
             _ => None,
         };
-        self.consumed = Some(Consumed::Code { value: code, totp });
+        self.consumed = Some(Consumed::Code {
+            value: code,
+            method: method.expect("a code was accepted for a method"),
+            totp,
+        });
         let winner = if matches!(a, Ok(LoginStep::SignedIn(_))) {
             a
         } else {
             b
         };
         Ok((Expect::OneOfTwoSignsIn, winner))
+    }
+
+    /// A consumed code must be refused *as spent* — not for some other reason that would hide
+    /// a reusable code.
+    async fn replay_on_session(
+        &self,
+        consumed: Consumed,
+        session: &str,
+    ) -> Result<&'static str, String> {
+        let (path, code_field, value, spent) = match &consumed {
+            Consumed::Code {
+                value,
+                method: Method::Sms,
+                ..
+            } => (
+                "/v1/b2b/otps/sms/authenticate",
+                "code",
+                value,
+                &["unable_to_auth_otp_code", "otp_code_not_found"][..],
+            ),
+            Consumed::Code { value, .. } => (
+                "/v1/b2b/totp/authenticate",
+                "code",
+                value,
+                &[
+                    "totp_code_already_authenticated",
+                    "unable_to_authenticate_totp",
+                ][..],
+            ),
+            Consumed::Recovery(value) => (
+                "/v1/b2b/recovery_codes/recover",
+                "recovery_code",
+                value,
+                &[
+                    "unable_to_authenticate_recovery_code",
+                    "recovery_code_not_found",
+                ][..],
+            ),
+        };
+        let got = self
+            .env
+            .post(
+                path,
+                json!({"organization_id": self.org, "member_id": self.member,
+                       code_field: value, "session_token": session}),
+            )
+            .await;
+        match got {
+            Ok(_) => Err(format!("a consumed code worked twice ({path})")),
+            Err(r) if spent.contains(&r.error_type.as_str()) => Ok("refused as spent"),
+            // A dead session or a method the organization no longer allows also refuses; that
+            // is not the code's doing, so it proves nothing either way.
+            Err(r)
+                if matches!(
+                    r.error_type.as_str(),
+                    "session_not_found" | "operation_restricted_by_organization_mfa_methods"
+                ) =>
+            {
+                Ok("refused for another reason")
+            }
+            Err(r) => Err(format!(
+                "replayed code refused for an unexpected reason: {r:?}"
+            )),
+        }
     }
 
     /// No session without the factors the policy demands: ask Stytch what the session holds.

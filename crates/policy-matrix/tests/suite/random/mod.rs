@@ -79,6 +79,7 @@ fn action() -> impl Strategy<Value = Action> {
         1 => (policy(), methods_rule()).prop_map(|(p, r)| Action::Policy(p, r)),
         2 => Just(Action::Duplicate),
         1 => Just(Action::ReplayMagicLink),
+        2 => Just(Action::ReplayOnSession),
     ]
 }
 
