@@ -38,7 +38,15 @@ pub struct Signer {
     decoding: DecodingKey,
     /// The public key as a JWK, with every field Python's `get_jwks()` model requires.
     pub jwk: Value,
+    /// Recent claim sets → their JWT. RS256 (PKCS#1 v1.5) is deterministic, so the same claims
+    /// always sign to the same bytes: answering from here is indistinguishable from signing
+    /// again, and saves ~1 ms of CPU when a session is authenticated many times within one
+    /// (virtual) second. Bounded: cleared when full.
+    memo: Mutex<HashMap<String, String>>,
 }
+
+/// How many claim sets [`Signer::sign`] remembers.
+const SIGN_MEMO_CAPACITY: usize = 1024;
 
 impl std::fmt::Debug for Signer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -134,17 +142,30 @@ impl Signer {
             "kty": "RSA", "use": "sig", "key_ops": ["verify"], "alg": "RS256", "kid": kid,
             "n": n, "e": e, "x5c": [], "x5tS256": "", "x5t#S256": "",
         });
-        Ok(Signer { kid, encoding: EncodingKey::from_rsa_der(der), decoding, jwk })
+        Ok(Signer { kid, encoding: EncodingKey::from_rsa_der(der), decoding, jwk, memo: Mutex::default() })
     }
 
     pub fn sign(&self, claims: &Value) -> String {
+        let key = claims.to_string();
+        if let Some(jwt) = self.memo.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+            return jwt.clone();
+        }
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(self.kid.clone());
         header.typ = Some("JWT".into());
-        jsonwebtoken::encode(&header, claims, &self.encoding).unwrap_or_else(|e| {
-            tracing::error!(error = %e, "JWT signing failed");
-            String::new()
-        })
+        let jwt = match jsonwebtoken::encode(&header, claims, &self.encoding) {
+            Ok(jwt) => jwt,
+            Err(e) => {
+                tracing::error!(error = %e, "JWT signing failed");
+                return String::new();
+            }
+        };
+        let mut memo = self.memo.lock().unwrap_or_else(|p| p.into_inner());
+        if memo.len() >= SIGN_MEMO_CAPACITY {
+            memo.clear();
+        }
+        memo.insert(key, jwt.clone());
+        jwt
     }
 
     /// Verify signature, audience and issuer — not expiry: Stytch's sessions.authenticate accepts

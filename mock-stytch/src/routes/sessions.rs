@@ -109,22 +109,53 @@ fn authorize(org: &Organization, member: &Member, check: &AuthorizationCheck) ->
 
 async fn authenticate(State(state): State<AppState>, Body(req): Body<AuthenticateRequest>) -> ApiResult<Reply> {
     let extend = session::duration(req.session_duration_minutes)?;
+    if let Some(reply) = authenticate_unchanged(&state, &req, extend).await? {
+        return Ok(reply);
+    }
     let mut tx = state.db.write().await?;
     let mut s = Session::from_args(&mut tx, &state, req.session_token.as_deref(), req.session_jwt.as_deref()).await?;
     let (member, org) = owner(&mut tx, &s).await?;
     let verdict = req.authorization_check.as_ref().map(|c| authorize(&org, &member, c)).transpose()?;
     let jwt = s.touch(&mut tx, &state, &member, &org, extend, None, req.session_custom_claims.as_ref()).await?;
     tx.commit(&state.ids).await?;
-    let mut reply = Reply::empty()
-        .with("member_session", s.wire(&member, &org))
+    Ok(authenticated(&s, jwt, &member, &org, verdict))
+}
+
+/// The read-only answer when authenticating would change nothing: the session was already
+/// accessed in this (virtual) second, no extension moves its expiry and no claims are added.
+/// Same reply as the write path, without taking the write lock; `None` means "write".
+async fn authenticate_unchanged(
+    state: &AppState,
+    req: &AuthenticateRequest,
+    extend: Option<i64>,
+) -> ApiResult<Option<Reply>> {
+    if req.session_custom_claims.is_some() {
+        return Ok(None);
+    }
+    let now = state.clock.now_ts();
+    let mut conn = state.db.pool.acquire().await?;
+    let s = Session::from_args(&mut conn, state, req.session_token.as_deref(), req.session_jwt.as_deref()).await?;
+    if s.last_accessed_at != now || extend.is_some_and(|m| s.expires_at != now + 60 * m) {
+        return Ok(None);
+    }
+    let (member, org) = owner(&mut conn, &s).await?;
+    drop(conn);
+    let verdict = req.authorization_check.as_ref().map(|c| authorize(&org, &member, c)).transpose()?;
+    let jwt = s.jwt(state, &member, &org).await?;
+    Ok(Some(authenticated(&s, jwt, &member, &org, verdict)))
+}
+
+fn authenticated(s: &Session, jwt: String, member: &Member, org: &Organization, verdict: Option<Value>) -> Reply {
+    let reply = Reply::empty()
+        .with("member_session", s.wire(member, org))
         .with("session_token", &s.session_token)
         .with("session_jwt", jwt)
-        .with("member", &member)
-        .with("organization", &org);
-    if let Some(v) = verdict {
-        reply = reply.with("verdict", v);
+        .with("member", member)
+        .with("organization", org);
+    match verdict {
+        Some(v) => reply.with("verdict", v),
+        None => reply,
     }
-    Ok(reply)
 }
 
 #[derive(Deserialize)]

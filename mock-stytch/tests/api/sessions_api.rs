@@ -204,3 +204,34 @@ async fn the_jwks_is_open_lists_the_signing_key_and_is_scoped_to_the_project() {
     let resp = mock.http.get(mock.url(&format!("/v1/b2b/sessions?organization_id={org_id}&member_id={ada}"))).send().await.unwrap();
     assert_eq!(resp.status(), 401);
 }
+
+/// Authenticating a session twice in the same virtual second changes nothing and is answered
+/// without a write (the fast path): the answers are identical, JWT included. Once the clock
+/// moves, or an extension would move the expiry, the session is written again; a revoked session
+/// is refused on either path.
+#[tokio::test]
+async fn authenticate_in_the_same_second_answers_identically_and_revocation_still_wins() {
+    // Arrange
+    let mock = spawn_frozen().await;
+    let (token, _) = session_elsewhere(&mock, "same-second", "pat@same-second.test").await;
+
+    // Act
+    let first = mock.ok_post(AUTH, json!({"session_token": token})).await;
+    let second = mock.ok_post(AUTH, json!({"session_token": token})).await;
+    let by_jwt = mock.ok_post(AUTH, json!({"session_jwt": first["session_jwt"]})).await;
+    let extended = mock.ok_post(AUTH, json!({"session_token": token, "session_duration_minutes": 600})).await;
+    mock.advance_clock(1).await;
+    let later = mock.ok_post(AUTH, json!({"session_token": token})).await;
+    mock.ok_post(REVOKE, json!({"session_token": token})).await;
+    let revoked = mock.post(AUTH, json!({"session_token": token})).await;
+
+    // Assert
+    assert_eq!(first["member_session"], second["member_session"]);
+    assert_eq!(first["session_jwt"], second["session_jwt"], "same claims sign to the same JWT");
+    assert_eq!(first["member_session"], by_jwt["member_session"]);
+    assert_ne!(extended["member_session"]["expires_at"], first["member_session"]["expires_at"], "an extension writes");
+    assert_ne!(later["member_session"]["last_accessed_at"], first["member_session"]["last_accessed_at"]);
+    assert_ne!(later["session_jwt"], first["session_jwt"]);
+    assert_error(&revoked, 404, "session_not_found");
+    assert_valid("sessions.AuthenticateResponse", &second);
+}
