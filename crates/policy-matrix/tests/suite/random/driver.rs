@@ -37,7 +37,7 @@ pub enum Action {
     /// Submit the last consumed code again.
     Replay,
     /// Move both clocks forward (31 s: next TOTP step; 121 s: past the SMS code; 601 s: past
-    /// the IST).
+    /// the IST; 3601 s: past the session and a pending TOTP registration).
     Jump(i64),
     /// An admin changes the organization's MFA policy and methods.
     Policy(MfaPolicy, Option<Methods>),
