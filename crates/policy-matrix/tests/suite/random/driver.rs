@@ -72,8 +72,8 @@ struct Case<'a> {
     recovery_codes: Vec<String>,
     consumed: Option<Consumed>,
     magic_link: Option<String>,
-    /// The newest session the engine handed out.
-    session: Option<String>,
+    /// The newest session the engine handed out, and when it expires (model time).
+    session: Option<(String, i64)>,
     log: Vec<String>,
 }
 
@@ -99,6 +99,7 @@ fn err_kind(e: &ServiceError) -> Result<ErrKind, String> {
         ServiceError::WrongState(_) => ErrKind::WrongState,
         ServiceError::Transition(_) => ErrKind::Transition,
         ServiceError::Rejected(_) => ErrKind::Rejected,
+        ServiceError::Locked => ErrKind::Locked,
         other => return Err(format!("unexpected engine error: {other}")),
     })
 }
@@ -168,6 +169,8 @@ impl<'a> Case<'a> {
             sms: None,
             totp_last_step: None,
             recovery_used: vec![false; recovery_codes.len()],
+            fails_in_row: 0,
+            locked_until: None,
         };
         Ok(Case {
             env,
@@ -216,7 +219,8 @@ impl<'a> Case<'a> {
         }
         if let Ok(LoginStep::SignedIn(s)) = &got {
             self.check_session(s).await?;
-            self.session = Some(s.session_token.expose_secret().to_owned());
+            let expires = self.model.now + super::model::SESSION_TTL;
+            self.session = Some((s.session_token.expose_secret().to_owned(), expires));
         }
         self.check_state().await
     }
@@ -339,10 +343,11 @@ impl<'a> Case<'a> {
             }
             Action::Duplicate => return self.duplicate().await,
             Action::ReplayOnSession => {
-                if let (Some(consumed), Some(session)) =
+                if let (Some(consumed), Some((session, expires))) =
                     (self.consumed.clone(), self.session.clone())
                 {
-                    let how = self.replay_on_session(consumed, &session).await?;
+                    let live = self.model.now < expires;
+                    let how = self.replay_on_session(consumed, &session, live).await?;
                     *OUTCOMES
                         .lock()
                         .expect("outcomes")
@@ -488,9 +493,10 @@ impl<'a> Case<'a> {
     /// A consumed code must be refused *as spent* — not for some other reason that would hide
     /// a reusable code.
     async fn replay_on_session(
-        &self,
+        &mut self,
         consumed: Consumed,
         session: &str,
+        session_live: bool,
     ) -> Result<&'static str, String> {
         let (path, code_field, value, spent) = match &consumed {
             Consumed::Code {
@@ -522,6 +528,14 @@ impl<'a> Case<'a> {
                 ][..],
             ),
         };
+        let allowed = match &consumed {
+            Consumed::Code {
+                method: Method::Sms,
+                ..
+            } => self.model.allowed().sms,
+            _ => self.model.allowed().totp,
+        };
+        let expect = self.model.raw_attempt(allowed, session_live);
         let got = self
             .env
             .post(
@@ -530,21 +544,27 @@ impl<'a> Case<'a> {
                        code_field: value, "session_token": session}),
             )
             .await;
-        match got {
-            Ok(_) => Err(format!("a consumed code worked twice ({path})")),
-            Err(r) if spent.contains(&r.error_type.as_str()) => Ok("refused as spent"),
-            // A dead session or a method the organization no longer allows also refuses; that
-            // is not the code's doing, so it proves nothing either way.
-            Err(r)
+        match (got, expect) {
+            (Ok(_), _) => Err(format!("a consumed code worked twice ({path})")),
+            (Err(r), Some(true)) if spent.contains(&r.error_type.as_str()) => {
+                Ok("refused as spent")
+            }
+            (Err(r), Some(false)) if r.error_type == "user_lock_limit_reached" => {
+                Ok("refused: member locked")
+            }
+            // A dead session or a method the organization no longer allows refuses before any
+            // code is looked at.
+            (Err(r), None)
                 if matches!(
                     r.error_type.as_str(),
                     "session_not_found" | "operation_restricted_by_organization_mfa_methods"
                 ) =>
             {
-                Ok("refused for another reason")
+                Ok("refused before the code check")
             }
-            Err(r) => Err(format!(
-                "replayed code refused for an unexpected reason: {r:?}"
+            (Err(r), want) => Err(format!(
+                "replayed code: model {want:?} (Some(true) spent, Some(false) locked, None dead \
+                 session or method not allowed), mock {r:?}"
             )),
         }
     }

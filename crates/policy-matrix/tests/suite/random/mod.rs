@@ -22,9 +22,10 @@ use driver::{Action, Setup};
 
 /// Sequences per run unless `PROPTEST_CASES` says otherwise.
 const DEFAULT_CASES: u32 = 2500;
-/// Actions per sequence. Kept under the mock's user-lock threshold (10 failures in a row), so
-/// the lock never decides an outcome the model does not track.
-const MAX_ACTIONS: usize = 8;
+/// Chunks per sequence (after the first login; a chunk is one action or a burst of wrong
+/// codes): long enough to exhaust a flow's five attempts and reach the user lock (ten failures
+/// in a row), which the model tracks.
+const MAX_ACTIONS: usize = 14;
 
 fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")

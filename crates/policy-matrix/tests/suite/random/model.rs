@@ -16,6 +16,11 @@ pub const MAX_FAILURES: u32 = 5;
 /// An SMS code lives 2 minutes (CONTRACT §1.9).
 pub const SMS_TTL: i64 = 120;
 pub const SESSION_TTL: i64 = 3600;
+/// Failed MFA attempts in a row that lock the member, and for how long (the mock's defaults;
+/// CONTRACT §1.9 leaves the threshold UNCONFIRMED). The attempt that reaches it still gets its
+/// own wrong-code answer; the lock applies from the next attempt.
+pub const LOCK_THRESHOLD: u32 = 10;
+pub const LOCK_SECONDS: i64 = 3600;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
@@ -78,6 +83,7 @@ pub enum ErrKind {
     WrongState,
     Transition,
     Rejected,
+    Locked,
 }
 
 #[derive(Clone, Debug)]
@@ -96,6 +102,9 @@ pub struct Model {
     pub totp_last_step: Option<i64>,
     /// Recovery codes of the registration in use, and whether each is spent.
     pub recovery_used: Vec<bool>,
+    /// Failed MFA attempts in a row (the user lock's count) and the lock, if any.
+    pub fails_in_row: u32,
+    pub locked_until: Option<i64>,
 }
 
 #[derive(Clone, Debug)]
@@ -331,6 +340,9 @@ impl Model {
         if !allowed_now {
             return Expect::Err(ErrKind::Rejected);
         }
+        if let Some(locked) = self.lock_gate() {
+            return locked;
+        }
         let accepted = match method {
             Method::Sms => {
                 let live = self.sms.as_ref().is_some_and(|c| c.live(self.now));
@@ -384,6 +396,9 @@ impl Model {
         if !self.allowed().totp {
             return Expect::Err(ErrKind::Rejected);
         }
+        if let Some(locked) = self.lock_gate() {
+            return locked;
+        }
         if !fresh {
             return self.wrong();
         }
@@ -391,7 +406,53 @@ impl Model {
         Expect::Step(EngineStep::SignedIn)
     }
 
+    /// A locked member's attempt is refused before its code is looked at, and the engine drops
+    /// the flow; an expired lock is lifted by the attempt.
+    fn lock_gate(&mut self) -> Option<Expect> {
+        match self.locked_until {
+            Some(until) if self.now < until => {
+                self.flow = Flow::Deleted;
+                Some(Expect::Err(ErrKind::Locked))
+            }
+            Some(_) => {
+                self.locked_until = None;
+                self.fails_in_row = 0;
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// One failed attempt reached the code check: count it toward the user lock.
+    pub fn count_failure(&mut self) {
+        self.fails_in_row += 1;
+        if self.fails_in_row >= LOCK_THRESHOLD {
+            self.locked_until = Some(self.now + LOCK_SECONDS);
+            self.fails_in_row = 0;
+        }
+    }
+
+    /// An attacker presents a code straight to Stytch with a session: `Some(true)` if it must be
+    /// refused as spent (and counts as a failure), `Some(false)` if the member is locked, `None`
+    /// if it is refused before any code is looked at (dead session, method not allowed).
+    pub fn raw_attempt(&mut self, method_allowed: bool, session_live: bool) -> Option<bool> {
+        if !session_live || !method_allowed {
+            return None;
+        }
+        match self.locked_until {
+            Some(until) if self.now < until => return Some(false),
+            Some(_) => {
+                self.locked_until = None;
+                self.fails_in_row = 0;
+            }
+            None => {}
+        }
+        self.count_failure();
+        Some(true)
+    }
+
     fn wrong(&mut self) -> Expect {
+        self.count_failure();
         match &mut self.flow {
             Flow::Enroll { failures, .. } | Flow::Challenge { failures, .. } => {
                 *failures += 1;
@@ -407,6 +468,7 @@ impl Model {
 
     /// R5 side effects of a completed MFA; the flow becomes a session.
     fn mfa_succeeded(&mut self, method: Option<Method>) {
+        self.fails_in_row = 0;
         if self.policy == MfaPolicy::RequiredForAll {
             self.member.mfa_enrolled = true;
         }
