@@ -143,3 +143,30 @@ fn random_action_sequences_agree_with_the_model() {
         panic!("{e}");
     }
 }
+
+/// The user lock, which random sequences rarely reach: two exhausted flows are ten failures in
+/// a row; the next attempt meets the lock (the engine drops the flow), an hour later it is lifted.
+#[test]
+fn ten_failures_in_a_row_lock_the_member_for_an_hour() {
+    let setup = Setup {
+        policy: MfaPolicy::RequiredForAll,
+        restricted: None,
+        enrolled: false,
+        phone_verified: true,
+        totp_active: false,
+    };
+    let mut actions = vec![Action::Primary];
+    actions.extend(vec![Action::WrongCode; 5]);
+    actions.push(Action::Primary);
+    actions.extend(vec![Action::WrongCode; 5]);
+    actions.extend([Action::Primary, Action::RightCode]);
+    actions.extend([Action::Jump(3601), Action::Primary, Action::RightCode]);
+    let w = world();
+    w.rt.block_on(driver::run(&w.env, &setup, &actions))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let outcomes = driver::OUTCOMES.lock().expect("outcomes");
+    assert!(
+        outcomes.keys().any(|k| k == "RightCode → Locked"),
+        "{outcomes:?}"
+    );
+}
