@@ -200,6 +200,20 @@ impl Session {
         add_factor: Option<Value>,
         custom_claims: Option<&Value>,
     ) -> ApiResult<String> {
+        self.touch_row(conn, state, extend_minutes, add_factor, custom_claims).await?;
+        self.jwt(state, member, org).await
+    }
+
+    /// [`Session::touch`] without signing: for callers that sign after committing, so the
+    /// ~1 ms RS256 signature is not made while holding the write lock.
+    pub async fn touch_row(
+        &mut self,
+        conn: &mut SqliteConnection,
+        state: &AppState,
+        extend_minutes: Option<i64>,
+        add_factor: Option<Value>,
+        custom_claims: Option<&Value>,
+    ) -> ApiResult<()> {
         let now = state.clock.now_ts();
         self.last_accessed_at = now;
         if let Some(m) = extend_minutes {
@@ -223,7 +237,7 @@ impl Session {
         if done.rows_affected() != 1 {
             return Err(not_found());
         }
-        self.jwt(state, member, org).await
+        Ok(())
     }
 
     pub async fn revoke(conn: &mut SqliteConnection, state: &AppState, member_session_id: &str) -> ApiResult<()> {

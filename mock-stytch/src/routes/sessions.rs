@@ -116,8 +116,10 @@ async fn authenticate(State(state): State<AppState>, Body(req): Body<Authenticat
     let mut s = Session::from_args(&mut tx, &state, req.session_token.as_deref(), req.session_jwt.as_deref()).await?;
     let (member, org) = owner(&mut tx, &s).await?;
     let verdict = req.authorization_check.as_ref().map(|c| authorize(&org, &member, c)).transpose()?;
-    let jwt = s.touch(&mut tx, &state, &member, &org, extend, None, req.session_custom_claims.as_ref()).await?;
+    s.touch_row(&mut tx, &state, extend, None, req.session_custom_claims.as_ref()).await?;
     tx.commit(&state.ids).await?;
+    // Signed after the commit: the write lock is not held for the RS256 signature.
+    let jwt = s.jwt(&state, &member, &org).await?;
     Ok(authenticated(&s, jwt, &member, &org, verdict))
 }
 
