@@ -26,6 +26,10 @@ pub mod time;
 #[cfg(test)]
 mod test_support;
 
+/// Illegal transitions do not compile: doctests only (see the module).
+#[cfg(doctest)]
+pub mod compile_fail;
+
 pub use flow::{
     AfterFailure, AfterPrimary, AnyLoginFlow, ChallengePending, EnrollmentPending,
     EnrollmentStarted, Exhausted, FlowId, FlowState, InitialState, LoginFlow, MemberSession,
