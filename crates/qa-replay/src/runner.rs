@@ -864,35 +864,24 @@ impl Run {
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<Value, (String, String)> {
-        let resp = self
-            .http
-            .get(format!("{}{path}", self.conn.base_url))
-            .basic_auth(&self.conn.project_id, Some(&self.conn.secret))
-            .query(query)
-            .send()
-            .await
-            .map_err(|e| fail("control_api", e.to_string()))?;
-        let status = resp.status();
-        let body: Value = resp
-            .json()
-            .await
-            .map_err(|e| fail("control_api", e.to_string()))?;
-        if !status.is_success() {
-            let t = body["error_type"]
-                .as_str()
-                .unwrap_or("control_api")
-                .to_owned();
-            return Err((t, format!("{path}: {status}: {body}")));
-        }
-        Ok(body)
+        let req = self.http.get(format!("{}{path}", self.conn.base_url)).query(query);
+        self.control_send(path, req).await
     }
 
     async fn control_post(&self, path: &str, body: Value) -> Result<Value, (String, String)> {
-        let resp = self
-            .http
-            .post(format!("{}{path}", self.conn.base_url))
+        let req = self.http.post(format!("{}{path}", self.conn.base_url)).json(&body);
+        self.control_send(path, req).await
+    }
+
+    /// Send a control-API request with the project's credentials; a non-2xx answer becomes its
+    /// `error_type` and a message naming the path.
+    async fn control_send(
+        &self,
+        path: &str,
+        req: reqwest::RequestBuilder,
+    ) -> Result<Value, (String, String)> {
+        let resp = req
             .basic_auth(&self.conn.project_id, Some(&self.conn.secret))
-            .json(&body)
             .send()
             .await
             .map_err(|e| fail("control_api", e.to_string()))?;
