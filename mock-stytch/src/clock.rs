@@ -15,7 +15,10 @@ pub struct Clock {
 
 impl Clock {
     pub fn new(frozen: Option<DateTime<Utc>>, offset_seconds: i64) -> Clock {
-        Clock { frozen, offset_seconds: AtomicI64::new(offset_seconds) }
+        Clock {
+            frozen,
+            offset_seconds: AtomicI64::new(offset_seconds),
+        }
     }
 
     fn base(&self) -> i64 {

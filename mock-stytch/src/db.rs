@@ -98,7 +98,10 @@ impl Db {
             .run(&pool)
             .await
             .map_err(|e| anyhow::anyhow!("cannot migrate database {location:?}: {e}"))?;
-        Ok(Db { pool, write_lock: Arc::new(Mutex::new(())) })
+        Ok(Db {
+            pool,
+            write_lock: Arc::new(Mutex::new(())),
+        })
     }
 
     /// Begin the one write transaction that may run now (waits for the current one).
@@ -112,21 +115,31 @@ impl Db {
     /// mock leaves one self-contained database file behind.
     pub async fn close(&self) {
         let _guard = self.write_lock.lock().await;
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await {
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await
+        {
             tracing::warn!(error = %e, "WAL checkpoint at shutdown failed");
         }
         self.pool.close().await;
     }
 }
 
-pub async fn get_meta(conn: &mut SqliteConnection, key: &str) -> Result<Option<String>, sqlx::Error> {
+pub async fn get_meta(
+    conn: &mut SqliteConnection,
+    key: &str,
+) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
         .bind(key)
         .fetch_optional(conn)
         .await
 }
 
-pub async fn set_meta(conn: &mut SqliteConnection, key: &str, value: &str) -> Result<(), sqlx::Error> {
+pub async fn set_meta(
+    conn: &mut SqliteConnection,
+    key: &str,
+    value: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
         .bind(key)
         .bind(value)

@@ -104,7 +104,13 @@ impl SessionArgs {
             // Validate early so a bad claim set fails before anything is consumed.
             session::merge_claims(&mut Default::default(), Some(c))?;
         }
-        Ok(Context { session, ist, duration_minutes, custom_claims: self.session_custom_claims, locale: self.locale })
+        Ok(Context {
+            session,
+            ist,
+            duration_minutes,
+            custom_claims: self.session_custom_claims,
+            locale: self.locale,
+        })
     }
 }
 
@@ -136,18 +142,26 @@ pub enum Verdict {
     /// Another primary factor is needed.
     PrimaryRequired(PrimaryRequired),
     /// MFA is owed; `send_sms` says whether to auto-send an SMS OTP now.
-    MfaRequired { member_options: Option<MemberOptions>, send_sms: bool },
+    MfaRequired {
+        member_options: Option<MemberOptions>,
+        send_sms: bool,
+    },
 }
 
 /// The `allowed_auth_methods` name of the primary method a factor proves (`None` for MFA factors).
 pub fn auth_method_of(f: &Value) -> Option<String> {
-    match (f["type"].as_str()?, f["delivery_method"].as_str().unwrap_or("")) {
+    match (
+        f["type"].as_str()?,
+        f["delivery_method"].as_str().unwrap_or(""),
+    ) {
         ("magic_link", _) => Some("magic_link".into()),
         ("email_otp", _) => Some("email_otp".into()),
         ("password", _) => Some("password".into()),
         ("sso", _) => Some("sso".into()),
         ("oauth", d) => {
-            let provider = d.strip_prefix("oauth_exchange_").or_else(|| d.strip_prefix("oauth_"))?;
+            let provider = d
+                .strip_prefix("oauth_exchange_")
+                .or_else(|| d.strip_prefix("oauth_"))?;
             Some(format!("{provider}_oauth"))
         }
         _ => None,
@@ -161,11 +175,18 @@ pub fn mfa_required(org: &Organization, member: &Member) -> bool {
 
 /// R3: the member's usable factors, or `None` when there is none (must enroll).
 pub fn member_options(member: &Member) -> Option<MemberOptions> {
-    let phone = if member.mfa_phone_number_verified { member.mfa_phone_number.clone() } else { String::new() };
+    let phone = if member.mfa_phone_number_verified {
+        member.mfa_phone_number.clone()
+    } else {
+        String::new()
+    };
     if phone.is_empty() && member.totp_registration_id.is_empty() {
         return None;
     }
-    Some(MemberOptions { mfa_phone_number: phone, totp_registration_id: member.totp_registration_id.clone() })
+    Some(MemberOptions {
+        mfa_phone_number: phone,
+        totp_registration_id: member.totp_registration_id.clone(),
+    })
 }
 
 /// R3: does this primary authentication auto-send an SMS OTP?
@@ -179,11 +200,21 @@ pub fn auto_sends_sms(org: &Organization, member: &Member) -> bool {
 /// Steps 3–5: the verdict on a factor bag (no session of the member was passed in).
 pub fn judge(org: &Organization, member: &Member, bag: &[Value]) -> Verdict {
     let restricted = org.auth_methods == "RESTRICTED" && !member.is_breakglass;
-    if restricted && !bag.iter().filter_map(auth_method_of).any(|m| org.allows_auth_method(&m)) {
-        return Verdict::PrimaryRequired(PrimaryRequired { allowed_auth_methods: org.allowed_auth_methods.clone() });
+    if restricted
+        && !bag
+            .iter()
+            .filter_map(auth_method_of)
+            .any(|m| org.allows_auth_method(&m))
+    {
+        return Verdict::PrimaryRequired(PrimaryRequired {
+            allowed_auth_methods: org.allowed_auth_methods.clone(),
+        });
     }
     if mfa_required(org, member) && !bag.iter().any(factor::is_mfa) {
-        return Verdict::MfaRequired { member_options: member_options(member), send_sms: auto_sends_sms(org, member) };
+        return Verdict::MfaRequired {
+            member_options: member_options(member),
+            send_sms: auto_sends_sms(org, member),
+        };
     }
     Verdict::Session
 }
@@ -230,19 +261,39 @@ pub struct Primary<'a> {
 
 /// Apply the rules: touch or mint a session, or issue / reuse an IST (and auto-send an SMS).
 /// The answer's member shows a lock whose time is up as lifted.
-pub async fn decide(conn: &mut SqliteConnection, state: &AppState, p: Primary<'_>, ctx: Context) -> ApiResult<Decision> {
+pub async fn decide(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    p: Primary<'_>,
+    ctx: Context,
+) -> ApiResult<Decision> {
     let mut d = apply_rules(conn, state, p, ctx).await?;
     lockout::reflect_expiry(state, &mut d.member);
     Ok(d)
 }
 
-async fn apply_rules(conn: &mut SqliteConnection, state: &AppState, p: Primary<'_>, ctx: Context) -> ApiResult<Decision> {
+async fn apply_rules(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    p: Primary<'_>,
+    ctx: Context,
+) -> ApiResult<Decision> {
     let (org, member) = (p.org, p.member);
     let claims = ctx.custom_claims.as_ref();
 
     // Step 1: a live session of this very member: MFA is not demanded again.
     if let Some(mut s) = ctx.session.filter(|s| s.member_id == member.member_id) {
-        let jwt = s.touch(conn, state, member, org, ctx.duration_minutes, p.factor, claims).await?;
+        let jwt = s
+            .touch(
+                conn,
+                state,
+                member,
+                org,
+                ctx.duration_minutes,
+                p.factor,
+                claims,
+            )
+            .await?;
         if let Some(ist) = &ctx.ist {
             ist.consume(conn, state).await?;
         }
@@ -253,10 +304,19 @@ async fn apply_rules(conn: &mut SqliteConnection, state: &AppState, p: Primary<'
     let mut bag: Vec<Value> = Vec::new();
     if let Some(ist) = &ctx.ist {
         let same_member = ist.member_id.as_deref() == Some(member.member_id.as_str());
-        if !same_member && !ist.email_address.eq_ignore_ascii_case(&member.email_address) {
+        if !same_member
+            && !ist
+                .email_address
+                .eq_ignore_ascii_case(&member.email_address)
+        {
             return Err(intermediate::not_found());
         }
-        bag.extend(ist.factors.iter().filter(|f| same_member || !factor::is_mfa(f)).cloned());
+        bag.extend(
+            ist.factors
+                .iter()
+                .filter(|f| same_member || !factor::is_mfa(f))
+                .cloned(),
+        );
     }
     for f in p.carried.into_iter().filter(|f| !factor::is_mfa(f)) {
         factor::merge(&mut bag, f);
@@ -266,13 +326,17 @@ async fn apply_rules(conn: &mut SqliteConnection, state: &AppState, p: Primary<'
     }
     if bag.is_empty() {
         // Never a session (or an IST) without a factor that justifies it.
-        return Err(ApiError::bad_request("no_primary_factor", "Nothing was proven: no primary factor to authenticate with."));
+        return Err(ApiError::bad_request(
+            "no_primary_factor",
+            "Nothing was proven: no primary factor to authenticate with.",
+        ));
     }
 
     // Steps 3–5.
     match judge(org, member, &bag) {
         Verdict::Session => {
-            let minted = Session::mint(conn, state, member, org, bag, ctx.duration_minutes, claims).await?;
+            let minted =
+                Session::mint(conn, state, member, org, bag, ctx.duration_minutes, claims).await?;
             if let Some(ist) = &ctx.ist {
                 ist.consume(conn, state).await?;
             }
@@ -282,12 +346,18 @@ async fn apply_rules(conn: &mut SqliteConnection, state: &AppState, p: Primary<'
             let ist = pending_ist(conn, state, member, bag, ctx.ist.as_ref()).await?;
             Ok(pending(member, org, &ist, None, Some(primary)))
         }
-        Verdict::MfaRequired { member_options, send_sms } => {
+        Verdict::MfaRequired {
+            member_options,
+            send_sms,
+        } => {
             let ist = pending_ist(conn, state, member, bag, ctx.ist.as_ref()).await?;
             if send_sms {
                 sms::issue(conn, state, member, &member.mfa_phone_number).await?;
             }
-            let mfa = MfaRequired { member_options, secondary_auth_initiated: send_sms.then(|| "sms_otp".to_owned()) };
+            let mfa = MfaRequired {
+                member_options,
+                secondary_auth_initiated: send_sms.then(|| "sms_otp".to_owned()),
+            };
             Ok(pending(member, org, &ist, Some(mfa), None))
         }
     }
@@ -367,7 +437,10 @@ mod tests {
         let mut o = Organization::create(
             "organization-test-1".into(),
             "2030-01-01T00:00:00Z",
-            OrgSettings { organization_name: Some("Acme".into()), ..Default::default() },
+            OrgSettings {
+                organization_name: Some("Acme".into()),
+                ..Default::default()
+            },
         )
         .unwrap();
         o.mfa_policy = policy.into();
@@ -383,7 +456,13 @@ mod tests {
     }
 
     fn member() -> Member {
-        Member::new("organization-test-1", "member-test-1".into(), "ada@acme.com".into(), "active", "2030-01-01T00:00:00Z")
+        Member::new(
+            "organization-test-1",
+            "member-test-1".into(),
+            "ada@acme.com".into(),
+            "active",
+            "2030-01-01T00:00:00Z",
+        )
     }
 
     fn ml() -> Value {
@@ -396,13 +475,22 @@ mod tests {
         m.mfa_phone_number = "+14155552671".into();
         m.mfa_phone_number_verified = true;
         m.totp_registration_id = "member-totp-test-1".into();
-        assert_eq!(judge(&org("OPTIONAL", true, None), &m, &[ml()]), Verdict::Session);
+        assert_eq!(
+            judge(&org("OPTIONAL", true, None), &m, &[ml()]),
+            Verdict::Session
+        );
     }
 
     #[test]
     fn required_policy_without_factors_asks_to_enroll() {
         let v = judge(&org("REQUIRED_FOR_ALL", true, None), &member(), &[ml()]);
-        assert_eq!(v, Verdict::MfaRequired { member_options: None, send_sms: false });
+        assert_eq!(
+            v,
+            Verdict::MfaRequired {
+                member_options: None,
+                send_sms: false
+            }
+        );
     }
 
     #[test]
@@ -411,23 +499,41 @@ mod tests {
         m.mfa_enrolled = true;
         m.mfa_phone_number = "+14155552671".into();
         m.mfa_phone_number_verified = true;
-        let opts = Some(MemberOptions { mfa_phone_number: "+14155552671".into(), totp_registration_id: String::new() });
+        let opts = Some(MemberOptions {
+            mfa_phone_number: "+14155552671".into(),
+            totp_registration_id: String::new(),
+        });
         assert_eq!(
             judge(&org("OPTIONAL", true, None), &m, &[ml()]),
-            Verdict::MfaRequired { member_options: opts.clone(), send_sms: true }
+            Verdict::MfaRequired {
+                member_options: opts.clone(),
+                send_sms: true
+            }
         );
         assert_eq!(
             judge(&org("OPTIONAL", false, None), &m, &[ml()]),
-            Verdict::MfaRequired { member_options: opts.clone(), send_sms: false }
+            Verdict::MfaRequired {
+                member_options: opts.clone(),
+                send_sms: false
+            }
         );
         m.is_breakglass = true;
         assert_eq!(
             judge(&org("OPTIONAL", false, None), &m, &[ml()]),
-            Verdict::MfaRequired { member_options: opts.clone(), send_sms: true },
+            Verdict::MfaRequired {
+                member_options: opts.clone(),
+                send_sms: true
+            },
             "breakglass is exempt from mfa_methods"
         );
         m.default_mfa_method = "totp".into();
-        assert_eq!(judge(&org("OPTIONAL", true, None), &m, &[ml()]), Verdict::MfaRequired { member_options: opts, send_sms: false });
+        assert_eq!(
+            judge(&org("OPTIONAL", true, None), &m, &[ml()]),
+            Verdict::MfaRequired {
+                member_options: opts,
+                send_sms: false
+            }
+        );
     }
 
     #[test]
@@ -436,7 +542,10 @@ mod tests {
         m.mfa_phone_number = "+14155552671".into();
         assert_eq!(
             judge(&org("REQUIRED_FOR_ALL", true, None), &m, &[ml()]),
-            Verdict::MfaRequired { member_options: None, send_sms: false }
+            Verdict::MfaRequired {
+                member_options: None,
+                send_sms: false
+            }
         );
     }
 
@@ -444,23 +553,40 @@ mod tests {
     fn restricted_auth_methods_come_before_mfa_and_accumulate() {
         let o = org("REQUIRED_FOR_ALL", true, Some(&["sso"]));
         let v = judge(&o, &member(), &[ml()]);
-        assert_eq!(v, Verdict::PrimaryRequired(PrimaryRequired { allowed_auth_methods: vec!["sso".into()] }));
+        assert_eq!(
+            v,
+            Verdict::PrimaryRequired(PrimaryRequired {
+                allowed_auth_methods: vec!["sso".into()]
+            })
+        );
         let sso = factor::sso("saml", "saml-connection-test-1", "ext", "reg", 0);
-        assert!(matches!(judge(&o, &member(), &[ml(), sso]), Verdict::MfaRequired { .. }));
+        assert!(matches!(
+            judge(&o, &member(), &[ml(), sso]),
+            Verdict::MfaRequired { .. }
+        ));
         let mut breakglass = member();
         breakglass.is_breakglass = true;
-        assert!(matches!(judge(&o, &breakglass, &[ml()]), Verdict::MfaRequired { .. }));
+        assert!(matches!(
+            judge(&o, &breakglass, &[ml()]),
+            Verdict::MfaRequired { .. }
+        ));
     }
 
     #[test]
     fn an_mfa_factor_in_the_bag_satisfies_mfa() {
         let bag = [ml(), factor::totp("member-totp-test-1", 0)];
-        assert_eq!(judge(&org("REQUIRED_FOR_ALL", true, None), &member(), &bag), Verdict::Session);
+        assert_eq!(
+            judge(&org("REQUIRED_FOR_ALL", true, None), &member(), &bag),
+            Verdict::Session
+        );
     }
 
     #[test]
     fn oauth_factors_name_their_provider_method() {
-        assert_eq!(auth_method_of(&factor::oauth("google", "r", "s", 0)).as_deref(), Some("google_oauth"));
+        assert_eq!(
+            auth_method_of(&factor::oauth("google", "r", "s", 0)).as_deref(),
+            Some("google_oauth")
+        );
         assert_eq!(auth_method_of(&factor::totp("t", 0)), None);
     }
 }

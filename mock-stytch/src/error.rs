@@ -25,22 +25,38 @@ impl ApiError {
         error_type: impl Into<Cow<'static, str>>,
         message: impl Into<Cow<'static, str>>,
     ) -> ApiError {
-        ApiError { status, error_type: error_type.into(), message: message.into() }
+        ApiError {
+            status,
+            error_type: error_type.into(),
+            message: message.into(),
+        }
     }
 
-    pub fn bad_request(error_type: impl Into<Cow<'static, str>>, message: impl Into<Cow<'static, str>>) -> ApiError {
+    pub fn bad_request(
+        error_type: impl Into<Cow<'static, str>>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, error_type, message)
     }
 
-    pub fn unauthorized(error_type: impl Into<Cow<'static, str>>, message: impl Into<Cow<'static, str>>) -> ApiError {
+    pub fn unauthorized(
+        error_type: impl Into<Cow<'static, str>>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, error_type, message)
     }
 
-    pub fn forbidden(error_type: impl Into<Cow<'static, str>>, message: impl Into<Cow<'static, str>>) -> ApiError {
+    pub fn forbidden(
+        error_type: impl Into<Cow<'static, str>>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> ApiError {
         ApiError::new(StatusCode::FORBIDDEN, error_type, message)
     }
 
-    pub fn not_found(error_type: impl Into<Cow<'static, str>>, message: impl Into<Cow<'static, str>>) -> ApiError {
+    pub fn not_found(
+        error_type: impl Into<Cow<'static, str>>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, error_type, message)
     }
 
@@ -66,7 +82,10 @@ impl ApiError {
 
     /// `https://stytch.com/docs/api/errors/<status>`, the form in Stytch's API examples.
     pub fn url(&self) -> String {
-        format!("https://stytch.com/docs/api/errors/{}", self.status.as_u16())
+        format!(
+            "https://stytch.com/docs/api/errors/{}",
+            self.status.as_u16()
+        )
     }
 }
 

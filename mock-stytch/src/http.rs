@@ -40,7 +40,11 @@ impl Reply {
             Ok(Value::Object(map)) => Reply(map),
             other => {
                 // Never the value itself: a reply carries tokens.
-                let kind = if other.is_ok() { "a non-object JSON value" } else { "not serialisable" };
+                let kind = if other.is_ok() {
+                    "a non-object JSON value"
+                } else {
+                    "not serialisable"
+                };
                 tracing::error!(kind, "reply is not a JSON object");
                 Reply(Map::new())
             }
@@ -53,7 +57,10 @@ impl Reply {
     }
 
     pub fn with(mut self, key: &str, value: impl Serialize) -> Reply {
-        self.0.insert(key.to_owned(), serde_json::to_value(value).unwrap_or(Value::Null));
+        self.0.insert(
+            key.to_owned(),
+            serde_json::to_value(value).unwrap_or(Value::Null),
+        );
         self
     }
 }
@@ -113,7 +120,10 @@ pub async fn envelope(State(state): State<AppState>, mut req: Request, next: Nex
         map.insert("request_id".into(), Value::from(request_id.clone()));
         let bytes = serde_json::to_vec(&Value::Object(map)).unwrap_or_default();
         let (mut parts, _) = resp.into_parts();
-        parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        parts.headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         parts.headers.remove(header::CONTENT_LENGTH);
         resp = Response::from_parts(parts, AxumBody::from(bytes));
     }
@@ -143,10 +153,15 @@ fn error_body(err: &ApiError) -> Map<String, Value> {
 /// A response axum produced itself (no route, wrong method, body too large), in Stytch's words.
 fn foreign_error(status: StatusCode) -> ApiError {
     match status {
-        StatusCode::NOT_FOUND => ApiError::not_found("route_not_found", "No such route. Check the path and method."),
-        StatusCode::METHOD_NOT_ALLOWED => {
-            ApiError::new(status, "method_not_allowed", "This route does not accept that HTTP method.")
-        }
+        StatusCode::NOT_FOUND => ApiError::not_found(
+            "route_not_found",
+            "No such route. Check the path and method.",
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::new(
+            status,
+            "method_not_allowed",
+            "This route does not accept that HTTP method.",
+        ),
         StatusCode::PAYLOAD_TOO_LARGE => request_too_large(),
         s if s.is_server_error() => ApiError::internal(),
         s => ApiError::new(s, "bad_request", "The request could not be processed."),
@@ -174,7 +189,8 @@ pub async fn buffer_body(req: Request, next: Next) -> Response {
     let mut seen = 0usize;
     while let Some(frame) = body.frame().await {
         let Ok(frame) = frame else {
-            return ApiError::bad_request("bad_request", "The request body could not be read.").into_response();
+            return ApiError::bad_request("bad_request", "The request body could not be read.")
+                .into_response();
         };
         if let Ok(data) = frame.into_data() {
             seen += data.len();
@@ -185,20 +201,29 @@ pub async fn buffer_body(req: Request, next: Next) -> Response {
             }
         }
     }
-    let logged = if seen > MAX_BODY_BYTES { Some(Value::from(redact::TOO_LARGE)) } else { redact::body_for_log(&buf) };
+    let logged = if seen > MAX_BODY_BYTES {
+        Some(Value::from(redact::TOO_LARGE))
+    } else {
+        redact::body_for_log(&buf)
+    };
     if let (Some(slot), Some(v)) = (parts.extensions.get::<LoggedBody>(), logged) {
         let _ = slot.0.set(v);
     }
     if seen > MAX_BODY_BYTES {
         return request_too_large().into_response();
     }
-    next.run(Request::from_parts(parts, AxumBody::from(buf))).await
+    next.run(Request::from_parts(parts, AxumBody::from(buf)))
+        .await
 }
 
 /// Basic auth on every guarded route: `project_id:secret`, compared in constant time. The
 /// dashboard's paths (`/_mock/ui…`) also get a `WWW-Authenticate` challenge, so a browser asks
 /// for the credentials; the body stays Stytch's error.
-pub async fn require_basic_auth(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn require_basic_auth(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     if authorized(&state, req.headers()) {
         return next.run(req).await;
     }
@@ -209,7 +234,10 @@ pub async fn require_basic_auth(State(state): State<AppState>, req: Request, nex
     )
     .into_response();
     if browser {
-        resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(BASIC_CHALLENGE));
+        resp.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static(BASIC_CHALLENGE),
+        );
     }
     resp
 }
@@ -218,8 +246,13 @@ pub async fn require_basic_auth(State(state): State<AppState>, req: Request, nex
 pub const BASIC_CHALLENGE: &str = "Basic realm=\"mock-stytch\"";
 
 pub fn authorized(state: &AppState, headers: &HeaderMap) -> bool {
-    let Some(got) = headers.get(header::AUTHORIZATION) else { return false };
-    bool::from(got.as_bytes().ct_eq(state.expected_authorization.as_bytes()))
+    let Some(got) = headers.get(header::AUTHORIZATION) else {
+        return false;
+    };
+    bool::from(
+        got.as_bytes()
+            .ct_eq(state.expected_authorization.as_bytes()),
+    )
 }
 
 /// A JSON body, decoded into `T`; every failure is a Stytch-shaped 4xx. An empty body counts as
@@ -249,11 +282,22 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
 
 /// Decode a request body; public so tests and other extractors share the error wording.
 pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let bytes = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { bytes };
-    let value: Value = serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::bad_request("bad_request", format!("Request body is not valid JSON: {e}")))?;
+    let bytes = if bytes.iter().all(u8::is_ascii_whitespace) {
+        b"{}".as_slice()
+    } else {
+        bytes
+    };
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::bad_request(
+            "bad_request",
+            format!("Request body is not valid JSON: {e}"),
+        )
+    })?;
     if !value.is_object() {
-        return Err(ApiError::bad_request("bad_request", "Request body must be a JSON object."));
+        return Err(ApiError::bad_request(
+            "bad_request",
+            "Request body must be a JSON object.",
+        ));
     }
     serde_json::from_value(value).map_err(|e| ApiError::invalid_argument(describe_field_error(&e)))
 }
@@ -280,9 +324,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
 }
 
 fn serde_urlencoded_like<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
-    axum::extract::Query::<T>::try_from_uri(&format!("/?{query}").parse().map_err(|_| {
-        ApiError::invalid_argument("The query string is not valid.")
-    })?)
+    axum::extract::Query::<T>::try_from_uri(
+        &format!("/?{query}")
+            .parse()
+            .map_err(|_| ApiError::invalid_argument("The query string is not valid."))?,
+    )
     .map(|q| q.0)
     .map_err(|e| ApiError::invalid_argument(format!("Invalid query parameter: {}", e.body_text())))
 }

@@ -22,7 +22,12 @@ pub struct Ids {
 
 impl Ids {
     pub fn new(seed: u64, boot: u64, counter: u64) -> Ids {
-        Ids { seed, boot, counter: AtomicU64::new(counter), requests: AtomicU64::new(0) }
+        Ids {
+            seed,
+            boot,
+            counter: AtomicU64::new(counter),
+            requests: AtomicU64::new(0),
+        }
     }
 
     pub fn seed(&self) -> u64 {
@@ -92,7 +97,10 @@ impl Ids {
         let n = self.requests.fetch_add(1, Ordering::SeqCst);
         let mut idx = self.boot.to_le_bytes().to_vec();
         idx.extend_from_slice(&n.to_le_bytes());
-        format!("request-id-test-{}", uuid_from(&self.derive("request", &idx)))
+        format!(
+            "request-id-test-{}",
+            uuid_from(&self.derive("request", &idx))
+        )
     }
 }
 
@@ -121,7 +129,14 @@ mod tests {
     #[test]
     fn same_seed_same_sequence_other_seed_other_values() {
         let (a, b, c) = (Ids::new(7, 1, 0), Ids::new(7, 1, 0), Ids::new(8, 1, 0));
-        let seq = |ids: &Ids| (ids.id("member"), ids.token(), ids.digits(6), ids.request_id());
+        let seq = |ids: &Ids| {
+            (
+                ids.id("member"),
+                ids.token(),
+                ids.digits(6),
+                ids.request_id(),
+            )
+        };
         let (sa, sb, sc) = (seq(&a), seq(&b), seq(&c));
         assert_eq!(sa, sb);
         assert_ne!(sa.0, sc.0);

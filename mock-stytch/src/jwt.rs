@@ -50,7 +50,9 @@ const SIGN_MEMO_CAPACITY: usize = 1024;
 
 impl std::fmt::Debug for Signer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Signer").field("kid", &self.kid).finish_non_exhaustive()
+        f.debug_struct("Signer")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
     }
 }
 
@@ -72,7 +74,10 @@ pub type Publisher = watch::Sender<Option<Arc<Signer>>>;
 
 impl SigningKey {
     /// The stored key (ready), or a pending key plus the publisher the generation must fill.
-    pub async fn load(conn: &mut SqliteConnection, ids: &Ids) -> anyhow::Result<(SigningKey, Option<Publisher>)> {
+    pub async fn load(
+        conn: &mut SqliteConnection,
+        ids: &Ids,
+    ) -> anyhow::Result<(SigningKey, Option<Publisher>)> {
         match get_meta(conn, "jwt_signing_key").await? {
             Some(b64) => {
                 let signer = Signer::from_der(kid(ids), &STANDARD.decode(b64)?)?;
@@ -117,7 +122,10 @@ impl SigningKey {
     /// failed (logged) is a 500.
     pub async fn get(&self) -> ApiResult<Arc<Signer>> {
         let mut rx = self.rx.clone();
-        let ready = rx.wait_for(Option::is_some).await.map_err(|_| ApiError::internal())?;
+        let ready = rx
+            .wait_for(Option::is_some)
+            .await
+            .map_err(|_| ApiError::internal())?;
         ready.as_ref().cloned().ok_or_else(ApiError::internal)
     }
 
@@ -128,11 +136,13 @@ impl SigningKey {
 }
 
 fn kid(ids: &Ids) -> String {
-    format!("jwk-test-{}", crate::ids::uuid_from(&ids.derive("jwk", b"")))
+    format!(
+        "jwk-test-{}",
+        crate::ids::uuid_from(&ids.derive("jwk", b""))
+    )
 }
 
 impl Signer {
-
     fn from_der(kid: String, der: &[u8]) -> anyhow::Result<Signer> {
         let key = rsa::RsaPrivateKey::from_pkcs1_der(der)?;
         let n = URL_SAFE_NO_PAD.encode(key.n().to_bytes_be());
@@ -142,12 +152,23 @@ impl Signer {
             "kty": "RSA", "use": "sig", "key_ops": ["verify"], "alg": "RS256", "kid": kid,
             "n": n, "e": e, "x5c": [], "x5tS256": "", "x5t#S256": "",
         });
-        Ok(Signer { kid, encoding: EncodingKey::from_rsa_der(der), decoding, jwk, memo: Mutex::default() })
+        Ok(Signer {
+            kid,
+            encoding: EncodingKey::from_rsa_der(der),
+            decoding,
+            jwk,
+            memo: Mutex::default(),
+        })
     }
 
     pub fn sign(&self, claims: &Value) -> String {
         let key = claims.to_string();
-        if let Some(jwt) = self.memo.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        if let Some(jwt) = self
+            .memo
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
             return jwt.clone();
         }
         let mut header = Header::new(Algorithm::RS256);
@@ -177,7 +198,9 @@ impl Signer {
         v.set_audience(&[project_id]);
         v.set_issuer(&[format!("stytch.com/{project_id}")]);
         v.set_required_spec_claims(&["sub", "aud", "iss"]);
-        jsonwebtoken::decode::<Value>(jwt, &self.decoding, &v).ok().map(|d| d.claims)
+        jsonwebtoken::decode::<Value>(jwt, &self.decoding, &v)
+            .ok()
+            .map(|d| d.claims)
     }
 }
 
@@ -189,6 +212,9 @@ pub fn key_for_seed(seed: u64) -> anyhow::Result<Vec<u8>> {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let key = rsa::RsaPrivateKey::new(&mut rng, 2048)?;
     let der = key.to_pkcs1_der()?.as_bytes().to_vec();
-    cache().lock().unwrap_or_else(|p| p.into_inner()).insert(seed, der.clone());
+    cache()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(seed, der.clone());
     Ok(der)
 }

@@ -54,7 +54,8 @@ fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "mock_stytch=info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "mock_stytch=info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -72,7 +73,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let config = Config {
         project_id: args.project_id,
         secret: args.secret,
-        db: if args.in_memory { DbLocation::Memory } else { DbLocation::File(args.db) },
+        db: if args.in_memory {
+            DbLocation::Memory
+        } else {
+            DbLocation::File(args.db)
+        },
         seed: args.seed,
         frozen_clock: args.frozen_clock,
         fixed_otp: args.fixed_otp,
@@ -113,7 +118,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -22,24 +22,71 @@ const MAX_DEPTH: usize = 8;
 /// Keys whose scalar values are not secrets (and are what a recorded scenario needs).
 pub const KEEP: &[&str] = &[
     // who and where
-    "organization_id", "organization_ids", "organization_slug", "organization_name", "organization_external_id",
-    "member_id", "external_id", "member_session_id", "email_address", "name", "roles", "invited_by_member_id",
-    "connection_id", "provider", "is_breakglass", "create_member_as_pending",
+    "organization_id",
+    "organization_ids",
+    "organization_slug",
+    "organization_name",
+    "organization_external_id",
+    "member_id",
+    "external_id",
+    "member_session_id",
+    "email_address",
+    "name",
+    "roles",
+    "invited_by_member_id",
+    "connection_id",
+    "provider",
+    "is_breakglass",
+    "create_member_as_pending",
     // MFA: phones, policies, methods, enrollment switches
-    "mfa_phone_number", "phone_number", "mfa_policy", "mfa_methods", "allowed_mfa_methods", "mfa_enrolled",
-    "default_mfa_method", "set_mfa_enrollment", "set_default_mfa", "set_phone_number_verified",
+    "mfa_phone_number",
+    "phone_number",
+    "mfa_policy",
+    "mfa_methods",
+    "allowed_mfa_methods",
+    "mfa_enrolled",
+    "default_mfa_method",
+    "set_mfa_enrollment",
+    "set_default_mfa",
+    "set_phone_number_verified",
     // primary authentication settings of an organization
-    "auth_methods", "allowed_auth_methods", "email_allowed_domains", "email_jit_provisioning", "email_invites",
-    "sso_jit_provisioning", "oauth_tenant_jit_provisioning", "hash_type",
+    "auth_methods",
+    "allowed_auth_methods",
+    "email_allowed_domains",
+    "email_jit_provisioning",
+    "email_invites",
+    "sso_jit_provisioning",
+    "oauth_tenant_jit_provisioning",
+    "hash_type",
     // redirects, templates, locale, lifetimes
-    "login_redirect_url", "signup_redirect_url", "invite_redirect_url", "reset_password_redirect_url",
-    "discovery_redirect_url", "login_template_id", "signup_template_id", "invite_template_id",
-    "reset_password_template_id", "verify_email_template_id", "locale", "session_duration_minutes",
-    "login_expiration_minutes", "signup_expiration_minutes", "invite_expiration_minutes",
-    "reset_password_expiration_minutes", "discovery_expiration_minutes", "expiration_minutes",
+    "login_redirect_url",
+    "signup_redirect_url",
+    "invite_redirect_url",
+    "reset_password_redirect_url",
+    "discovery_redirect_url",
+    "login_template_id",
+    "signup_template_id",
+    "invite_template_id",
+    "reset_password_template_id",
+    "verify_email_template_id",
+    "locale",
+    "session_duration_minutes",
+    "login_expiration_minutes",
+    "signup_expiration_minutes",
+    "invite_expiration_minutes",
+    "reset_password_expiration_minutes",
+    "discovery_expiration_minutes",
+    "expiration_minutes",
     "preserve_existing_sessions",
     // search and the control API
-    "query", "operator", "operands", "filter_name", "filter_value", "limit", "advance_seconds", "now",
+    "query",
+    "operator",
+    "operands",
+    "filter_name",
+    "filter_value",
+    "limit",
+    "advance_seconds",
+    "now",
 ];
 
 /// The request log's view of a body: `None` when there was none.
@@ -50,10 +97,18 @@ pub fn body_for_log(bytes: &[u8]) -> Option<Value> {
     if bytes.len() > MAX_PARSED_BYTES {
         return Some(Value::from(TOO_LARGE));
     }
-    let Ok(value) = serde_json::from_slice::<Value>(bytes) else { return Some(Value::from(REDACTED)) };
+    let Ok(value) = serde_json::from_slice::<Value>(bytes) else {
+        return Some(Value::from(REDACTED));
+    };
     let redacted = walk(&value, false, 0);
-    let size = serde_json::to_vec(&redacted).map(|v| v.len()).unwrap_or(usize::MAX);
-    Some(if size > MAX_LOGGED_BYTES { Value::from(TOO_LARGE) } else { redacted })
+    let size = serde_json::to_vec(&redacted)
+        .map(|v| v.len())
+        .unwrap_or(usize::MAX);
+    Some(if size > MAX_LOGGED_BYTES {
+        Value::from(TOO_LARGE)
+    } else {
+        redacted
+    })
 }
 
 /// `keep`: whether scalars at this level sit under an allowed key.
@@ -69,7 +124,9 @@ fn walk(value: &Value, keep: bool, depth: usize) -> Value {
             }
             Value::Object(out)
         }
-        Value::Array(items) => Value::Array(items.iter().map(|v| walk(v, keep, depth + 1)).collect()),
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| walk(v, keep, depth + 1)).collect())
+        }
         Value::Null => Value::Null,
         scalar if keep => scalar.clone(),
         _ => Value::from(REDACTED),
@@ -107,12 +164,21 @@ mod tests {
     #[test]
     fn odd_bodies_are_bounded() {
         assert_eq!(body_for_log(b""), None);
-        assert_eq!(body_for_log(b"minutes=1&code=123456"), Some(Value::from(REDACTED)));
-        assert_eq!(body_for_log(b"[\"tok\", 1]"), Some(json!([REDACTED, REDACTED])));
+        assert_eq!(
+            body_for_log(b"minutes=1&code=123456"),
+            Some(Value::from(REDACTED))
+        );
+        assert_eq!(
+            body_for_log(b"[\"tok\", 1]"),
+            Some(json!([REDACTED, REDACTED]))
+        );
         let big = json!({"email_address": "a".repeat(MAX_LOGGED_BYTES)}).to_string();
         assert_eq!(body_for_log(big.as_bytes()), Some(Value::from(TOO_LARGE)));
         assert_eq!(body_for_log(&[b' '; 10]), None);
-        assert_eq!(body_for_log(&vec![b'{'; MAX_PARSED_BYTES + 1]), Some(Value::from(TOO_LARGE)));
+        assert_eq!(
+            body_for_log(&vec![b'{'; MAX_PARSED_BYTES + 1]),
+            Some(Value::from(TOO_LARGE))
+        );
         let deep = format!("{}1{}", "{\"query\":".repeat(20), "}".repeat(20));
         let got = body_for_log(deep.as_bytes()).unwrap().to_string();
         assert!(got.contains(REDACTED) && !got.contains(":1"), "{got}");

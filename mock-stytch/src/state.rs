@@ -79,14 +79,24 @@ impl AppState {
             None => 1,
         };
         set_meta(&mut conn, "boot", &boot.to_string()).await?;
-        let counter: u64 = get_meta(&mut conn, "id_counter").await?.map(|c| c.parse()).transpose()?.unwrap_or(0);
-        let offset: i64 = get_meta(&mut conn, "clock_offset").await?.map(|c| c.parse()).transpose()?.unwrap_or(0);
+        let counter: u64 = get_meta(&mut conn, "id_counter")
+            .await?
+            .map(|c| c.parse())
+            .transpose()?
+            .unwrap_or(0);
+        let offset: i64 = get_meta(&mut conn, "clock_offset")
+            .await?
+            .map(|c| c.parse())
+            .transpose()?
+            .unwrap_or(0);
         let ids = Ids::new(seed, boot, counter);
         let (signing, publisher) = SigningKey::load(&mut conn, &ids).await?;
         drop(conn);
 
-        let expected_authorization =
-            format!("Basic {}", STANDARD.encode(format!("{}:{}", config.project_id, config.secret)));
+        let expected_authorization = format!(
+            "Basic {}",
+            STANDARD.encode(format!("{}:{}", config.project_id, config.secret))
+        );
         let state = AppState(Arc::new(Inner {
             clock: Clock::new(config.frozen_clock, offset),
             ids,

@@ -17,9 +17,15 @@ mod seeded_flows;
 use seeded_flows::{TRANSITIONS_PER_FLOW, seed, walk};
 
 fn transitions(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = rt.block_on(SqliteFlowStore::open(dir.path().join("flows.db"))).expect("store");
+    let store = rt
+        .block_on(SqliteFlowStore::open(dir.path().join("flows.db")))
+        .expect("store");
 
     let mut group = c.benchmark_group("persisted_transitions");
     group.throughput(Throughput::Elements(TRANSITIONS_PER_FLOW));
@@ -41,7 +47,10 @@ fn transitions(c: &mut Criterion) {
             rt.block_on(async {
                 let ids = seed(&store, iters).await;
                 let t = Instant::now();
-                let chunks: Vec<Vec<FlowId>> = ids.chunks(ids.len().div_ceil(8).max(1)).map(<[FlowId]>::to_vec).collect();
+                let chunks: Vec<Vec<FlowId>> = ids
+                    .chunks(ids.len().div_ceil(8).max(1))
+                    .map(<[FlowId]>::to_vec)
+                    .collect();
                 let mut tasks = tokio::task::JoinSet::new();
                 for chunk in chunks {
                     let store = store.clone();

@@ -27,8 +27,12 @@ const ROUNDS: usize = 5;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "the child process of acknowledged_transitions_survive_sigkill"]
 async fn crash_child_writer() {
-    let Ok(db) = std::env::var(CHILD_ENV) else { return };
-    let store = SqliteFlowStore::open(&db).await.expect("child opens the store");
+    let Ok(db) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    let store = SqliteFlowStore::open(&db)
+        .await
+        .expect("child opens the store");
     println!("ready");
     loop {
         let ids = seed(&store, 8).await;
@@ -45,7 +49,10 @@ async fn crash_child_writer() {
 
 fn pseudo_random(round: usize) -> usize {
     // Different kill points per round and per run, no rand dependency needed.
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() as usize;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos() as usize;
     50 + (nanos.wrapping_mul(2654435761).wrapping_add(round * 7919)) % 400
 }
 
@@ -62,7 +69,14 @@ async fn acknowledged_transitions_survive_sigkill() {
     for round in 0..ROUNDS {
         // Arrange: a writer process under load.
         let mut child = Command::new(std::env::current_exe().expect("test binary"))
-            .args(["crash_child_writer", "--exact", "--ignored", "--nocapture", "--test-threads", "1"])
+            .args([
+                "crash_child_writer",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--test-threads",
+                "1",
+            ])
             .env(CHILD_ENV, &db)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -99,10 +113,15 @@ async fn acknowledged_transitions_survive_sigkill() {
             }
         }
         total_acks += seen;
-        assert!(seen >= kill_after, "round {round}: the child died early after {seen} acks");
+        assert!(
+            seen >= kill_after,
+            "round {round}: the child died early after {seen} acks"
+        );
 
         // Assert: reopen the same file after the crash.
-        let store = SqliteFlowStore::open(&db).await.expect("reopens after SIGKILL");
+        let store = SqliteFlowStore::open(&db)
+            .await
+            .expect("reopens after SIGKILL");
         let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
             .fetch_one(store.pool())
             .await
@@ -115,16 +134,24 @@ async fn acknowledged_transitions_survive_sigkill() {
         let stored: HashMap<String, i64> = rows.into_iter().collect();
         for (id, version) in &acked {
             let got = stored.get(id).copied();
-            assert!(got.is_some_and(|v| v >= *version), "round {round}: flow {id} acknowledged at v{version}, stored {got:?}");
+            assert!(
+                got.is_some_and(|v| v >= *version),
+                "round {round}: flow {id} acknowledged at v{version}, stored {got:?}"
+            );
         }
         for id in stored.keys() {
             let flow_id = FlowId::parse(id).expect("stored id");
             store
                 .load_flow(flow_id, Utc::now())
                 .await
-                .unwrap_or_else(|e| panic!("round {round}: flow {id} does not load as a valid state: {e}"));
+                .unwrap_or_else(|e| {
+                    panic!("round {round}: flow {id} does not load as a valid state: {e}")
+                });
         }
         store.close().await;
     }
-    eprintln!("{ROUNDS} SIGKILL rounds, {total_acks} acknowledged saves, {} flows: all present", acked.len());
+    eprintln!(
+        "{ROUNDS} SIGKILL rounds, {total_acks} acknowledged saves, {} flows: all present",
+        acked.len()
+    );
 }

@@ -21,8 +21,15 @@ use tokio::net::TcpStream;
 
 /// `Authorization` for the default project: what every SDK sends.
 pub fn default_authorization() -> HeaderValue {
-    let raw = format!("{}:{}", mock_stytch::config::DEFAULT_PROJECT_ID, mock_stytch::config::DEFAULT_SECRET);
-    let value = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw));
+    let raw = format!(
+        "{}:{}",
+        mock_stytch::config::DEFAULT_PROJECT_ID,
+        mock_stytch::config::DEFAULT_SECRET
+    );
+    let value = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    );
     HeaderValue::from_str(&value).expect("base64 is a valid header value")
 }
 
@@ -36,11 +43,19 @@ pub struct Req {
 
 impl Req {
     pub fn get(path: impl Into<String>) -> Req {
-        Req { method: Method::GET, path: path.into(), body: None }
+        Req {
+            method: Method::GET,
+            path: path.into(),
+            body: None,
+        }
     }
 
     pub fn post(path: impl Into<String>, body: &Value) -> Req {
-        Req { method: Method::POST, path: path.into(), body: Some(Bytes::from(body.to_string())) }
+        Req {
+            method: Method::POST,
+            path: path.into(),
+            body: Some(Bytes::from(body.to_string())),
+        }
     }
 }
 
@@ -55,7 +70,8 @@ impl Conn {
     pub async fn connect(addr: SocketAddr) -> anyhow::Result<Conn> {
         let mut c = Conn {
             addr,
-            host: HeaderValue::from_str(&addr.to_string()).expect("a socket address is a valid Host"),
+            host: HeaderValue::from_str(&addr.to_string())
+                .expect("a socket address is a valid Host"),
             auth: default_authorization(),
             sender: None,
         };
@@ -65,9 +81,12 @@ impl Conn {
 
     async fn ensure(&mut self) -> anyhow::Result<&mut SendRequest<Full<Bytes>>> {
         if self.sender.as_ref().is_none_or(|s| s.is_closed()) {
-            let stream = TcpStream::connect(self.addr).await.with_context(|| format!("connect {}", self.addr))?;
+            let stream = TcpStream::connect(self.addr)
+                .await
+                .with_context(|| format!("connect {}", self.addr))?;
             stream.set_nodelay(true)?;
-            let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+            let (sender, conn) =
+                hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
             tokio::spawn(async move {
                 let _ = conn.await;
             });
@@ -106,7 +125,13 @@ impl Conn {
     pub async fn ok(&mut self, req: &Req) -> anyhow::Result<Bytes> {
         let (status, body) = self.send(req).await?;
         if status != StatusCode::OK {
-            bail!("{} {} -> {}: {}", req.method, req.path, status.as_u16(), String::from_utf8_lossy(&body));
+            bail!(
+                "{} {} -> {}: {}",
+                req.method,
+                req.path,
+                status.as_u16(),
+                String::from_utf8_lossy(&body)
+            );
         }
         Ok(body)
     }
@@ -114,7 +139,8 @@ impl Conn {
     /// Send, require 200 and decode the JSON body.
     pub async fn json(&mut self, req: &Req) -> anyhow::Result<Value> {
         let body = self.ok(req).await?;
-        serde_json::from_slice(&body).with_context(|| format!("{} {}: body is not JSON", req.method, req.path))
+        serde_json::from_slice(&body)
+            .with_context(|| format!("{} {}: body is not JSON", req.method, req.path))
     }
 }
 

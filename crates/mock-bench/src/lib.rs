@@ -72,7 +72,12 @@ impl Plan {
         let round = |x: usize| x.div_ceil(n) * n;
         if o.quick {
             Plan {
-                spec: Spec { connections: n, warmup: Duration::from_millis(300), duration: Duration::from_secs(1), max_ops: 2_000_000 },
+                spec: Spec {
+                    connections: n,
+                    warmup: Duration::from_millis(300),
+                    duration: Duration::from_secs(1),
+                    max_ops: 2_000_000,
+                },
                 world_members: round(1000),
                 totp_pool: round(250),
                 rsa_budget: Duration::from_millis(300),
@@ -104,7 +109,12 @@ impl Plan {
 }
 
 fn rate_cell(s: &Summary) -> String {
-    format!("{} · p50 {} · p99 {}", fmt_rate(s.throughput()), fmt_ms(s.p50_ms()), fmt_ms(s.p99_ms()))
+    format!(
+        "{} · p50 {} · p99 {}",
+        fmt_rate(s.throughput()),
+        fmt_ms(s.p50_ms()),
+        fmt_ms(s.p99_ms())
+    )
 }
 
 /// The whole benchmark. `server` is the runtime the baseline and the in-process mock run on.
@@ -129,17 +139,28 @@ pub async fn run(opts: &Options, server: &Handle) -> anyhow::Result<Report> {
     report.section(
         "Not measured here",
         "",
-        ["figure", "mock", "baseline (bare axum)", "ratio", "target", "verdict"],
+        [
+            "figure",
+            "mock",
+            "baseline (bare axum)",
+            "ratio",
+            "target",
+            "verdict",
+        ],
     );
     report.row(Row {
         figure: "engine: persisted flow transitions (criterion)".into(),
-        mock: "measured by criterion: `cargo bench -p mfa-engine --bench transitions` (see below)".into(),
+        mock: "measured by criterion: `cargo bench -p mfa-engine --bench transitions` (see below)"
+            .into(),
         baseline: "–".into(),
         ratio: "–".into(),
         target: "≥ 10,000/s in-process".into(),
         met: None,
     });
-    report.context.push(("whole run took".into(), format!("{:.0} s", started.elapsed().as_secs_f64())));
+    report.context.push((
+        "whole run took".into(),
+        format!("{:.0} s", started.elapsed().as_secs_f64()),
+    ));
     Ok(report)
 }
 
@@ -155,17 +176,30 @@ fn context(report: &mut Report, opts: &Options, plan: &Plan) {
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|c| c.lines().find_map(|l| l.strip_prefix("model name").map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned())))
+        .and_then(|c| {
+            c.lines().find_map(|l| {
+                l.strip_prefix("model name")
+                    .map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned())
+            })
+        })
         .unwrap_or_default();
     let c = &mut report.context;
-    c.push(("date".into(), chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string()));
+    c.push((
+        "date".into(),
+        chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+    ));
     c.push(("commit".into(), git));
     c.push((
         "machine".into(),
         format!(
             "{} cores ({cpu}); load average at start {}",
-            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
-            load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(0),
+            load.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
         ),
     ));
     c.push((
@@ -209,7 +243,14 @@ fn rsa_figures(report: &mut Report, plan: &Plan) -> anyhow::Result<()> {
     report.section(
         "RSA-2048 key generation (once per fresh database)",
         "",
-        ["implementation", "median", "samples", "", "notes", "verdict"],
+        [
+            "implementation",
+            "median",
+            "samples",
+            "",
+            "notes",
+            "verdict",
+        ],
     );
     for k in rsa_bench::keygen(plan.keygen_samples)? {
         report.row(Row {
@@ -233,7 +274,12 @@ async fn sqlite_figures(report: &mut Report, plan: &Plan) -> anyhow::Result<()> 
     );
     for r in sqlite_bench::compare(plan.spec).await? {
         if r.summary.errors > 0 {
-            report.note(format!("{}: {} errors; first: {}", r.name, r.summary.errors, r.summary.first_error.as_deref().unwrap_or("?")));
+            report.note(format!(
+                "{}: {} errors; first: {}",
+                r.name,
+                r.summary.errors,
+                r.summary.first_error.as_deref().unwrap_or("?")
+            ));
         }
         report.row(Row {
             figure: r.name.into(),
@@ -260,11 +306,31 @@ async fn compare(
     p99_max_ms: Option<f64>,
 ) -> anyhow::Result<(Summary, Summary)> {
     let n = plan.spec.connections;
-    let probe = Conn::connect(mock).await?.ok(&requests[0]).await.with_context(|| format!("{figure}: probe"))?;
+    let probe = Conn::connect(mock)
+        .await?
+        .ok(&requests[0])
+        .await
+        .with_context(|| format!("{figure}: probe"))?;
     let base = baseline::spawn(server, probe.len()).await?;
-    let b = load::run(base.addr, plan.spec, Arc::new(Replay { requests: requests.clone(), connections: n })).await?;
+    let b = load::run(
+        base.addr,
+        plan.spec,
+        Arc::new(Replay {
+            requests: requests.clone(),
+            connections: n,
+        }),
+    )
+    .await?;
     drop(base);
-    let m = load::run(mock, plan.spec, Arc::new(Replay { requests, connections: n })).await?;
+    let m = load::run(
+        mock,
+        plan.spec,
+        Arc::new(Replay {
+            requests,
+            connections: n,
+        }),
+    )
+    .await?;
     add_ratio_row(report, figure, &m, &b, target, p99_max_ms, probe.len());
     Ok((m, b))
 }
@@ -315,14 +381,23 @@ fn login_row(report: &mut Report, figure: &str, s: &Summary) {
     let met = Some(s.errors == 0 && s.throughput() >= 1000.0);
     report.row(Row {
         figure: figure.into(),
-        mock: format!("{} logins/s · p50 {} · p99 {}", fmt_rate(s.throughput()).trim_end_matches("/s"), fmt_ms(s.p50_ms()), fmt_ms(s.p99_ms())),
+        mock: format!(
+            "{} logins/s · p50 {} · p99 {}",
+            fmt_rate(s.throughput()).trim_end_matches("/s"),
+            fmt_ms(s.p50_ms()),
+            fmt_ms(s.p99_ms())
+        ),
         baseline: "–".into(),
         ratio: format!("{:.0} HTTP req/s", s.throughput() * 6.0),
         target: "≥ 1,000 logins/s".into(),
         met,
     });
     if s.errors > 0 {
-        report.note(format!("{figure}: {} logins failed; first: {}", s.errors, s.first_error.as_deref().unwrap_or("?")));
+        report.note(format!(
+            "{figure}: {} logins failed; first: {}",
+            s.errors,
+            s.first_error.as_deref().unwrap_or("?")
+        ));
     }
 }
 
@@ -332,9 +407,11 @@ fn login_row(report: &mut Report, figure: &str, s: &Summary) {
 async fn spawn_mock(server: &Handle, config: Config) -> anyhow::Result<MockServer> {
     let handle = server.clone();
     let (tx, rx) = tokio::sync::oneshot::channel();
-    std::thread::Builder::new().name("mock-start".into()).spawn(move || {
-        let _ = tx.send(handle.block_on(MockServer::spawn(config)));
-    })?;
+    std::thread::Builder::new()
+        .name("mock-start".into())
+        .spawn(move || {
+            let _ = tx.send(handle.block_on(MockServer::spawn(config)));
+        })?;
     rx.await.context("mock start thread died")?
 }
 
@@ -346,7 +423,11 @@ async fn routed(conn: &mut Conn, req: Req) -> bool {
 async fn in_process(report: &mut Report, plan: &Plan, server: &Handle) -> anyhow::Result<()> {
     let n = plan.spec.connections;
     let dir = tempfile::tempdir()?;
-    let config = Config { db: DbLocation::File(dir.path().join("mock.db")), seed: Some(42), ..Config::default() };
+    let config = Config {
+        db: DbLocation::File(dir.path().join("mock.db")),
+        seed: Some(42),
+        ..Config::default()
+    };
     let mock = spawn_mock(server, config).await?;
     let addr = mock.addr;
     report.section(
@@ -361,14 +442,44 @@ async fn in_process(report: &mut Report, plan: &Plan, server: &Handle) -> anyhow
     let (members, _) = world::seed_members(addr, &orgs, 0, plan.world_members, n, far).await?;
     let gets: Vec<Req> = members
         .iter()
-        .map(|m| Req::get(format!("/v1/b2b/organizations/{}/member?member_id={}", m.organization_id, m.member_id)))
+        .map(|m| {
+            Req::get(format!(
+                "/v1/b2b/organizations/{}/member?member_id={}",
+                m.organization_id, m.member_id
+            ))
+        })
         .collect();
-    compare(report, server, addr, plan, "members get", gets, Target::None, None).await?;
+    compare(
+        report,
+        server,
+        addr,
+        plan,
+        "members get",
+        gets,
+        Target::None,
+        None,
+    )
+    .await?;
 
     let mut conn = Conn::connect(addr).await?;
-    let have_login = routed(&mut conn, Req::post("/v1/b2b/magic_links/email/login_or_signup", &json!({}))).await
-        && routed(&mut conn, Req::post("/v1/b2b/otps/sms/authenticate", &json!({}))).await
-        && routed(&mut conn, Req::get(format!("/v1/b2b/sessions/jwks/{}", mock_stytch::config::DEFAULT_PROJECT_ID))).await;
+    let have_login = routed(
+        &mut conn,
+        Req::post("/v1/b2b/magic_links/email/login_or_signup", &json!({})),
+    )
+    .await
+        && routed(
+            &mut conn,
+            Req::post("/v1/b2b/otps/sms/authenticate", &json!({})),
+        )
+        .await
+        && routed(
+            &mut conn,
+            Req::get(format!(
+                "/v1/b2b/sessions/jwks/{}",
+                mock_stytch::config::DEFAULT_PROJECT_ID
+            )),
+        )
+        .await;
     if !have_login {
         report.note("magic links / SMS OTP / JWKS routes are not in this build: login, session, SMS and TOTP figures skipped");
         mock.stop().await?;
@@ -379,18 +490,67 @@ async fn in_process(report: &mut Report, plan: &Plan, server: &Handle) -> anyhow
     let (key, validation) = world::jwt_verifier(&mut conn).await?;
     let login = Arc::new(Login::new(members.clone(), n, key, validation));
     let s = load::run(addr, plan.spec, login.clone()).await?;
-    login_row(report, "full required-MFA login over HTTP (6 requests + local JWT verify)", &s);
+    login_row(
+        report,
+        "full required-MFA login over HTTP (6 requests + local JWT verify)",
+        &s,
+    );
     top_up_sessions(addr, &login, plan.totp_pool).await?;
-    let sessions: Vec<SessionRef> = login.sessions.lock().await.iter().flatten().cloned().collect();
+    let sessions: Vec<SessionRef> = login
+        .sessions
+        .lock()
+        .await
+        .iter()
+        .flatten()
+        .cloned()
+        .collect();
 
-    if routed(&mut conn, Req::post("/v1/b2b/sessions/authenticate", &json!({}))).await {
-        let by_token =
-            sessions.iter().map(|s| Req::post("/v1/b2b/sessions/authenticate", &json!({"session_token": s.token}))).collect();
-        compare(report, server, addr, plan, "sessions/authenticate by session_token", by_token, Target::RatioAtLeast(0.5), Some(5.0))
-            .await?;
-        let by_jwt =
-            sessions.iter().map(|s| Req::post("/v1/b2b/sessions/authenticate", &json!({"session_jwt": s.jwt}))).collect();
-        compare(report, server, addr, plan, "sessions/authenticate by session_jwt", by_jwt, Target::RatioAtLeast(0.3), None).await?;
+    if routed(
+        &mut conn,
+        Req::post("/v1/b2b/sessions/authenticate", &json!({})),
+    )
+    .await
+    {
+        let by_token = sessions
+            .iter()
+            .map(|s| {
+                Req::post(
+                    "/v1/b2b/sessions/authenticate",
+                    &json!({"session_token": s.token}),
+                )
+            })
+            .collect();
+        compare(
+            report,
+            server,
+            addr,
+            plan,
+            "sessions/authenticate by session_token",
+            by_token,
+            Target::RatioAtLeast(0.5),
+            Some(5.0),
+        )
+        .await?;
+        let by_jwt = sessions
+            .iter()
+            .map(|s| {
+                Req::post(
+                    "/v1/b2b/sessions/authenticate",
+                    &json!({"session_jwt": s.jwt}),
+                )
+            })
+            .collect();
+        compare(
+            report,
+            server,
+            addr,
+            plan,
+            "sessions/authenticate by session_jwt",
+            by_jwt,
+            Target::RatioAtLeast(0.3),
+            None,
+        )
+        .await?;
     } else {
         report.note("sessions/authenticate is not in this build: its figures are skipped");
     }
@@ -404,8 +564,17 @@ async fn in_process(report: &mut Report, plan: &Plan, server: &Handle) -> anyhow
             )
         })
         .collect();
-    compare(report, server, addr, plan, "otps/sms/send (challenge to a verified phone)", sends, Target::RatioAtLeast(0.3), None)
-        .await?;
+    compare(
+        report,
+        server,
+        addr,
+        plan,
+        "otps/sms/send (challenge to a verified phone)",
+        sends,
+        Target::RatioAtLeast(0.3),
+        None,
+    )
+    .await?;
 
     totp_figure(report, plan, server, addr, &login).await?;
     drop(conn);
@@ -449,28 +618,64 @@ async fn totp_figure(
         report.note("totp routes are not in this build: the TOTP figure is skipped");
         return Ok(());
     }
-    let pool: Vec<SessionRef> =
-        login.sessions.lock().await.iter().take(plan.totp_pool).map(|s| s.clone().context("session missing")).collect::<Result<_, _>>()?;
+    let pool: Vec<SessionRef> = login
+        .sessions
+        .lock()
+        .await
+        .iter()
+        .take(plan.totp_pool)
+        .map(|s| s.clone().context("session missing"))
+        .collect::<Result<_, _>>()?;
     let mut members = Vec::with_capacity(pool.len());
     for (i, s) in pool.iter().enumerate() {
         members.push(world::migrate_totp(&mut conn, s, i).await?);
     }
     // Align the virtual clock just after a 30 s step boundary so the run stays inside one step.
-    let now = chrono::DateTime::parse_from_rfc3339(&field(&conn.json(&Req::get("/_mock/clock")).await?, "/now")?)?.timestamp();
+    let now = chrono::DateTime::parse_from_rfc3339(&field(
+        &conn.json(&Req::get("/_mock/clock")).await?,
+        "/now",
+    )?)?
+    .timestamp();
     let target = (now / 30 + 1) * 30 + 1;
-    let at = chrono::DateTime::from_timestamp(target, 0).context("clock")?.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    conn.ok(&Req::post("/_mock/clock", &json!({"now": at}))).await?;
-    let op = Arc::new(TotpAuth { members, connections: n, step: (target / 30) as u64, body_len: Default::default() });
+    let at = chrono::DateTime::from_timestamp(target, 0)
+        .context("clock")?
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    conn.ok(&Req::post("/_mock/clock", &json!({"now": at})))
+        .await?;
+    let op = Arc::new(TotpAuth {
+        members,
+        connections: n,
+        step: (target / 30) as u64,
+        body_len: Default::default(),
+    });
     let m = load::run(addr, plan.spec, op.clone()).await?;
     let len = op.body_len.load(std::sync::atomic::Ordering::Relaxed);
 
     // The baseline gets the same request shapes (codes differ, sizes do not) and the answer size
     // the mock gave; it runs after the mock because the mock's pool of member-steps is single-use.
-    let replay: Vec<Req> = (0..n as u64 * 3).filter_map(|i| op.request((i % n as u64) as usize, i / n as u64)).collect();
+    let replay: Vec<Req> = (0..n as u64 * 3)
+        .filter_map(|i| op.request((i % n as u64) as usize, i / n as u64))
+        .collect();
     let base = baseline::spawn(server, len).await?;
-    let b = load::run(base.addr, plan.spec, Arc::new(Replay { requests: replay, connections: n })).await?;
+    let b = load::run(
+        base.addr,
+        plan.spec,
+        Arc::new(Replay {
+            requests: replay,
+            connections: n,
+        }),
+    )
+    .await?;
     drop(base);
-    add_ratio_row(report, "totp/authenticate (step-up on a session)", &m, &b, Target::RatioAtLeast(0.3), None, len);
+    add_ratio_row(
+        report,
+        "totp/authenticate (step-up on a session)",
+        &m,
+        &b,
+        Target::RatioAtLeast(0.3),
+        None,
+        len,
+    );
     if m.elapsed < plan.spec.duration / 2 {
         report.note(format!(
             "totp/authenticate: the pool of {} single-use member-steps ran out after {:.1} s of the measured window",
@@ -481,7 +686,11 @@ async fn totp_figure(
     Ok(())
 }
 
-async fn binary_figures(report: &mut Report, plan: &Plan, bin: &std::path::Path) -> anyhow::Result<()> {
+async fn binary_figures(
+    report: &mut Report,
+    plan: &Plan,
+    bin: &std::path::Path,
+) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     report.section(
         "Cold start and memory (release `mock-stytch` binary, its own process)",
@@ -516,7 +725,10 @@ async fn binary_figures(report: &mut Report, plan: &Plan, bin: &std::path::Path)
     let mut fresh_ms = Vec::new();
     for i in 0..plan.cold_runs {
         let db = dir.path().join(format!("fresh-{i}.db"));
-        let create = Req::post("/v1/b2b/organizations", &json!({"organization_name": "Fresh", "organization_slug": "fresh"}));
+        let create = Req::post(
+            "/v1/b2b/organizations",
+            &json!({"organization_name": "Fresh", "organization_slug": "fresh"}),
+        );
         let t0 = Instant::now();
         let p = process::MockProcess::start(bin, &db, 1000 + i as u64).await?;
         Conn::connect(p.addr).await?.ok(&create).await?;
@@ -524,12 +736,22 @@ async fn binary_figures(report: &mut Report, plan: &Plan, bin: &std::path::Path)
         p.stop().await?;
     }
     let spread = |v: &[f64]| {
-        let (lo, hi) = v.iter().fold((f64::MAX, 0f64), |(lo, hi), x| (lo.min(*x), hi.max(*x)));
+        let (lo, hi) = v
+            .iter()
+            .fold((f64::MAX, 0f64), |(lo, hi), x| (lo.min(*x), hi.max(*x)));
         format!("{} runs, {}–{}", v.len(), fmt_ms(lo), fmt_ms(hi))
     };
     for (figure, v, limit) in [
-        ("cold start to first 200, existing database (median)", &warm_ms, 50.0),
-        ("cold start to first 200, fresh database (median)", &fresh_ms, 150.0),
+        (
+            "cold start to first 200, existing database (median)",
+            &warm_ms,
+            50.0,
+        ),
+        (
+            "cold start to first 200, fresh database (median)",
+            &fresh_ms,
+            150.0,
+        ),
     ] {
         let med = median(v).unwrap_or(f64::MAX);
         report.row(Row {
@@ -553,7 +775,12 @@ async fn binary_figures(report: &mut Report, plan: &Plan, bin: &std::path::Path)
     scale_figures(report, plan, bin, &dir.path().join("scale.db")).await
 }
 
-async fn scale_figures(report: &mut Report, plan: &Plan, bin: &std::path::Path, db: &std::path::Path) -> anyhow::Result<()> {
+async fn scale_figures(
+    report: &mut Report,
+    plan: &Plan,
+    bin: &std::path::Path,
+    db: &std::path::Path,
+) -> anyhow::Result<()> {
     let n = plan.spec.connections;
     let total = plan.scale_orgs * plan.scale_per_org;
     let p = process::MockProcess::start(bin, db, 9).await?;
@@ -568,14 +795,38 @@ async fn scale_figures(report: &mut Report, plan: &Plan, bin: &std::path::Path, 
     let (key, validation) = world::jwt_verifier(&mut conn).await?;
     let gets = |ms: &[MemberRef]| -> Vec<Req> {
         ms.iter()
-            .map(|m| Req::get(format!("/v1/b2b/organizations/{}/member?member_id={}", m.organization_id, m.member_id)))
+            .map(|m| {
+                Req::get(format!(
+                    "/v1/b2b/organizations/{}/member?member_id={}",
+                    m.organization_id, m.member_id
+                ))
+            })
             .collect()
     };
-    let get_small = load::run(addr, plan.spec, Arc::new(Replay { requests: gets(&first), connections: n })).await?;
-    let login_small = load::run(addr, plan.spec, Arc::new(Login::new(first.clone(), n, key.clone(), validation.clone()))).await?;
+    let get_small = load::run(
+        addr,
+        plan.spec,
+        Arc::new(Replay {
+            requests: gets(&first),
+            connections: n,
+        }),
+    )
+    .await?;
+    let login_small = load::run(
+        addr,
+        plan.spec,
+        Arc::new(Login::new(
+            first.clone(),
+            n,
+            key.clone(),
+            validation.clone(),
+        )),
+    )
+    .await?;
 
     let seed_deadline = Instant::now() + plan.seed_budget.saturating_sub(t_first);
-    let (rest, t_rest) = world::seed_members(addr, &orgs, 1, plan.scale_per_org - 1, n, seed_deadline).await?;
+    let (rest, t_rest) =
+        world::seed_members(addr, &orgs, 1, plan.scale_per_org - 1, n, seed_deadline).await?;
     let seeded = t_first + t_rest;
     if first.len() + rest.len() < total {
         report.note(format!(
@@ -590,33 +841,84 @@ async fn scale_figures(report: &mut Report, plan: &Plan, bin: &std::path::Path, 
     let total = first.len() + rest.len();
     let rss_seeded = p.rss_kib()?;
     let all: Vec<MemberRef> = first.iter().chain(rest.iter()).cloned().collect();
-    let spread: Vec<MemberRef> = all.iter().step_by((all.len() / first.len()).max(1)).cloned().collect();
-    let get_big = load::run(addr, plan.spec, Arc::new(Replay { requests: gets(&spread), connections: n })).await?;
-    let login_big = load::run(addr, plan.spec, Arc::new(Login::new(first.clone(), n, key, validation))).await?;
+    let spread: Vec<MemberRef> = all
+        .iter()
+        .step_by((all.len() / first.len()).max(1))
+        .cloned()
+        .collect();
+    let get_big = load::run(
+        addr,
+        plan.spec,
+        Arc::new(Replay {
+            requests: gets(&spread),
+            connections: n,
+        }),
+    )
+    .await?;
+    let login_big = load::run(
+        addr,
+        plan.spec,
+        Arc::new(Login::new(first.clone(), n, key, validation)),
+    )
+    .await?;
     let rss_after = p.rss_kib()?;
     p.stop().await?;
 
-    let label = |k: usize| if k >= 1000 { format!("{}k", k / 1000) } else { k.to_string() };
+    let label = |k: usize| {
+        if k >= 1000 {
+            format!("{}k", k / 1000)
+        } else {
+            k.to_string()
+        }
+    };
     let (small, big) = (label(first.len()), label(total));
     report.row(Row {
-        figure: format!("RSS after seeding {} members (and after the figures below)", fmt_count(total as u64)),
+        figure: format!(
+            "RSS after seeding {} members (and after the figures below)",
+            fmt_count(total as u64)
+        ),
         mock: format!("{} ({})", fmt_mb(rss_seeded), fmt_mb(rss_after)),
         baseline: "–".into(),
         ratio: "–".into(),
         target: "≤ 150 MB (judged at 100k)".into(),
-        met: if total >= 100_000 { Target::AtMost(150.0 * 1024.0).met(rss_seeded.max(rss_after) as f64) } else { None },
+        met: if total >= 100_000 {
+            Target::AtMost(150.0 * 1024.0).met(rss_seeded.max(rss_after) as f64)
+        } else {
+            None
+        },
     });
 
     report.section(
-        &format!("Scale: {small} vs {big} members across {} organizations (release binary)", fmt_count(orgs.len() as u64)),
+        &format!(
+            "Scale: {small} vs {big} members across {} organizations (release binary)",
+            fmt_count(orgs.len() as u64)
+        ),
         "Same load generator and connection count; member get spreads over the whole member set, \
          logins use the same 1 member per organization at both sizes.",
-        ["figure", "at the small size (p50, throughput)", "at the large size", "growth", "target", "verdict"],
+        [
+            "figure",
+            "at the small size (p50, throughput)",
+            "at the large size",
+            "growth",
+            "target",
+            "verdict",
+        ],
     );
     report.row(Row {
-        figure: format!("seed {} members through the API ({n} connections)", fmt_count(total as u64)),
-        mock: format!("{:.1} s ({})", seeded.as_secs_f64(), fmt_rate(crate::stats::per_second(total as u64, seeded))),
-        baseline: format!("+ {} organizations in {:.1} s", fmt_count(orgs.len() as u64), t_orgs.as_secs_f64()),
+        figure: format!(
+            "seed {} members through the API ({n} connections)",
+            fmt_count(total as u64)
+        ),
+        mock: format!(
+            "{:.1} s ({})",
+            seeded.as_secs_f64(),
+            fmt_rate(crate::stats::per_second(total as u64, seeded))
+        ),
+        baseline: format!(
+            "+ {} organizations in {:.1} s",
+            fmt_count(orgs.len() as u64),
+            t_orgs.as_secs_f64()
+        ),
         ratio: "–".into(),
         target: "< 60 s (for 100k)".into(),
         met: if total_wanted >= 100_000 {
@@ -626,12 +928,25 @@ async fn scale_figures(report: &mut Report, plan: &Plan, bin: &std::path::Path, 
             None
         },
     });
-    for (figure, a, b) in [("members get p50", &get_small, &get_big), ("full login p50", &login_small, &login_big)] {
+    for (figure, a, b) in [
+        ("members get p50", &get_small, &get_big),
+        ("full login p50", &login_small, &login_big),
+    ] {
         let growth = ratio(b.p50_ms(), a.p50_ms());
-        let mut met = if total >= 100_000 { Target::AtMost(1.5).met(growth) } else { None };
+        let mut met = if total >= 100_000 {
+            Target::AtMost(1.5).met(growth)
+        } else {
+            None
+        };
         if a.errors + b.errors > 0 {
             met = Some(false);
-            report.note(format!("{figure}: errors at scale; first: {}", a.first_error.as_deref().or(b.first_error.as_deref()).unwrap_or("?")));
+            report.note(format!(
+                "{figure}: errors at scale; first: {}",
+                a.first_error
+                    .as_deref()
+                    .or(b.first_error.as_deref())
+                    .unwrap_or("?")
+            ));
         }
         report.row(Row {
             figure: figure.into(),

@@ -29,7 +29,12 @@ pub struct Spec {
 /// One unit of work a connection repeats: a single request, or a whole login.
 pub trait Op: Send + Sync + 'static {
     /// `worker` is the connection's index, `seq` how many operations it has started before.
-    fn run(&self, conn: &mut Conn, worker: usize, seq: u64) -> impl Future<Output = anyhow::Result<()>> + Send;
+    fn run(
+        &self,
+        conn: &mut Conn,
+        worker: usize,
+        seq: u64,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
 
     /// Operations one connection may start (for ops that use up single-use data).
     fn per_worker_limit(&self) -> u64 {
@@ -107,7 +112,10 @@ pub async fn run<O: Op>(addr: SocketAddr, spec: Spec, op: Arc<O>) -> anyhow::Res
         let (s, last_end) = t.await?;
         total.ok += s.ok;
         total.errors += s.errors;
-        total.latency.add(&s.latency).map_err(|e| anyhow::anyhow!("merge histograms: {e:?}"))?;
+        total
+            .latency
+            .add(&s.latency)
+            .map_err(|e| anyhow::anyhow!("merge histograms: {e:?}"))?;
         if total.first_error.is_none() {
             total.first_error = s.first_error;
         }

@@ -42,7 +42,11 @@ fn main() -> ExitCode {
         mock_bin: args.mock_bin,
     };
     let runtime = |name: &str| {
-        tokio::runtime::Builder::new_multi_thread().worker_threads(2).thread_name(name).enable_all().build()
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name(name)
+            .enable_all()
+            .build()
     };
     let (server, loadgen) = match (runtime("server"), runtime("loadgen")) {
         (Ok(s), Ok(l)) => (s, l),

@@ -15,7 +15,10 @@ use tokio::process::{Child, Command};
 
 /// The workspace root (two levels above this crate).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap_or_else(|_| PathBuf::from("."))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap_or_else(|_| PathBuf::from("."))
 }
 
 /// Build the release binary (a no-op when it is up to date) and return its path.
@@ -24,13 +27,23 @@ pub fn build_mock_binary() -> anyhow::Result<PathBuf> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = std::process::Command::new(cargo)
         .current_dir(&root)
-        .args(["build", "--release", "--quiet", "-p", "mock-stytch", "--bin", "mock-stytch"])
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "mock-stytch",
+            "--bin",
+            "mock-stytch",
+        ])
         .status()
         .context("run cargo build for the mock-stytch binary")?;
     if !status.success() {
         bail!("cargo build --release -p mock-stytch failed");
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
     Ok(target.join("release/mock-stytch"))
 }
 
@@ -47,7 +60,13 @@ impl MockProcess {
     pub async fn start(bin: &Path, db: &Path, seed: u64) -> anyhow::Result<MockProcess> {
         let t0 = Instant::now();
         let mut child = Command::new(bin)
-            .args(["--listen", "127.0.0.1:0", "--seed", &seed.to_string(), "--db"])
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--seed",
+                &seed.to_string(),
+                "--db",
+            ])
             .arg(db)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
@@ -70,7 +89,11 @@ impl MockProcess {
             .parse()?;
         // Keep draining the banner so the child never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Ok(MockProcess { child, addr, ready_after })
+        Ok(MockProcess {
+            child,
+            addr,
+            ready_after,
+        })
     }
 
     pub fn pid(&self) -> anyhow::Result<u32> {
@@ -85,7 +108,9 @@ impl MockProcess {
     /// SIGTERM (graceful: the database is closed) and wait, at most 10 s.
     pub async fn stop(mut self) -> anyhow::Result<()> {
         if let Some(pid) = self.child.id() {
-            let _ = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+            let _ = std::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status();
         }
         match tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await {
             Ok(r) => r.map(|_| ()).map_err(Into::into),
@@ -115,7 +140,8 @@ fn parse_vm_rss(status: &str) -> Option<u64> {
 mod tests {
     #[test]
     fn vm_rss_is_read_from_proc_status() {
-        let status = "Name:\tmock-stytch\nVmPeak:\t  123 kB\nVmRSS:\t   24576 kB\nRssAnon:\t 1 kB\n";
+        let status =
+            "Name:\tmock-stytch\nVmPeak:\t  123 kB\nVmRSS:\t   24576 kB\nRssAnon:\t 1 kB\n";
         assert_eq!(super::parse_vm_rss(status), Some(24576));
         assert_eq!(super::parse_vm_rss("Name:\tx\n"), None);
         assert!(super::rss_kib(std::process::id()).unwrap() > 0);

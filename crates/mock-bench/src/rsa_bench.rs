@@ -62,7 +62,12 @@ pub fn signing_input() -> Vec<u8> {
         },
         "https://stytch.com/organization": {"organization_id": "organization-test-00000000-0000-4000-8000-000000000005", "slug": "bench-0"}
     });
-    format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string())).into_bytes()
+    format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    )
+    .into_bytes()
 }
 
 /// Call `f` until `budget` is spent (at least `min_iters` times); returns calls per second.
@@ -90,48 +95,69 @@ fn candidates(der: &[u8]) -> anyhow::Result<Vec<(&'static str, &'static str, Sig
 
     // ring 0.17 — what jsonwebtoken 9 (the mock's JWT crate) signs with today.
     {
-        let key = ring::signature::RsaKeyPair::from_der(der).map_err(|e| anyhow::anyhow!("ring: {e}"))?;
+        let key =
+            ring::signature::RsaKeyPair::from_der(der).map_err(|e| anyhow::anyhow!("ring: {e}"))?;
         let rng = ring::rand::SystemRandom::new();
-        let pubkey = ring::signature::RsaPublicKeyComponents { n: n.clone(), e: e.clone() };
+        let pubkey = ring::signature::RsaPublicKeyComponents {
+            n: n.clone(),
+            e: e.clone(),
+        };
         out.push((
             "ring 0.17",
             "today (via jsonwebtoken 9)",
             Box::new(move |m| {
                 let mut sig = vec![0u8; key.public().modulus_len()];
-                key.sign(&ring::signature::RSA_PKCS1_SHA256, &rng, m, &mut sig).expect("ring sign");
+                key.sign(&ring::signature::RSA_PKCS1_SHA256, &rng, m, &mut sig)
+                    .expect("ring sign");
                 sig
             }),
-            Box::new(move |m, s| pubkey.verify(&ring::signature::RSA_PKCS1_2048_8192_SHA256, m, s).is_ok()),
+            Box::new(move |m, s| {
+                pubkey
+                    .verify(&ring::signature::RSA_PKCS1_2048_8192_SHA256, m, s)
+                    .is_ok()
+            }),
         ));
     }
     #[cfg(feature = "rsa-candidates")]
     // aws-lc-rs 1 — AWS-LC (BoringSSL fork) assembly; jsonwebtoken 10's `aws_lc_rs` backend.
     {
-        let key = aws_lc_rs::signature::RsaKeyPair::from_der(der).map_err(|e| anyhow::anyhow!("aws-lc-rs: {e}"))?;
+        let key = aws_lc_rs::signature::RsaKeyPair::from_der(der)
+            .map_err(|e| anyhow::anyhow!("aws-lc-rs: {e}"))?;
         let rng = aws_lc_rs::rand::SystemRandom::new();
-        let pubkey = aws_lc_rs::signature::RsaPublicKeyComponents { n: n.clone(), e: e.clone() };
+        let pubkey = aws_lc_rs::signature::RsaPublicKeyComponents {
+            n: n.clone(),
+            e: e.clone(),
+        };
         out.push((
             "aws-lc-rs 1",
             "jsonwebtoken 10 `aws_lc_rs` feature; C build (cc, no cmake)",
             Box::new(move |m| {
                 let mut sig = vec![0u8; key.public_modulus_len()];
-                key.sign(&aws_lc_rs::signature::RSA_PKCS1_SHA256, &rng, m, &mut sig).expect("aws-lc-rs sign");
+                key.sign(&aws_lc_rs::signature::RSA_PKCS1_SHA256, &rng, m, &mut sig)
+                    .expect("aws-lc-rs sign");
                 sig
             }),
-            Box::new(move |m, s| pubkey.verify(&aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256, m, s).is_ok()),
+            Box::new(move |m, s| {
+                pubkey
+                    .verify(&aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256, m, s)
+                    .is_ok()
+            }),
         ));
     }
     #[cfg(feature = "rsa-candidates")]
     // graviola 0.4 — pure Rust + formally verified s2n-bignum assembly (x86_64/aarch64 only).
     {
-        let key = graviola::signing::rsa::SigningKey::from_pkcs1_der(der).map_err(|e| anyhow::anyhow!("graviola: {e:?}"))?;
+        let key = graviola::signing::rsa::SigningKey::from_pkcs1_der(der)
+            .map_err(|e| anyhow::anyhow!("graviola: {e:?}"))?;
         let vk = key.public_key();
         out.push((
             "graviola 0.4",
             "pure Rust + verified asm; x86_64/aarch64 only; sign by hand",
             Box::new(move |m| {
                 let mut sig = [0u8; 256];
-                key.sign_pkcs1_sha256(&mut sig, m).expect("graviola sign").to_vec()
+                key.sign_pkcs1_sha256(&mut sig, m)
+                    .expect("graviola sign")
+                    .to_vec()
             }),
             Box::new(move |m, s| vk.verify_pkcs1_sha256(s, m).is_ok()),
         ));
@@ -150,12 +176,14 @@ fn candidates(der: &[u8]) -> anyhow::Result<Vec<(&'static str, &'static str, Sig
             "openssl 0.10 (OpenSSL 3.0)",
             "links the system libssl",
             Box::new(move |m| {
-                let mut s = openssl::sign::Signer::new(MessageDigest::sha256(), &key).expect("openssl signer");
+                let mut s = openssl::sign::Signer::new(MessageDigest::sha256(), &key)
+                    .expect("openssl signer");
                 s.update(m).expect("openssl update");
                 s.sign_to_vec().expect("openssl sign")
             }),
             Box::new(move |m, sig| {
-                let mut v = openssl::sign::Verifier::new(MessageDigest::sha256(), &pubkey).expect("openssl verifier");
+                let mut v = openssl::sign::Verifier::new(MessageDigest::sha256(), &pubkey)
+                    .expect("openssl verifier");
                 v.update(m).is_ok() && v.verify(sig).unwrap_or(false)
             }),
         ));
@@ -192,14 +220,23 @@ pub fn signing(der: &[u8], budget: Duration) -> anyhow::Result<Vec<SignResult>> 
         let verifies_per_sec = rate(budget / 2, 20, || {
             std::hint::black_box(verify(std::hint::black_box(&msg), &sig));
         });
-        results.push(SignResult { name, note, signs_per_sec, verifies_per_sec, agrees });
+        results.push(SignResult {
+            name,
+            note,
+            signs_per_sec,
+            verifies_per_sec,
+            agrees,
+        });
     }
     Ok(results)
 }
 
 /// 2048-bit key generation: the mock's seeded derivation and the fastest random generators.
 pub fn keygen(samples: usize) -> anyhow::Result<Vec<KeygenResult>> {
-    fn median_ms(samples: usize, mut f: impl FnMut(usize) -> anyhow::Result<()>) -> anyhow::Result<f64> {
+    fn median_ms(
+        samples: usize,
+        mut f: impl FnMut(usize) -> anyhow::Result<()>,
+    ) -> anyhow::Result<f64> {
         let mut ms = Vec::with_capacity(samples);
         for i in 0..samples {
             let t = Instant::now();
@@ -231,16 +268,22 @@ pub fn keygen(samples: usize) -> anyhow::Result<Vec<KeygenResult>> {
             name: "graviola 0.4",
             note: "OS randomness: not derivable from the seed",
             median_ms: median_ms(samples, |_| {
-                graviola::signing::rsa::SigningKey::generate(graviola::signing::rsa::KeySize::Rsa2048)
-                    .map(|_| ())
-                    .map_err(|e| anyhow::anyhow!("{e:?}"))
+                graviola::signing::rsa::SigningKey::generate(
+                    graviola::signing::rsa::KeySize::Rsa2048,
+                )
+                .map(|_| ())
+                .map_err(|e| anyhow::anyhow!("{e:?}"))
             })?,
             samples,
         },
         KeygenResult {
             name: "openssl 0.10",
             note: "OS randomness: not derivable from the seed",
-            median_ms: median_ms(samples, |_| openssl::rsa::Rsa::generate(2048).map(|_| ()).map_err(Into::into))?,
+            median_ms: median_ms(samples, |_| {
+                openssl::rsa::Rsa::generate(2048)
+                    .map(|_| ())
+                    .map_err(Into::into)
+            })?,
             samples,
         },
     ]);
@@ -253,7 +296,14 @@ mod tests {
     fn every_candidate_signs_the_same_bytes_and_verifies() {
         let der = super::seeded_key(7).unwrap();
         let results = super::signing(&der, std::time::Duration::from_millis(1)).unwrap();
-        assert_eq!(results.len(), if cfg!(feature = "rsa-candidates") { 5 } else { 2 });
+        assert_eq!(
+            results.len(),
+            if cfg!(feature = "rsa-candidates") {
+                5
+            } else {
+                2
+            }
+        );
         for r in results {
             assert!(r.agrees, "{} disagrees with ring", r.name);
             assert!(r.signs_per_sec > 0.0);

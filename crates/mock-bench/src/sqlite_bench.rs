@@ -38,12 +38,14 @@ const GET_SENDS: &str = "SELECT sends FROM sms_codes WHERE member_id = ?";
 const UPSERT_CODE: &str = "INSERT INTO sms_codes (member_id, code, sends, expires_at) VALUES (?, ?, ?, ?) \
      ON CONFLICT(member_id) DO UPDATE SET code = excluded.code, sends = excluded.sends, expires_at = excluded.expires_at";
 const OUTBOX: &str = "INSERT INTO outbox (id, member_id, code, sent_at) VALUES (?, ?, ?, ?)";
-const META: &str =
-    "INSERT INTO meta (key, value) VALUES ('id_counter', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+const META: &str = "INSERT INTO meta (key, value) VALUES ('id_counter', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value";
 
 /// A member's stored JSON, about the size of the mock's.
 fn member_data(i: usize) -> String {
-    format!("{{\"member_id\":\"member-{i}\",\"pad\":\"{}\"}}", "x".repeat(1400))
+    format!(
+        "{{\"member_id\":\"member-{i}\",\"pad\":\"{}\"}}",
+        "x".repeat(1400)
+    )
 }
 
 #[derive(Clone, Debug)]
@@ -124,7 +126,11 @@ async fn sqlx_variant(path: &Path, spec: Spec, mmap: bool) -> anyhow::Result<Sum
     if mmap {
         options = options.pragma("mmap_size", "268435456");
     }
-    let pool = SqlitePoolOptions::new().max_connections(8).min_connections(1).connect_with(options).await?;
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .min_connections(1)
+        .connect_with(options)
+        .await?;
     let lock = Arc::new(Mutex::new(()));
     let counter = Arc::new(AtomicU64::new(0));
     let summary = drive(spec, move |w, seq| {
@@ -134,15 +140,40 @@ async fn sqlx_variant(path: &Path, spec: Spec, mmap: bool) -> anyhow::Result<Sum
             let member_id = format!("member-{m}");
             let _guard = lock.lock().await;
             let mut tx = pool.begin().await?;
-            let _org: String = sqlx::query_scalar(GET_ORG).bind("org-0").fetch_one(&mut *tx).await?;
-            let _member: String =
-                sqlx::query_scalar(GET_MEMBER).bind("org-0").bind(&member_id).fetch_one(&mut *tx).await?;
-            let sends: i64 =
-                sqlx::query_scalar(GET_SENDS).bind(&member_id).fetch_optional(&mut *tx).await?.unwrap_or(0) + 1;
-            sqlx::query(UPSERT_CODE).bind(&member_id).bind("123456").bind(sends).bind(1_900_000_000i64).execute(&mut *tx).await?;
+            let _org: String = sqlx::query_scalar(GET_ORG)
+                .bind("org-0")
+                .fetch_one(&mut *tx)
+                .await?;
+            let _member: String = sqlx::query_scalar(GET_MEMBER)
+                .bind("org-0")
+                .bind(&member_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let sends: i64 = sqlx::query_scalar(GET_SENDS)
+                .bind(&member_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .unwrap_or(0)
+                + 1;
+            sqlx::query(UPSERT_CODE)
+                .bind(&member_id)
+                .bind("123456")
+                .bind(sends)
+                .bind(1_900_000_000i64)
+                .execute(&mut *tx)
+                .await?;
             let n = counter.fetch_add(1, Ordering::Relaxed);
-            sqlx::query(OUTBOX).bind(format!("message-{tag}-{n}")).bind(&member_id).bind("123456").bind(1_900_000_000i64).execute(&mut *tx).await?;
-            sqlx::query(META).bind(n.to_string()).execute(&mut *tx).await?;
+            sqlx::query(OUTBOX)
+                .bind(format!("message-{tag}-{n}"))
+                .bind(&member_id)
+                .bind("123456")
+                .bind(1_900_000_000i64)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(META)
+                .bind(n.to_string())
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
             Ok(())
         }
@@ -163,16 +194,34 @@ fn rusqlite_thread(path: &Path, mut rx: mpsc::Receiver<Job>) -> anyhow::Result<(
         let result = (|| -> anyhow::Result<()> {
             let member_id = format!("member-{m}");
             let tx = conn.transaction()?;
-            let _org: String = tx.prepare_cached(GET_ORG)?.query_row(["org-0"], |r| r.get(0))?;
-            let _member: String = tx.prepare_cached(GET_MEMBER)?.query_row(["org-0", &member_id], |r| r.get(0))?;
+            let _org: String = tx
+                .prepare_cached(GET_ORG)?
+                .query_row(["org-0"], |r| r.get(0))?;
+            let _member: String = tx
+                .prepare_cached(GET_MEMBER)?
+                .query_row(["org-0", &member_id], |r| r.get(0))?;
             let sends: i64 = {
                 let mut st = tx.prepare_cached(GET_SENDS)?;
                 let mut rows = st.query([&member_id])?;
-                rows.next()?.map(|r| r.get::<_, i64>(0)).transpose()?.unwrap_or(0) + 1
+                rows.next()?
+                    .map(|r| r.get::<_, i64>(0))
+                    .transpose()?
+                    .unwrap_or(0)
+                    + 1
             };
-            tx.prepare_cached(UPSERT_CODE)?.execute(rusqlite::params![member_id, "123456", sends, 1_900_000_000i64])?;
+            tx.prepare_cached(UPSERT_CODE)?.execute(rusqlite::params![
+                member_id,
+                "123456",
+                sends,
+                1_900_000_000i64
+            ])?;
             n += 1;
-            tx.prepare_cached(OUTBOX)?.execute(rusqlite::params![format!("message-r{n}"), member_id, "123456", 1_900_000_000i64])?;
+            tx.prepare_cached(OUTBOX)?.execute(rusqlite::params![
+                format!("message-r{n}"),
+                member_id,
+                "123456",
+                1_900_000_000i64
+            ])?;
             tx.prepare_cached(META)?.execute([n.to_string()])?;
             tx.commit()?;
             Ok(())
@@ -185,19 +234,25 @@ fn rusqlite_thread(path: &Path, mut rx: mpsc::Receiver<Job>) -> anyhow::Result<(
 async fn rusqlite_variant(path: &Path, spec: Spec) -> anyhow::Result<Summary> {
     let (tx, rx) = mpsc::channel::<Job>(1024);
     let p = path.to_owned();
-    let worker = std::thread::Builder::new().name("sqlite-writer".into()).spawn(move || rusqlite_thread(&p, rx))?;
+    let worker = std::thread::Builder::new()
+        .name("sqlite-writer".into())
+        .spawn(move || rusqlite_thread(&p, rx))?;
     let summary = drive(spec, move |w, seq| {
         let tx = tx.clone();
         async move {
             let m = (w + spec.connections * seq as usize) % MEMBERS;
             let (reply, done) = oneshot::channel();
-            tx.send((m, reply)).await.map_err(|_| anyhow::anyhow!("writer thread gone"))?;
+            tx.send((m, reply))
+                .await
+                .map_err(|_| anyhow::anyhow!("writer thread gone"))?;
             done.await?
         }
     })
     .await?;
     // All senders were moved into the (now finished) closure clones; the thread ends.
-    tokio::task::spawn_blocking(move || worker.join()).await?.map_err(|_| anyhow::anyhow!("writer panicked"))??;
+    tokio::task::spawn_blocking(move || worker.join())
+        .await?
+        .map_err(|_| anyhow::anyhow!("writer panicked"))??;
     Ok(summary)
 }
 
@@ -211,9 +266,15 @@ async fn prepare(path: &Path) -> anyhow::Result<()> {
         for s in SCHEMA {
             tx.execute(s, [])?;
         }
-        tx.execute("INSERT INTO organizations VALUES ('org-0', ?)", [format!("{{\"pad\":\"{}\"}}", "o".repeat(1800))])?;
+        tx.execute(
+            "INSERT INTO organizations VALUES ('org-0', ?)",
+            [format!("{{\"pad\":\"{}\"}}", "o".repeat(1800))],
+        )?;
         for i in 0..MEMBERS {
-            tx.execute("INSERT INTO members VALUES (?, 'org-0', ?)", [format!("member-{i}"), member_data(i)])?;
+            tx.execute(
+                "INSERT INTO members VALUES (?, 'org-0', ?)",
+                [format!("member-{i}"), member_data(i)],
+            )?;
         }
         tx.commit()?;
         Ok(())

@@ -31,7 +31,13 @@ pub struct Summary {
 
 impl Summary {
     pub fn empty() -> Summary {
-        Summary { ok: 0, errors: 0, elapsed: Duration::ZERO, latency: new_histogram(), first_error: None }
+        Summary {
+            ok: 0,
+            errors: 0,
+            elapsed: Duration::ZERO,
+            latency: new_histogram(),
+            first_error: None,
+        }
     }
 
     /// Successful operations per second.
@@ -41,7 +47,11 @@ impl Summary {
 
     /// A latency percentile (0–100) in milliseconds.
     pub fn percentile_ms(&self, q: f64) -> f64 {
-        if self.latency.is_empty() { 0.0 } else { self.latency.value_at_quantile(q / 100.0) as f64 / 1000.0 }
+        if self.latency.is_empty() {
+            0.0
+        } else {
+            self.latency.value_at_quantile(q / 100.0) as f64 / 1000.0
+        }
     }
 
     pub fn p50_ms(&self) -> f64 {
@@ -67,12 +77,20 @@ impl Summary {
 
 pub fn per_second(count: u64, elapsed: Duration) -> f64 {
     let secs = elapsed.as_secs_f64();
-    if secs <= 0.0 { 0.0 } else { count as f64 / secs }
+    if secs <= 0.0 {
+        0.0
+    } else {
+        count as f64 / secs
+    }
 }
 
 /// `value / baseline`, or 0 when the baseline is 0 (a broken baseline must not read as "met").
 pub fn ratio(value: f64, baseline: f64) -> f64 {
-    if baseline > 0.0 { value / baseline } else { 0.0 }
+    if baseline > 0.0 {
+        value / baseline
+    } else {
+        0.0
+    }
 }
 
 /// The median of some samples (mean of the middle two for an even count); `None` when empty.
@@ -83,7 +101,11 @@ pub fn median(samples: &[f64]) -> Option<f64> {
     let mut s = samples.to_vec();
     s.sort_by(f64::total_cmp);
     let mid = s.len() / 2;
-    Some(if s.len().is_multiple_of(2) { (s[mid - 1] + s[mid]) / 2.0 } else { s[mid] })
+    Some(if s.len().is_multiple_of(2) {
+        (s[mid - 1] + s[mid]) / 2.0
+    } else {
+        s[mid]
+    })
 }
 
 /// What issue 10 asks of a figure.
@@ -120,7 +142,11 @@ pub fn verdict(met: Option<bool>) -> &'static str {
 
 /// `12,345/s`; below 100/s one decimal is kept.
 pub fn fmt_rate(per_sec: f64) -> String {
-    if per_sec < 100.0 { format!("{per_sec:.1}/s") } else { format!("{}/s", fmt_count(per_sec.round() as u64)) }
+    if per_sec < 100.0 {
+        format!("{per_sec:.1}/s")
+    } else {
+        format!("{}/s", fmt_count(per_sec.round() as u64))
+    }
 }
 
 /// `0.123 ms`, `12.3 ms`, `1,234 ms`: three significant digits for small values.
@@ -182,8 +208,14 @@ mod tests {
 
     #[test]
     fn targets_judge_values_and_a_zero_baseline_never_passes() {
-        assert_eq!(Target::RatioAtLeast(0.5).met(ratio(60.0, 100.0)), Some(true));
-        assert_eq!(Target::RatioAtLeast(0.5).met(ratio(40.0, 100.0)), Some(false));
+        assert_eq!(
+            Target::RatioAtLeast(0.5).met(ratio(60.0, 100.0)),
+            Some(true)
+        );
+        assert_eq!(
+            Target::RatioAtLeast(0.5).met(ratio(40.0, 100.0)),
+            Some(false)
+        );
         assert_eq!(Target::RatioAtLeast(0.3).met(ratio(10.0, 0.0)), Some(false));
         assert_eq!(Target::AtMost(5.0).met(5.0), Some(true));
         assert_eq!(Target::AtLeast(1000.0).met(999.9), Some(false));

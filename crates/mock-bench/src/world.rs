@@ -34,15 +34,27 @@ pub async fn has_route(conn: &mut Conn, req: &Req) -> anyhow::Result<bool> {
 }
 
 pub async fn create_org(conn: &mut Conn, slug: &str, mfa_policy: &str) -> anyhow::Result<String> {
-    let body = json!({"organization_name": slug, "organization_slug": slug, "mfa_policy": mfa_policy});
-    let v = conn.json(&Req::post("/v1/b2b/organizations", &body)).await?;
+    let body =
+        json!({"organization_name": slug, "organization_slug": slug, "mfa_policy": mfa_policy});
+    let v = conn
+        .json(&Req::post("/v1/b2b/organizations", &body))
+        .await?;
     field(&v, "/organization/organization_id")
 }
 
 pub async fn create_member(conn: &mut Conn, org: &str, email: &str) -> anyhow::Result<MemberRef> {
     let body = json!({"email_address": email, "mfa_phone_number": PHONE});
-    let v = conn.json(&Req::post(format!("/v1/b2b/organizations/{org}/members"), &body)).await?;
-    Ok(MemberRef { organization_id: org.to_owned(), member_id: field(&v, "/member_id")?, email: email.to_owned() })
+    let v = conn
+        .json(&Req::post(
+            format!("/v1/b2b/organizations/{org}/members"),
+            &body,
+        ))
+        .await?;
+    Ok(MemberRef {
+        organization_id: org.to_owned(),
+        member_id: field(&v, "/member_id")?,
+        email: email.to_owned(),
+    })
 }
 
 /// Create `orgs.len() * per_org` members (member `k` of org `o` is `m{k}@{o_slug}.example.com`,
@@ -58,7 +70,10 @@ pub async fn seed_members(
 ) -> anyhow::Result<(Vec<MemberRef>, Duration)> {
     let jobs: Arc<Vec<(String, String)>> = Arc::new(
         (first..first + per_org)
-            .flat_map(|k| orgs.iter().map(move |(id, slug)| (id.clone(), format!("m{k}@{slug}.example.com"))))
+            .flat_map(|k| {
+                orgs.iter()
+                    .map(move |(id, slug)| (id.clone(), format!("m{k}@{slug}.example.com")))
+            })
             .collect(),
     );
     let next = Arc::new(AtomicUsize::new(0));
@@ -74,7 +89,9 @@ pub async fn seed_members(
                     break;
                 }
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some((org, email)) = jobs.get(i) else { break };
+                let Some((org, email)) = jobs.get(i) else {
+                    break;
+                };
                 made.push((i, create_member(&mut conn, org, email).await?));
             }
             anyhow::Ok(made)
@@ -127,7 +144,9 @@ pub async fn create_orgs(
 /// The JWKS key and the validation an SDK's `authenticate_jwt_local` applies.
 pub async fn jwt_verifier(conn: &mut Conn) -> anyhow::Result<(DecodingKey, Validation)> {
     let pid = mock_stytch::config::DEFAULT_PROJECT_ID;
-    let v = conn.json(&Req::get(format!("/v1/b2b/sessions/jwks/{pid}"))).await?;
+    let v = conn
+        .json(&Req::get(format!("/v1/b2b/sessions/jwks/{pid}")))
+        .await?;
     let key = DecodingKey::from_rsa_components(&field(&v, "/keys/0/n")?, &field(&v, "/keys/0/e")?)?;
     let mut validation = Validation::new(Algorithm::RS256);
     validation.set_audience(&[pid]);
@@ -139,8 +158,14 @@ pub async fn jwt_verifier(conn: &mut Conn) -> anyhow::Result<(DecodingKey, Valid
 
 /// The newest outbox message of `member` on `channel`.
 async fn newest_message(conn: &mut Conn, member_id: &str, channel: &str) -> anyhow::Result<Value> {
-    let v = conn.json(&Req::get(format!("/_mock/outbox?member_id={member_id}&channel={channel}&limit=1"))).await?;
-    v.pointer("/messages/0").cloned().with_context(|| format!("no {channel} message for {member_id}"))
+    let v = conn
+        .json(&Req::get(format!(
+            "/_mock/outbox?member_id={member_id}&channel={channel}&limit=1"
+        )))
+        .await?;
+    v.pointer("/messages/0")
+        .cloned()
+        .with_context(|| format!("no {channel} message for {member_id}"))
 }
 
 /// A session the login produced.
@@ -164,9 +189,20 @@ pub struct Login {
 }
 
 impl Login {
-    pub fn new(members: Vec<MemberRef>, connections: usize, key: DecodingKey, validation: Validation) -> Login {
+    pub fn new(
+        members: Vec<MemberRef>,
+        connections: usize,
+        key: DecodingKey,
+        validation: Validation,
+    ) -> Login {
         let sessions = Mutex::new(vec![None; members.len()]);
-        Login { members, connections, key, validation, sessions }
+        Login {
+            members,
+            connections,
+            key,
+            validation,
+            sessions,
+        }
     }
 
     fn member(&self, worker: usize, seq: u64) -> usize {
@@ -182,8 +218,16 @@ impl Login {
             &json!({"organization_id": org, "email_address": m.email}),
         ))
         .await?;
-        let token = field(&newest_message(conn, &m.member_id, "email").await?, "/token")?;
-        let primary = conn.json(&Req::post("/v1/b2b/magic_links/authenticate", &json!({"magic_links_token": token}))).await?;
+        let token = field(
+            &newest_message(conn, &m.member_id, "email").await?,
+            "/token",
+        )?;
+        let primary = conn
+            .json(&Req::post(
+                "/v1/b2b/magic_links/authenticate",
+                &json!({"magic_links_token": token}),
+            ))
+            .await?;
         let ist = field(&primary, "/intermediate_session_token")?;
         if ist.is_empty() {
             bail!("magic link authenticate did not ask for MFA: {primary}");
@@ -193,13 +237,23 @@ impl Login {
         let code = field(&newest_message(conn, &m.member_id, "sms").await?, "/code")?;
         let mut auth = who.clone();
         auth["code"] = Value::from(code);
-        let done = conn.json(&Req::post("/v1/b2b/otps/sms/authenticate", &auth)).await?;
+        let done = conn
+            .json(&Req::post("/v1/b2b/otps/sms/authenticate", &auth))
+            .await?;
         let jwt = field(&done, "/session_jwt")?;
         let claims = jsonwebtoken::decode::<Value>(&jwt, &self.key, &self.validation)?.claims;
         if claims["sub"] != m.member_id.as_str() {
-            bail!("session JWT names {} instead of {}", claims["sub"], m.member_id);
+            bail!(
+                "session JWT names {} instead of {}",
+                claims["sub"],
+                m.member_id
+            );
         }
-        Ok(SessionRef { member: m.clone(), token: field(&done, "/session_token")?, jwt })
+        Ok(SessionRef {
+            member: m.clone(),
+            token: field(&done, "/session_token")?,
+            jwt,
+        })
     }
 }
 
@@ -250,15 +304,24 @@ pub struct TotpMember {
 }
 
 /// Import a known secret for the session's member (`totp/migrate`: active at once).
-pub async fn migrate_totp(conn: &mut Conn, session: &SessionRef, n: usize) -> anyhow::Result<TotpMember> {
-    let secret: Vec<u8> = (0..20u8).map(|i| (n as u8).wrapping_mul(31).wrapping_add(i.wrapping_mul(7)) ^ 0x5a).collect();
+pub async fn migrate_totp(
+    conn: &mut Conn,
+    session: &SessionRef,
+    n: usize,
+) -> anyhow::Result<TotpMember> {
+    let secret: Vec<u8> = (0..20u8)
+        .map(|i| (n as u8).wrapping_mul(31).wrapping_add(i.wrapping_mul(7)) ^ 0x5a)
+        .collect();
     let m = &session.member;
     conn.ok(&Req::post(
         "/v1/b2b/totp/migrate",
         &json!({"organization_id": m.organization_id, "member_id": m.member_id, "secret": base32(&secret), "recovery_codes": []}),
     ))
     .await?;
-    Ok(TotpMember { session: session.clone(), secret })
+    Ok(TotpMember {
+        session: session.clone(),
+        secret,
+    })
 }
 
 /// `totp/authenticate` as a step-up on an existing session. A registration accepts each 30 s step
@@ -291,7 +354,9 @@ impl TotpAuth {
 
 impl Op for TotpAuth {
     async fn run(&self, conn: &mut Conn, worker: usize, seq: u64) -> anyhow::Result<()> {
-        let req = self.request(worker, seq).context("TOTP member pool exhausted")?;
+        let req = self
+            .request(worker, seq)
+            .context("TOTP member pool exhausted")?;
         let body = conn.ok(&req).await?;
         self.body_len.store(body.len(), Ordering::Relaxed);
         Ok(())

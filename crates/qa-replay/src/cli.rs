@@ -122,7 +122,14 @@ pub fn main(cli: Cli) -> u8 {
 
 /// `stytch-mfa record`: exit 0 with the scenario written, 2 when the log cannot be read.
 pub async fn record(args: RecordArgs) -> u8 {
-    let (log, dir) = match crate::record::fetch(&args.target, &args.project_id, &args.secret, args.limit).await {
+    let (log, dir) = match crate::record::fetch(
+        &args.target,
+        &args.project_id,
+        &args.secret,
+        args.limit,
+    )
+    .await
+    {
         Ok(x) => x,
         Err(e) => {
             eprintln!("error: cannot read the request log: {e}");
@@ -311,7 +318,9 @@ mod tests {
         // Assert
         assert_eq!(report.name, "broken");
         match report.verdict {
-            Verdict::Failed { step: 0, reason } => assert!(reason.contains("engine bug"), "{reason}"),
+            Verdict::Failed { step: 0, reason } => {
+                assert!(reason.contains("engine bug"), "{reason}")
+            }
             other => panic!("expected a failure, got {other:?}"),
         }
     }

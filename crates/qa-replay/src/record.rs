@@ -108,13 +108,21 @@ const PASSWORD: &str = "recorded-Passw0rd-2030!";
 const WRONG_PASSWORD: &str = "recorded-wrong-Passw0rd";
 
 fn s<'v>(body: &'v Value, key: &str) -> Option<&'v str> {
-    body.get(key).and_then(Value::as_str).filter(|v| *v != "[redacted]")
+    body.get(key)
+        .and_then(Value::as_str)
+        .filter(|v| *v != "[redacted]")
 }
 
 fn slugify(raw: &str) -> String {
     let out: String = raw
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
         .collect();
     let out = out.trim_matches('_').to_owned();
     if out.is_empty() { "x".into() } else { out }
@@ -170,13 +178,27 @@ impl<'a> Recorder<'a> {
         self.step("expect", Some(v));
     }
 
-    fn declare_org(&mut self, id: &str, decl: serde_json::Map<String, Value>, slug: &str, note: Option<String>) {
+    fn declare_org(
+        &mut self,
+        id: &str,
+        decl: serde_json::Map<String, Value>,
+        slug: &str,
+        note: Option<String>,
+    ) {
         if self.orgs.contains_key(id) {
             return;
         }
         let alias = self.unique_alias(slug);
         let required = decl.get("mfa_policy").and_then(Value::as_str) == Some("REQUIRED_FOR_ALL");
-        self.orgs.insert(id.to_owned(), Org { alias, required, decl, note });
+        self.orgs.insert(
+            id.to_owned(),
+            Org {
+                alias,
+                required,
+                decl,
+                note,
+            },
+        );
         self.org_order.push(id.to_owned());
     }
 
@@ -185,7 +207,8 @@ impl<'a> Recorder<'a> {
         if !self.orgs.contains_key(id) {
             let info = self.dir.orgs.get(id)?.clone();
             let decl = org_decl(&info.settings);
-            let note = Some("existed before the recording; declared with its current policy".into());
+            let note =
+                Some("existed before the recording; declared with its current policy".into());
             self.declare_org(id, decl, &info.slug, note);
         }
         Some(self.orgs[id].alias.clone())
@@ -197,7 +220,12 @@ impl<'a> Recorder<'a> {
         let alias = self.unique_alias(local);
         self.members.insert(
             id.to_owned(),
-            Member { alias: alias.clone(), org_alias, email: email.to_owned(), ..Default::default() },
+            Member {
+                alias: alias.clone(),
+                org_alias,
+                email: email.to_owned(),
+                ..Default::default()
+            },
         );
         self.member_order.push(id.to_owned());
         Some(alias)
@@ -208,7 +236,10 @@ impl<'a> Recorder<'a> {
         let id = match s(body, "member_id") {
             Some(id) => id.to_owned(),
             None => {
-                let key = (s(body, "organization_id")?.to_owned(), s(body, "email_address")?.to_owned());
+                let key = (
+                    s(body, "organization_id")?.to_owned(),
+                    s(body, "email_address")?.to_owned(),
+                );
                 match self.dir.by_email.get(&key) {
                     Some(id) => id.clone(),
                     // Not a member yet (JIT sign-up): key it by email until it has an id.
@@ -227,16 +258,25 @@ impl<'a> Recorder<'a> {
                 if info.phone_verified || info.totp {
                     m.note = Some(format!(
                         "existed before the recording with {}; a replay starts without {}",
-                        [(info.phone_verified, "a verified phone"), (info.totp, "TOTP")]
-                            .iter()
-                            .filter(|(on, _)| *on)
-                            .map(|(_, what)| *what)
-                            .collect::<Vec<_>>()
-                            .join(" and "),
-                        if info.phone_verified && info.totp { "them" } else { "it" }
+                        [
+                            (info.phone_verified, "a verified phone"),
+                            (info.totp, "TOTP")
+                        ]
+                        .iter()
+                        .filter(|(on, _)| *on)
+                        .map(|(_, what)| *what)
+                        .collect::<Vec<_>>()
+                        .join(" and "),
+                        if info.phone_verified && info.totp {
+                            "them"
+                        } else {
+                            "it"
+                        }
                     ));
                 }
-            } else if let (Some(org), Some(email)) = (s(body, "organization_id"), s(body, "email_address")) {
+            } else if let (Some(org), Some(email)) =
+                (s(body, "organization_id"), s(body, "email_address"))
+            {
                 let (org, email) = (org.to_owned(), email.to_owned());
                 self.declare_member(&id, &org, &email)?;
             } else {
@@ -248,7 +288,10 @@ impl<'a> Recorder<'a> {
 
     fn after_login(&mut self, id: &str) {
         let m = &self.members[id];
-        let required = self.orgs.values().any(|o| o.alias == m.org_alias && o.required);
+        let required = self
+            .orgs
+            .values()
+            .any(|o| o.alias == m.org_alias && o.required);
         let has_factor = m.phone_verified || m.totp;
         self.state = if !(required || m.mfa_enrolled) {
             FlowState::SignedIn
@@ -259,7 +302,11 @@ impl<'a> Recorder<'a> {
                 Factor::Sms => m.phone_verified,
                 Factor::Totp => m.totp,
             });
-            FlowState::Challenge(by_default.unwrap_or(if m.totp { Factor::Totp } else { Factor::Sms }))
+            FlowState::Challenge(by_default.unwrap_or(if m.totp {
+                Factor::Totp
+            } else {
+                Factor::Sms
+            }))
         };
         self.current = Some(id.to_owned());
         let state = match self.state {
@@ -292,7 +339,10 @@ impl<'a> Recorder<'a> {
         let path = r.path.split('?').next().unwrap_or(&r.path);
         match (r.method.as_str(), path) {
             ("POST", "/v1/b2b/organizations") if ok => {
-                let slug = s(b, "organization_slug").or(s(b, "organization_name")).unwrap_or("org").to_owned();
+                let slug = s(b, "organization_slug")
+                    .or(s(b, "organization_name"))
+                    .unwrap_or("org")
+                    .to_owned();
                 // The id is in the response, which the log does not keep: find it by slug.
                 let id = self
                     .dir
@@ -303,7 +353,9 @@ impl<'a> Recorder<'a> {
                     .unwrap_or_else(|| format!("slug:{slug}"));
                 self.declare_org(&id, org_decl(b), &slug, None);
             }
-            ("PUT", p) if p.starts_with("/v1/b2b/organizations/") && p.matches('/').count() == 4 && ok => {
+            ("PUT", p)
+                if p.starts_with("/v1/b2b/organizations/") && p.matches('/').count() == 4 && ok =>
+            {
                 let id = p.rsplit('/').next().unwrap_or_default().to_owned();
                 if let Some(alias) = self.org(&id) {
                     let mut change = serde_json::Map::new();
@@ -315,21 +367,39 @@ impl<'a> Recorder<'a> {
                         }
                     }
                     match s(b, "mfa_methods") {
-                        Some("ALL_ALLOWED") => _ = change.insert("mfa_methods_all".into(), json!(true)),
-                        Some(_) => _ = change.insert("allowed_mfa_methods".into(), b["allowed_mfa_methods"].clone()),
+                        Some("ALL_ALLOWED") => {
+                            _ = change.insert("mfa_methods_all".into(), json!(true))
+                        }
+                        Some(_) => {
+                            _ = change.insert(
+                                "allowed_mfa_methods".into(),
+                                b["allowed_mfa_methods"].clone(),
+                            )
+                        }
                         None => {}
                     }
                     match s(b, "auth_methods") {
-                        Some("ALL_ALLOWED") => _ = change.insert("auth_methods_all".into(), json!(true)),
-                        Some(_) => _ = change.insert("allowed_auth_methods".into(), b["allowed_auth_methods"].clone()),
+                        Some("ALL_ALLOWED") => {
+                            _ = change.insert("auth_methods_all".into(), json!(true))
+                        }
+                        Some(_) => {
+                            _ = change.insert(
+                                "allowed_auth_methods".into(),
+                                b["allowed_auth_methods"].clone(),
+                            )
+                        }
                         None => {}
                     }
                     self.step("set_policy", Some(Value::Object(change)));
                 }
             }
-            ("POST", p) if p.starts_with("/v1/b2b/organizations/") && p.ends_with("/members") && ok => {
+            ("POST", p)
+                if p.starts_with("/v1/b2b/organizations/") && p.ends_with("/members") && ok =>
+            {
                 let org_id = p.split('/').nth(4).unwrap_or_default().to_owned();
-                let Some(email) = s(b, "email_address").map(str::to_owned) else { return };
+                let Some(email) = s(b, "email_address").map(str::to_owned) else {
+                    return;
+                };
                 let id = self
                     .dir
                     .by_email
@@ -338,7 +408,10 @@ impl<'a> Recorder<'a> {
                     .unwrap_or_else(|| format!("email:{org_id}:{email}"));
                 if self.declare_member(&id, &org_id, &email).is_some() {
                     let m = self.members.get_mut(&id).expect("declared");
-                    m.mfa_enrolled = b.get("mfa_enrolled").and_then(Value::as_bool).unwrap_or(false);
+                    m.mfa_enrolled = b
+                        .get("mfa_enrolled")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false);
                     m.declared_phone = s(b, "mfa_phone_number").map(str::to_owned);
                 }
             }
@@ -348,14 +421,18 @@ impl<'a> Recorder<'a> {
             ("POST", "/v1/b2b/magic_links/authenticate") => match self.pending_magic_link.take() {
                 Some(id) if ok => {
                     let alias = self.members[&id].alias.clone();
-                    self.step("login", Some(json!({ "member": alias, "via": "magic_link" })));
+                    self.step(
+                        "login",
+                        Some(json!({ "member": alias, "via": "magic_link" })),
+                    );
                     self.after_login(&id);
                 }
                 _ => self.comment(format!("not recorded: {} {} {}", r.method, path, r.status)),
             },
             ("POST", "/v1/b2b/passwords/authenticate") => {
                 let Some(id) = self.member_id(b) else {
-                    return self.comment(format!("not recorded: {} {} {}", r.method, path, r.status));
+                    return self
+                        .comment(format!("not recorded: {} {} {}", r.method, path, r.status));
                 };
                 let m = self.members.get_mut(&id).expect("member known");
                 m.password_used = true;
@@ -391,7 +468,10 @@ impl<'a> Recorder<'a> {
                         self.step("enroll_sms", Some(json!({ "phone": phone })));
                         self.state = FlowState::Enroll;
                     }
-                    FlowState::None => self.comment(format!("not recorded (no login flow): {} {}", r.method, path)),
+                    FlowState::None => self.comment(format!(
+                        "not recorded (no login flow): {} {}",
+                        r.method, path
+                    )),
                 }
             }
             ("POST", "/v1/b2b/totp") if ok => match self.state {
@@ -401,7 +481,10 @@ impl<'a> Recorder<'a> {
                     self.step("enroll_totp", None);
                     self.state = FlowState::Enroll;
                 }
-                _ => self.comment(format!("not recorded (no enrollment): {} {}", r.method, path)),
+                _ => self.comment(format!(
+                    "not recorded (no enrollment): {} {}",
+                    r.method, path
+                )),
             },
             ("POST", "/v1/b2b/otps/sms/authenticate") => self.code(b, ok, Factor::Sms),
             ("POST", "/v1/b2b/totp/authenticate") => self.code(b, ok, Factor::Totp),
@@ -426,18 +509,26 @@ impl<'a> Recorder<'a> {
                 }
             }
             // Reads (and the engine's own session checks) change nothing a scenario replays.
-            ("GET", _) | ("POST", "/v1/b2b/sessions/authenticate") | ("POST", "/v1/b2b/organizations/members/search") => {}
+            ("GET", _)
+            | ("POST", "/v1/b2b/sessions/authenticate")
+            | ("POST", "/v1/b2b/organizations/members/search") => {}
             (_, p) if p.starts_with("/_mock/") => {}
             _ => self.comment(format!("not recorded: {} {} {}", r.method, path, r.status)),
         }
     }
 
     fn code(&mut self, b: &Value, ok: bool, factor: Factor) {
-        let Some(id) = self.member_id(b).or_else(|| self.current.clone()) else { return };
+        let Some(id) = self.member_id(b).or_else(|| self.current.clone()) else {
+            return;
+        };
         // A TOTP code in an SMS challenge (or the other way round) means the member switched.
         match (self.state, factor) {
             (FlowState::Challenge(f), _) if f != factor => {
-                let name = if factor == Factor::Sms { "sms_otp" } else { "totp" };
+                let name = if factor == Factor::Sms {
+                    "sms_otp"
+                } else {
+                    "totp"
+                };
                 self.step("choose_method", Some(json!(name)));
                 self.state = FlowState::Challenge(factor);
             }
@@ -464,9 +555,18 @@ impl<'a> Recorder<'a> {
     /// The scenario file.
     pub fn finish(self, name: &str) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "# Recorded by `stytch-mfa record` from the mock's request log.");
-        let _ = writeln!(out, "# Codes, tokens and passwords were never in the log: right codes replay as");
-        let _ = writeln!(out, "# from_outbox / totp_now / from_enrollment, refused ones as wrong.");
+        let _ = writeln!(
+            out,
+            "# Recorded by `stytch-mfa record` from the mock's request log."
+        );
+        let _ = writeln!(
+            out,
+            "# Codes, tokens and passwords were never in the log: right codes replay as"
+        );
+        let _ = writeln!(
+            out,
+            "# from_outbox / totp_now / from_enrollment, refused ones as wrong."
+        );
         let _ = writeln!(out, "name: {}", json!(name));
         let _ = writeln!(out, "organizations:");
         for id in &self.org_order {
@@ -510,10 +610,16 @@ fn org_decl(settings: &Value) -> serde_json::Map<String, Value> {
         decl.insert("mfa_policy".into(), json!(p));
     }
     if s(settings, "mfa_methods") == Some("RESTRICTED") {
-        decl.insert("allowed_mfa_methods".into(), settings["allowed_mfa_methods"].clone());
+        decl.insert(
+            "allowed_mfa_methods".into(),
+            settings["allowed_mfa_methods"].clone(),
+        );
     }
     if s(settings, "auth_methods") == Some("RESTRICTED") {
-        decl.insert("allowed_auth_methods".into(), settings["allowed_auth_methods"].clone());
+        decl.insert(
+            "allowed_auth_methods".into(),
+            settings["allowed_auth_methods"].clone(),
+        );
     }
     decl
 }
@@ -537,12 +643,18 @@ pub async fn fetch(
     let base = base_url.trim_end_matches('/');
     let http = reqwest::Client::new();
     let get = |path: String| {
-        let req = http.get(format!("{base}{path}")).basic_auth(project_id, Some(secret));
+        let req = http
+            .get(format!("{base}{path}"))
+            .basic_auth(project_id, Some(secret));
         async move {
             let resp = req.send().await.map_err(|e| format!("{path}: {e}"))?;
             let status = resp.status();
             let body: Value = resp.json().await.map_err(|e| format!("{path}: {e}"))?;
-            if status.is_success() { Ok(body) } else { Err(format!("{path}: {status}: {body}")) }
+            if status.is_success() {
+                Ok(body)
+            } else {
+                Err(format!("{path}: {status}: {body}"))
+            }
         }
     };
     let log = get(format!("/_mock/requests?limit={limit}")).await?;
@@ -553,7 +665,13 @@ pub async fn fetch(
     let mut member_ids = HashSet::new();
     let mut emails = HashSet::new();
     for e in &entries {
-        let segs: Vec<&str> = e.path.split('?').next().unwrap_or_default().split('/').collect();
+        let segs: Vec<&str> = e
+            .path
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .split('/')
+            .collect();
         let org_in_path = (segs.len() >= 5
             && segs[..4] == ["", "v1", "b2b", "organizations"]
             && segs[4].starts_with("organization-"))
@@ -570,21 +688,30 @@ pub async fn fetch(
     }
     let mut dir = Directory::default();
     for (org, email) in &emails {
-        let q = format!("/v1/b2b/organizations/{org}/member?email_address={}", urlencode(email));
+        let q = format!(
+            "/v1/b2b/organizations/{org}/member?email_address={}",
+            urlencode(email)
+        );
         if let Ok(v) = get(q).await
             && let Some(id) = v["member"]["member_id"].as_str()
         {
             member_ids.insert(id.to_owned());
-            dir.by_email.insert((org.clone(), email.clone()), id.to_owned());
+            dir.by_email
+                .insert((org.clone(), email.clone()), id.to_owned());
         }
     }
     for id in member_ids {
-        if let Ok(v) = get(format!("/v1/b2b/organizations/members/dangerously_get/{id}")).await {
+        if let Ok(v) = get(format!(
+            "/v1/b2b/organizations/members/dangerously_get/{id}"
+        ))
+        .await
+        {
             let m = &v["member"];
             let org = m["organization_id"].as_str().unwrap_or_default().to_owned();
             org_ids.insert(org.clone());
             let email = m["email_address"].as_str().unwrap_or_default().to_owned();
-            dir.by_email.insert((org.clone(), email.clone()), id.clone());
+            dir.by_email
+                .insert((org.clone(), email.clone()), id.clone());
             dir.members.insert(
                 id,
                 MemberInfo {
@@ -592,8 +719,13 @@ pub async fn fetch(
                     email,
                     mfa_enrolled: m["mfa_enrolled"].as_bool().unwrap_or(false),
                     phone_verified: m["mfa_phone_number_verified"].as_bool().unwrap_or(false),
-                    totp: m["totp_registration_id"].as_str().is_some_and(|t| !t.is_empty()),
-                    default_method: m["default_mfa_method"].as_str().filter(|d| !d.is_empty()).map(str::to_owned),
+                    totp: m["totp_registration_id"]
+                        .as_str()
+                        .is_some_and(|t| !t.is_empty()),
+                    default_method: m["default_mfa_method"]
+                        .as_str()
+                        .filter(|d| !d.is_empty())
+                        .map(str::to_owned),
                 },
             );
         }
@@ -611,7 +743,9 @@ pub async fn fetch(
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

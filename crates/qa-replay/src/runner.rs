@@ -864,12 +864,18 @@ impl Run {
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<Value, (String, String)> {
-        let req = self.http.get(format!("{}{path}", self.conn.base_url)).query(query);
+        let req = self
+            .http
+            .get(format!("{}{path}", self.conn.base_url))
+            .query(query);
         self.control_send(path, req).await
     }
 
     async fn control_post(&self, path: &str, body: Value) -> Result<Value, (String, String)> {
-        let req = self.http.post(format!("{}{path}", self.conn.base_url)).json(&body);
+        let req = self
+            .http
+            .post(format!("{}{path}", self.conn.base_url))
+            .json(&body);
         self.control_send(path, req).await
     }
 

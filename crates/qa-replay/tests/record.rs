@@ -53,20 +53,32 @@ async fn play_session_against(mock: &mock_stytch::MockServer, dir: &Path) {
         secret: mock_stytch::config::DEFAULT_SECRET.into(),
     };
     let report = run_scenario(&loaded, &target).await;
-    assert_eq!(report.verdict, Verdict::Passed, "{}", qa_replay::report::render(std::slice::from_ref(&report)));
+    assert_eq!(
+        report.verdict,
+        Verdict::Passed,
+        "{}",
+        qa_replay::report::render(std::slice::from_ref(&report))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_recorded_session_replays_green_on_a_fresh_mock() {
     // Arrange: a session against a running mock, as a tester would click it through.
-    let mock = mock_stytch::MockServer::spawn(mock_stytch::Config::for_tests()).await.expect("mock");
+    let mock = mock_stytch::MockServer::spawn(mock_stytch::Config::for_tests())
+        .await
+        .expect("mock");
     let tmp = tempfile::tempdir().expect("tempdir");
     play_session_against(&mock, tmp.path()).await;
 
     // Act: record it from the request log, then replay the recording somewhere else.
-    let (log, dir) = fetch(&mock.base_url, mock_stytch::config::DEFAULT_PROJECT_ID, mock_stytch::config::DEFAULT_SECRET, 1000)
-        .await
-        .expect("the log reads");
+    let (log, dir) = fetch(
+        &mock.base_url,
+        mock_stytch::config::DEFAULT_PROJECT_ID,
+        mock_stytch::config::DEFAULT_SECRET,
+        1000,
+    )
+    .await
+    .expect("the log reads");
     let yaml = scenario_from_log(&log, &dir, "recorded");
     let recorded = tmp.path().join("recorded.yaml");
     std::fs::write(&recorded, &yaml).expect("write");
@@ -74,8 +86,16 @@ async fn a_recorded_session_replays_green_on_a_fresh_mock() {
     let report = run_scenario(&loaded, &Target::InProcess).await;
 
     // Assert
-    assert_eq!(report.verdict, Verdict::Passed, "{}\n{yaml}", qa_replay::report::render(std::slice::from_ref(&report)));
-    let steps: Vec<&str> = yaml.lines().filter(|l| l.starts_with("  - ") && !l.starts_with("  - expect")).collect();
+    assert_eq!(
+        report.verdict,
+        Verdict::Passed,
+        "{}\n{yaml}",
+        qa_replay::report::render(std::slice::from_ref(&report))
+    );
+    let steps: Vec<&str> = yaml
+        .lines()
+        .filter(|l| l.starts_with("  - ") && !l.starts_with("  - expect"))
+        .collect();
     let expected = [
         r#"  - login: {"member":"alice","via":"magic_link"}"#,
         r#"  - enroll_sms: {"phone":"+14155550131"}"#,
@@ -103,6 +123,9 @@ async fn a_recorded_session_replays_green_on_a_fresh_mock() {
     ];
     assert_eq!(steps, expected, "{yaml}");
     assert!(yaml.contains("mfa_policy\":\"REQUIRED_FOR_ALL"), "{yaml}");
-    assert!(!yaml.contains("Correct-Horse"), "a password reached the recording:\n{yaml}");
+    assert!(
+        !yaml.contains("Correct-Horse"),
+        "a password reached the recording:\n{yaml}"
+    );
     let _ = mock.stop().await;
 }

@@ -57,7 +57,12 @@ impl Markup {
     }
 
     /// `<tag attrs>text</tag>`.
-    pub fn elem(&mut self, tag: &'static str, attrs: &[(&'static str, &str)], text: &str) -> &mut Markup {
+    pub fn elem(
+        &mut self,
+        tag: &'static str,
+        attrs: &[(&'static str, &str)],
+        text: &str,
+    ) -> &mut Markup {
         self.open(tag, attrs).text(text).close(tag)
     }
 
@@ -73,7 +78,11 @@ mod tests {
     #[test]
     fn text_and_attributes_are_escaped() {
         let mut m = Markup::new();
-        m.elem("td", &[("data-to", "\"><script>alert(1)</script>")], "<b>&'x'</b>");
+        m.elem(
+            "td",
+            &[("data-to", "\"><script>alert(1)</script>")],
+            "<b>&'x'</b>",
+        );
         assert_eq!(
             m.into_string(),
             "<td data-to=\"&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;\">&lt;b&gt;&amp;&#39;x&#39;&lt;/b&gt;</td>"

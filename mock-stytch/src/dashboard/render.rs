@@ -27,7 +27,9 @@ pub fn render(v: &View) -> String {
 }
 
 fn section(m: &mut Markup, id: &'static str, title: &'static str) {
-    m.open("section", &[("id", id)]).elem("h2", &[], title).raw("\n");
+    m.open("section", &[("id", id)])
+        .elem("h2", &[], title)
+        .raw("\n");
 }
 
 /// A table header row, or a "none" line when there are no rows (then no table is opened).
@@ -47,7 +49,9 @@ fn table(m: &mut Markup, rows: usize, headers: &[&'static str]) -> bool {
 fn end_table(m: &mut Markup, rows: usize) {
     m.raw("</table>\n");
     if rows as i64 >= LIMIT {
-        m.raw("<p class=\"empty\">").text(&format!("Showing the first {LIMIT} only.")).raw("</p>\n");
+        m.raw("<p class=\"empty\">")
+            .text(&format!("Showing the first {LIMIT} only."))
+            .raw("</p>\n");
     }
     m.raw("</section>\n");
 }
@@ -58,12 +62,26 @@ fn yes_no(b: bool) -> &'static str {
 
 fn clock(m: &mut Markup, v: &View) {
     section(m, "clock", "Virtual clock");
-    m.raw("<p>Now: ").elem("time", &[("class", "virtual-now"), ("datetime", &v.now)], &v.now);
-    m.raw(" (offset ").text(&v.offset_seconds.to_string()).raw(" s, ");
-    m.raw(if v.frozen { "frozen" } else { "following real time" }).raw(")</p>\n");
+    m.raw("<p>Now: ").elem(
+        "time",
+        &[("class", "virtual-now"), ("datetime", &v.now)],
+        &v.now,
+    );
+    m.raw(" (offset ")
+        .text(&v.offset_seconds.to_string())
+        .raw(" s, ");
+    m.raw(if v.frozen {
+        "frozen"
+    } else {
+        "following real time"
+    })
+    .raw(")</p>\n");
     for (minutes, label) in [("1", "Advance 1 min"), ("10", "Advance 10 min")] {
         m.raw("<form method=\"post\" action=\"/_mock/ui/clock\">")
-            .open("input", &[("type", "hidden"), ("name", "minutes"), ("value", minutes)])
+            .open(
+                "input",
+                &[("type", "hidden"), ("name", "minutes"), ("value", minutes)],
+            )
             .elem("button", &[("type", "submit")], label)
             .raw("</form>\n");
     }
@@ -74,18 +92,39 @@ fn clock(m: &mut Markup, v: &View) {
 fn organizations(m: &mut Markup, v: &View) {
     section(m, "organizations", "Organizations");
     let n = v.organizations.len();
-    if !table(m, n, &["name", "slug", "organization_id", "mfa_policy", "mfa_methods", "allowed_mfa_methods"]) {
+    if !table(
+        m,
+        n,
+        &[
+            "name",
+            "slug",
+            "organization_id",
+            "mfa_policy",
+            "mfa_methods",
+            "allowed_mfa_methods",
+        ],
+    ) {
         return;
     }
     for o in &v.organizations {
-        m.open("tr", &[("class", "organization-row"), ("data-organization-id", &o.organization_id)])
-            .elem("td", &[], &o.organization_name)
-            .elem("td", &[], &o.organization_slug)
-            .elem("td", &[], &o.organization_id)
-            .elem("td", &[("class", "mfa-policy")], &o.mfa_policy)
-            .elem("td", &[("class", "mfa-methods")], &o.mfa_methods)
-            .elem("td", &[("class", "allowed-mfa-methods")], &o.allowed_mfa_methods.join(", "))
-            .raw("</tr>\n");
+        m.open(
+            "tr",
+            &[
+                ("class", "organization-row"),
+                ("data-organization-id", &o.organization_id),
+            ],
+        )
+        .elem("td", &[], &o.organization_name)
+        .elem("td", &[], &o.organization_slug)
+        .elem("td", &[], &o.organization_id)
+        .elem("td", &[("class", "mfa-policy")], &o.mfa_policy)
+        .elem("td", &[("class", "mfa-methods")], &o.mfa_methods)
+        .elem(
+            "td",
+            &[("class", "allowed-mfa-methods")],
+            &o.allowed_mfa_methods.join(", "),
+        )
+        .raw("</tr>\n");
     }
     end_table(m, n);
 }
@@ -94,7 +133,15 @@ fn members(m: &mut Markup, v: &View) {
     section(m, "members", "Members");
     let n = v.members.len();
     let headers = [
-        "organization", "email", "name", "status", "phone", "phone verified", "TOTP", "mfa_enrolled", "default_mfa_method",
+        "organization",
+        "email",
+        "name",
+        "status",
+        "phone",
+        "phone verified",
+        "TOTP",
+        "mfa_enrolled",
+        "default_mfa_method",
         "locked until",
     ];
     if !table(m, n, &headers) {
@@ -102,18 +149,37 @@ fn members(m: &mut Markup, v: &View) {
     }
     for r in &v.members {
         let x = &r.member;
-        m.open("tr", &[("class", "member-row"), ("data-member-id", &x.member_id), ("data-member-email", &x.email_address)])
-            .elem("td", &[], &r.organization_slug)
-            .elem("td", &[], &x.email_address)
-            .elem("td", &[], &x.name)
-            .elem("td", &[], &x.status)
-            .elem("td", &[("class", "mfa-phone-number")], &x.mfa_phone_number)
-            .elem("td", &[], yes_no(x.mfa_phone_number_verified))
-            .elem("td", &[("class", "totp-status")], &r.totp_status)
-            .elem("td", &[("class", "mfa-enrolled")], yes_no(x.mfa_enrolled))
-            .elem("td", &[("class", "default-mfa-method")], &x.default_mfa_method)
-            .elem("td", &[], if x.is_locked { x.lock_expires_at.as_deref().unwrap_or("yes") } else { "" })
-            .raw("</tr>\n");
+        m.open(
+            "tr",
+            &[
+                ("class", "member-row"),
+                ("data-member-id", &x.member_id),
+                ("data-member-email", &x.email_address),
+            ],
+        )
+        .elem("td", &[], &r.organization_slug)
+        .elem("td", &[], &x.email_address)
+        .elem("td", &[], &x.name)
+        .elem("td", &[], &x.status)
+        .elem("td", &[("class", "mfa-phone-number")], &x.mfa_phone_number)
+        .elem("td", &[], yes_no(x.mfa_phone_number_verified))
+        .elem("td", &[("class", "totp-status")], &r.totp_status)
+        .elem("td", &[("class", "mfa-enrolled")], yes_no(x.mfa_enrolled))
+        .elem(
+            "td",
+            &[("class", "default-mfa-method")],
+            &x.default_mfa_method,
+        )
+        .elem(
+            "td",
+            &[],
+            if x.is_locked {
+                x.lock_expires_at.as_deref().unwrap_or("yes")
+            } else {
+                ""
+            },
+        )
+        .raw("</tr>\n");
     }
     end_table(m, n);
 }
@@ -156,7 +222,12 @@ fn outbox(m: &mut Markup, v: &View) {
         let msg = &r.message;
         m.open(
             "tr",
-            &[("class", "outbox-row"), ("data-kind", &msg.channel), ("data-to", &msg.to), ("data-message-kind", &msg.kind)],
+            &[
+                ("class", "outbox-row"),
+                ("data-kind", &msg.channel),
+                ("data-to", &msg.to),
+                ("data-message-kind", &msg.kind),
+            ],
         )
         .elem("td", &[], &msg.sent_at)
         .elem("td", &[], &msg.channel)
@@ -177,18 +248,35 @@ fn outbox(m: &mut Markup, v: &View) {
 fn sessions(m: &mut Markup, v: &View) {
     section(m, "sessions", "Active sessions (newest first)");
     let n = v.sessions.len();
-    if !table(m, n, &["member", "organization", "member_session_id", "started", "expires", "factors"]) {
+    if !table(
+        m,
+        n,
+        &[
+            "member",
+            "organization",
+            "member_session_id",
+            "started",
+            "expires",
+            "factors",
+        ],
+    ) {
         return;
     }
     for s in &v.sessions {
-        m.open("tr", &[("class", "session-row"), ("data-member-email", &s.email_address)])
-            .elem("td", &[], &s.email_address)
-            .elem("td", &[], &s.organization_slug)
-            .elem("td", &[], &s.member_session_id)
-            .elem("td", &[], &s.started_at)
-            .elem("td", &[("class", "session-expires-at")], &s.expires_at)
-            .elem("td", &[], &s.factors.join(", "))
-            .raw("</tr>\n");
+        m.open(
+            "tr",
+            &[
+                ("class", "session-row"),
+                ("data-member-email", &s.email_address),
+            ],
+        )
+        .elem("td", &[], &s.email_address)
+        .elem("td", &[], &s.organization_slug)
+        .elem("td", &[], &s.member_session_id)
+        .elem("td", &[], &s.started_at)
+        .elem("td", &[("class", "session-expires-at")], &s.expires_at)
+        .elem("td", &[], &s.factors.join(", "))
+        .raw("</tr>\n");
     }
     end_table(m, n);
 }

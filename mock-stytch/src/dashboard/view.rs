@@ -57,11 +57,15 @@ pub struct SessionRow {
 impl View {
     pub async fn load(conn: &mut SqliteConnection, state: &AppState) -> ApiResult<View> {
         let now = state.clock.now_ts();
-        let orgs: Vec<String> = sqlx::query_scalar("SELECT data FROM organizations ORDER BY created_seq LIMIT ?")
-            .bind(LIMIT)
-            .fetch_all(&mut *conn)
-            .await?;
-        let organizations = orgs.iter().map(|d| serde_json::from_str(d)).collect::<Result<Vec<Organization>, _>>()?;
+        let orgs: Vec<String> =
+            sqlx::query_scalar("SELECT data FROM organizations ORDER BY created_seq LIMIT ?")
+                .bind(LIMIT)
+                .fetch_all(&mut *conn)
+                .await?;
+        let organizations = orgs
+            .iter()
+            .map(|d| serde_json::from_str(d))
+            .collect::<Result<Vec<Organization>, _>>()?;
         Ok(View {
             now: rfc3339(now),
             offset_seconds: state.clock.offset(),
@@ -90,19 +94,34 @@ async fn members(conn: &mut SqliteConnection, state: &AppState) -> ApiResult<Vec
     for (data, organization_slug, totp_status) in rows {
         let mut member: Member = serde_json::from_str(&data)?;
         lockout::reflect_expiry(state, &mut member);
-        out.push(MemberRow { member, organization_slug, totp_status: totp_status.unwrap_or_default() });
+        out.push(MemberRow {
+            member,
+            organization_slug,
+            totp_status: totp_status.unwrap_or_default(),
+        });
     }
     Ok(out)
 }
 
 async fn outbox_rows(conn: &mut SqliteConnection) -> ApiResult<Vec<OutboxRow>> {
-    let messages = outbox::list(conn, &Filter { limit: Some(LIMIT), ..Filter::default() }).await?;
+    let messages = outbox::list(
+        conn,
+        &Filter {
+            limit: Some(LIMIT),
+            ..Filter::default()
+        },
+    )
+    .await?;
     let mut out = Vec::with_capacity(messages.len());
     for message in messages {
         let link = match (&message.channel[..], &message.token) {
             ("email", Some(token)) => {
                 let redirect = auth_token::redirect_url(conn, token).await?;
-                Some(auth_token::link_url(&message.kind, redirect.as_deref(), token))
+                Some(auth_token::link_url(
+                    &message.kind,
+                    redirect.as_deref(),
+                    token,
+                ))
             }
             _ => None,
         };
@@ -145,16 +164,21 @@ async fn sessions(conn: &mut SqliteConnection, now: i64) -> ApiResult<Vec<Sessio
     .fetch_all(conn)
     .await?;
     rows.into_iter()
-        .map(|(member_session_id, email_address, organization_slug, started, expires, factors)| {
-            let factors: Vec<serde_json::Value> = serde_json::from_str(&factors)?;
-            Ok(SessionRow {
-                member_session_id,
-                email_address,
-                organization_slug,
-                started_at: rfc3339(started),
-                expires_at: rfc3339(expires),
-                factors: factors.iter().filter_map(|f| f["type"].as_str().map(str::to_owned)).collect(),
-            })
-        })
+        .map(
+            |(member_session_id, email_address, organization_slug, started, expires, factors)| {
+                let factors: Vec<serde_json::Value> = serde_json::from_str(&factors)?;
+                Ok(SessionRow {
+                    member_session_id,
+                    email_address,
+                    organization_slug,
+                    started_at: rfc3339(started),
+                    expires_at: rfc3339(expires),
+                    factors: factors
+                        .iter()
+                        .filter_map(|f| f["type"].as_str().map(str::to_owned))
+                        .collect(),
+                })
+            },
+        )
         .collect()
 }

@@ -37,13 +37,24 @@ impl Kind {
     }
 
     fn parse(s: &str) -> Option<Kind> {
-        [Kind::MagicLinkLogin, Kind::MagicLinkSignup, Kind::MagicLinkInvite, Kind::PasswordReset, Kind::Sso, Kind::Oauth]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            Kind::MagicLinkLogin,
+            Kind::MagicLinkSignup,
+            Kind::MagicLinkInvite,
+            Kind::PasswordReset,
+            Kind::Sso,
+            Kind::Oauth,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 
     /// The three kinds `magic_links.authenticate` accepts.
-    pub const MAGIC_LINKS: &'static [Kind] = &[Kind::MagicLinkLogin, Kind::MagicLinkSignup, Kind::MagicLinkInvite];
+    pub const MAGIC_LINKS: &'static [Kind] = &[
+        Kind::MagicLinkLogin,
+        Kind::MagicLinkSignup,
+        Kind::MagicLinkInvite,
+    ];
 }
 
 #[derive(Clone, Debug)]
@@ -78,7 +89,11 @@ pub struct NewToken<'a> {
 }
 
 /// Mint a token. Links get Stytch's 44-character `…=` shape, IdP tokens the opaque shape.
-pub async fn issue(conn: &mut SqliteConnection, state: &AppState, new: NewToken<'_>) -> ApiResult<AuthToken> {
+pub async fn issue(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    new: NewToken<'_>,
+) -> ApiResult<AuthToken> {
     let now = state.clock.now_ts();
     let token = match new.kind {
         Kind::Sso | Kind::Oauth => state.ids.token(),
@@ -90,7 +105,11 @@ pub async fn issue(conn: &mut SqliteConnection, state: &AppState, new: NewToken<
         organization_id: new.organization_id.to_owned(),
         member_id: new.member_id.map(str::to_owned),
         email_address: new.email_address.to_ascii_lowercase(),
-        detail: if new.detail.is_object() { new.detail } else { json!({}) },
+        detail: if new.detail.is_object() {
+            new.detail
+        } else {
+            json!({})
+        },
         expires_at: now + new.lifetime_seconds,
     };
     sqlx::query(
@@ -110,7 +129,16 @@ pub async fn issue(conn: &mut SqliteConnection, state: &AppState, new: NewToken<
     Ok(t)
 }
 
-type Row = (String, String, String, Option<String>, String, String, i64, Option<i64>);
+type Row = (
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    i64,
+    Option<i64>,
+);
 
 /// Redeem `token` if it is one of `kinds`, live and unspent; it is spent afterwards. A refusal
 /// is `Ok(Err(_))`: the caller picks the endpoint's error names.
@@ -127,19 +155,33 @@ pub async fn redeem(
     .bind(token)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((token, kind, organization_id, member_id, email_address, detail, expires_at, consumed_at)) = row else {
+    let Some((
+        token,
+        kind,
+        organization_id,
+        member_id,
+        email_address,
+        detail,
+        expires_at,
+        consumed_at,
+    )) = row
+    else {
         return Ok(Err(Refusal::NotFound));
     };
-    let Some(kind) = Kind::parse(&kind).filter(|k| kinds.contains(k)) else { return Ok(Err(Refusal::NotFound)) };
+    let Some(kind) = Kind::parse(&kind).filter(|k| kinds.contains(k)) else {
+        return Ok(Err(Refusal::NotFound));
+    };
     let now = state.clock.now_ts();
     if consumed_at.is_some() || expires_at <= now {
         return Ok(Err(Refusal::Spent));
     }
-    let done = sqlx::query("UPDATE auth_tokens SET consumed_at = ? WHERE token = ? AND consumed_at IS NULL")
-        .bind(now)
-        .bind(&token)
-        .execute(&mut *conn)
-        .await?;
+    let done = sqlx::query(
+        "UPDATE auth_tokens SET consumed_at = ? WHERE token = ? AND consumed_at IS NULL",
+    )
+    .bind(now)
+    .bind(&token)
+    .execute(&mut *conn)
+    .await?;
     if done.rows_affected() != 1 {
         return Ok(Err(Refusal::Spent));
     }
@@ -162,9 +204,19 @@ pub const DEFAULT_REDIRECT_URL: &str = "http://localhost:3000/authenticate";
 pub fn link_url(kind: &str, redirect_url: Option<&str>, token: &str) -> String {
     use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
     /// RFC 3986 unreserved characters stay as they are; `=` and the rest are encoded.
-    const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
-    let base = redirect_url.filter(|u| !u.is_empty()).unwrap_or(DEFAULT_REDIRECT_URL);
-    let token_type = if kind == Kind::PasswordReset.as_str() { "multi_tenant_passwords" } else { "multi_tenant_magic_links" };
+    const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    let base = redirect_url
+        .filter(|u| !u.is_empty())
+        .unwrap_or(DEFAULT_REDIRECT_URL);
+    let token_type = if kind == Kind::PasswordReset.as_str() {
+        "multi_tenant_passwords"
+    } else {
+        "multi_tenant_magic_links"
+    };
     let sep = if base.contains('?') { '&' } else { '?' };
     let token = utf8_percent_encode(token, COMPONENT);
     format!("{base}{sep}stytch_token_type={token_type}&token={token}")
@@ -172,7 +224,10 @@ pub fn link_url(kind: &str, redirect_url: Option<&str>, token: &str) -> String {
 
 /// A token's `detail` with the redirect URL the request asked for (when it named one).
 pub fn with_redirect(mut detail: Value, redirect_url: Option<&str>) -> Value {
-    if let (Some(url), Some(map)) = (redirect_url.filter(|u| !u.is_empty()), detail.as_object_mut()) {
+    if let (Some(url), Some(map)) = (
+        redirect_url.filter(|u| !u.is_empty()),
+        detail.as_object_mut(),
+    ) {
         map.insert("redirect_url".into(), Value::from(url));
     }
     detail
@@ -180,21 +235,30 @@ pub fn with_redirect(mut detail: Value, redirect_url: Option<&str>) -> Value {
 
 /// The redirect URL stored with a link token, if the token exists and named one.
 pub async fn redirect_url(conn: &mut SqliteConnection, token: &str) -> ApiResult<Option<String>> {
-    let url: Option<Option<String>> =
-        sqlx::query_scalar("SELECT json_extract(detail, '$.redirect_url') FROM auth_tokens WHERE token = ?")
-            .bind(token)
-            .fetch_optional(conn)
-            .await?;
+    let url: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT json_extract(detail, '$.redirect_url') FROM auth_tokens WHERE token = ?",
+    )
+    .bind(token)
+    .fetch_optional(conn)
+    .await?;
     Ok(url.flatten())
 }
 
 /// An expiry in minutes from a request: `default` when absent, else within `min..=max`
 /// (400 `invalid_argument` naming `field` otherwise).
-pub fn minutes(value: Option<i64>, default: i64, min: i64, max: i64, field: &str) -> ApiResult<i64> {
+pub fn minutes(
+    value: Option<i64>,
+    default: i64,
+    min: i64,
+    max: i64,
+    field: &str,
+) -> ApiResult<i64> {
     match value {
         None => Ok(default),
         Some(m) if (min..=max).contains(&m) => Ok(m),
-        Some(_) => Err(crate::error::ApiError::invalid_argument(format!("{field} must be between {min} and {max}."))),
+        Some(_) => Err(crate::error::ApiError::invalid_argument(format!(
+            "{field} must be between {min} and {max}."
+        ))),
     }
 }
 
@@ -203,9 +267,14 @@ pub fn minutes(value: Option<i64>, default: i64, min: i64, max: i64, field: &str
 pub fn check_pkce(token: &AuthToken, verifier: Option<&str>) -> ApiResult<()> {
     use base64::Engine;
     use sha2::{Digest, Sha256};
-    let Some(challenge) = token.detail["pkce_code_challenge"].as_str() else { return Ok(()) };
+    let Some(challenge) = token.detail["pkce_code_challenge"].as_str() else {
+        return Ok(());
+    };
     let ok = verifier
-        .map(|v| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(v.as_bytes())) == challenge)
+        .map(|v| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(v.as_bytes()))
+                == challenge
+        })
         .unwrap_or(false);
     if ok {
         Ok(())

@@ -18,7 +18,12 @@ pub const MIN_MINUTES: i64 = 2;
 pub const MAX_MINUTES: i64 = 15;
 
 /// Issue a fresh code to the member's email and put the email in the outbox.
-pub async fn issue(conn: &mut SqliteConnection, state: &AppState, member: &Member, minutes: i64) -> ApiResult<()> {
+pub async fn issue(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    member: &Member,
+    minutes: i64,
+) -> ApiResult<()> {
     let code = state.ids.digits(6);
     let now = state.clock.now_ts();
     sqlx::query(
@@ -51,6 +56,18 @@ pub async fn issue(conn: &mut SqliteConnection, state: &AppState, member: &Membe
 pub use crate::model::otp_code::Refusal;
 
 /// Check `code` for `member`'s email code; see [`crate::model::otp_code::check`].
-pub async fn check(conn: &mut SqliteConnection, state: &AppState, member: &Member, code: &str) -> ApiResult<Result<(), Refusal>> {
-    crate::model::otp_code::check(conn, state, crate::model::otp_code::CodeTable::Email, member, code).await
+pub async fn check(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    member: &Member,
+    code: &str,
+) -> ApiResult<Result<(), Refusal>> {
+    crate::model::otp_code::check(
+        conn,
+        state,
+        crate::model::otp_code::CodeTable::Email,
+        member,
+        code,
+    )
+    .await
 }

@@ -11,13 +11,19 @@ use crate::model::Member;
 
 /// The stable `member-email-test-…` id of a member's email (also the magic link `method_id`).
 pub fn email_id(ids: &Ids, member: &Member) -> String {
-    format!("member-email-test-{}", uuid_from(&ids.derive("email-id", member.member_id.as_bytes())))
+    format!(
+        "member-email-test-{}",
+        uuid_from(&ids.derive("email-id", member.member_id.as_bytes()))
+    )
 }
 
 /// The stable `member-phone-test-…` id of a member's MFA phone number.
 pub fn phone_id(ids: &Ids, member: &Member) -> String {
     let key = format!("{}|{}", member.member_id, member.mfa_phone_number);
-    format!("member-phone-test-{}", uuid_from(&ids.derive("phone-id", key.as_bytes())))
+    format!(
+        "member-phone-test-{}",
+        uuid_from(&ids.derive("phone-id", key.as_bytes()))
+    )
 }
 
 fn base(kind: &str, delivery: &str, now: i64) -> Value {
@@ -35,21 +41,42 @@ fn email_factor(ids: &Ids, m: &Member) -> Value {
 }
 
 pub fn magic_link(ids: &Ids, m: &Member, now: i64) -> Value {
-    with(base("magic_link", "email", now), "email_factor", email_factor(ids, m))
+    with(
+        base("magic_link", "email", now),
+        "email_factor",
+        email_factor(ids, m),
+    )
 }
 
 pub fn email_otp(ids: &Ids, m: &Member, now: i64) -> Value {
-    with(base("email_otp", "email", now), "email_factor", email_factor(ids, m))
+    with(
+        base("email_otp", "email", now),
+        "email_factor",
+        email_factor(ids, m),
+    )
 }
 
 pub fn password(ids: &Ids, m: &Member, now: i64) -> Value {
-    with(base("password", "knowledge", now), "email_factor", email_factor(ids, m))
+    with(
+        base("password", "knowledge", now),
+        "email_factor",
+        email_factor(ids, m),
+    )
 }
 
 /// `protocol` is `saml` or `oidc`.
-pub fn sso(protocol: &str, connection_id: &str, external_id: &str, registration_id: &str, now: i64) -> Value {
-    let (delivery, key) =
-        if protocol == "oidc" { ("sso_oidc", "oidc_sso_factor") } else { ("sso_saml", "saml_sso_factor") };
+pub fn sso(
+    protocol: &str,
+    connection_id: &str,
+    external_id: &str,
+    registration_id: &str,
+    now: i64,
+) -> Value {
+    let (delivery, key) = if protocol == "oidc" {
+        ("sso_oidc", "oidc_sso_factor")
+    } else {
+        ("sso_saml", "saml_sso_factor")
+    };
     with(
         base("sso", delivery, now),
         key,
@@ -76,7 +103,11 @@ pub fn sms(ids: &Ids, m: &Member, now: i64) -> Value {
 }
 
 pub fn totp(totp_id: &str, now: i64) -> Value {
-    with(base("totp", "authenticator_app", now), "authenticator_app_factor", json!({"totp_id": totp_id}))
+    with(
+        base("totp", "authenticator_app", now),
+        "authenticator_app_factor",
+        json!({"totp_id": totp_id}),
+    )
 }
 
 pub fn recovery_code(code_id: &str, now: i64) -> Value {
@@ -89,12 +120,17 @@ pub fn recovery_code(code_id: &str, now: i64) -> Value {
 
 /// Is this an MFA (secondary) factor?
 pub fn is_mfa(factor: &Value) -> bool {
-    matches!(factor["type"].as_str(), Some("otp" | "totp" | "recovery_codes"))
+    matches!(
+        factor["type"].as_str(),
+        Some("otp" | "totp" | "recovery_codes")
+    )
 }
 
 /// Add `factor` to a bag, replacing an earlier factor of the same kind and delivery method
 /// (re-proving a factor refreshes it rather than listing it twice).
 pub fn merge(bag: &mut Vec<Value>, factor: Value) {
-    bag.retain(|f| !(f["type"] == factor["type"] && f["delivery_method"] == factor["delivery_method"]));
+    bag.retain(|f| {
+        !(f["type"] == factor["type"] && f["delivery_method"] == factor["delivery_method"])
+    });
     bag.push(factor);
 }

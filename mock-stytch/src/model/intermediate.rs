@@ -44,12 +44,16 @@ impl Intermediate {
     ) -> ApiResult<Intermediate> {
         let now = state.clock.now_ts();
         let ist = Intermediate {
-            token: reuse.map(|r| r.token.clone()).unwrap_or_else(|| state.ids.token()),
+            token: reuse
+                .map(|r| r.token.clone())
+                .unwrap_or_else(|| state.ids.token()),
             member_id: member_id.map(str::to_owned),
             organization_id: organization_id.map(str::to_owned),
             email_address: email.to_owned(),
             factors,
-            expires_at: reuse.map(|r| r.expires_at).unwrap_or(now + IST_LIFETIME_SECONDS),
+            expires_at: reuse
+                .map(|r| r.expires_at)
+                .unwrap_or(now + IST_LIFETIME_SECONDS),
         };
         sqlx::query(
             "INSERT INTO intermediate_sessions (token, member_id, organization_id, email_address, factors, created_at, expires_at) \
@@ -69,7 +73,11 @@ impl Intermediate {
     }
 
     /// The live IST for `token`, or `intermediate_session_not_found`.
-    pub async fn live(conn: &mut SqliteConnection, state: &AppState, token: &str) -> ApiResult<Intermediate> {
+    pub async fn live(
+        conn: &mut SqliteConnection,
+        state: &AppState,
+        token: &str,
+    ) -> ApiResult<Intermediate> {
         let row: Option<IstRow> = sqlx::query_as(
             "SELECT token, member_id, organization_id, email_address, factors, expires_at FROM intermediate_sessions \
              WHERE token = ? AND consumed_at IS NULL AND expires_at > ?",
@@ -78,8 +86,16 @@ impl Intermediate {
         .bind(state.clock.now_ts())
         .fetch_optional(conn)
         .await?;
-        let (token, member_id, organization_id, email_address, factors, expires_at) = row.ok_or_else(not_found)?;
-        Ok(Intermediate { token, member_id, organization_id, email_address, factors: serde_json::from_str(&factors)?, expires_at })
+        let (token, member_id, organization_id, email_address, factors, expires_at) =
+            row.ok_or_else(not_found)?;
+        Ok(Intermediate {
+            token,
+            member_id,
+            organization_id,
+            email_address,
+            factors: serde_json::from_str(&factors)?,
+            expires_at,
+        })
     }
 
     /// Spend the IST: afterwards no lookup finds it. Fails if it was spent meanwhile.
@@ -89,7 +105,11 @@ impl Intermediate {
             .bind(&self.token)
             .execute(conn)
             .await?;
-        if done.rows_affected() == 1 { Ok(()) } else { Err(not_found()) }
+        if done.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(not_found())
+        }
     }
 
     /// Does this IST belong to `member_id` (organization-scoped ISTs) or, for a discovery IST,

@@ -32,11 +32,16 @@ pub fn locked() -> ApiError {
 
 /// Refuse a locked member; lift a lock whose time is up (the change is in `member`, which the
 /// caller saves with the rest of the request).
-pub async fn ensure_unlocked(conn: &mut SqliteConnection, state: &AppState, member: &mut Member) -> ApiResult<()> {
-    let until: Option<Option<i64>> = sqlx::query_scalar("SELECT locked_until FROM member_lockouts WHERE member_id = ?")
-        .bind(&member.member_id)
-        .fetch_optional(&mut *conn)
-        .await?;
+pub async fn ensure_unlocked(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    member: &mut Member,
+) -> ApiResult<()> {
+    let until: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT locked_until FROM member_lockouts WHERE member_id = ?")
+            .bind(&member.member_id)
+            .fetch_optional(&mut *conn)
+            .await?;
     match until.flatten() {
         Some(until) if until > state.clock.now_ts() => Err(locked()),
         Some(_) => {
@@ -57,7 +62,11 @@ pub async fn ensure_unlocked(conn: &mut SqliteConnection, state: &AppState, memb
 
 /// Count one failed attempt; locks the member when the threshold is reached. Saves `member`.
 /// Returns whether this attempt locked the member.
-pub async fn record_failure(conn: &mut SqliteConnection, state: &AppState, member: &mut Member) -> ApiResult<bool> {
+pub async fn record_failure(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    member: &mut Member,
+) -> ApiResult<bool> {
     let failures: i64 = sqlx::query_scalar(
         "INSERT INTO member_lockouts (member_id, failures) VALUES (?, 1) \
          ON CONFLICT(member_id) DO UPDATE SET failures = failures + 1 RETURNING failures",
@@ -95,7 +104,10 @@ pub async fn record_success(conn: &mut SqliteConnection, member: &mut Member) ->
 
 /// Drop the member's count (and any lock row); for a member known not to be locked.
 pub async fn forget_failures(conn: &mut SqliteConnection, member_id: &str) -> ApiResult<()> {
-    sqlx::query("DELETE FROM member_lockouts WHERE member_id = ?").bind(member_id).execute(conn).await?;
+    sqlx::query("DELETE FROM member_lockouts WHERE member_id = ?")
+        .bind(member_id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

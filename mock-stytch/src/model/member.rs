@@ -42,7 +42,13 @@ pub struct Member {
 
 impl Member {
     /// A new member with Stytch's defaults; callers then set what the request asked for.
-    pub fn new(organization_id: &str, member_id: String, email: String, status: &str, now: &str) -> Member {
+    pub fn new(
+        organization_id: &str,
+        member_id: String,
+        email: String,
+        status: &str,
+        now: &str,
+    ) -> Member {
         let mut m = Member {
             organization_id: organization_id.to_owned(),
             member_id,
@@ -90,11 +96,18 @@ impl Member {
 
     /// The role ids, as a session and its JWT list them.
     pub fn role_ids(&self) -> Vec<String> {
-        self.roles.iter().filter_map(|r| r["role_id"].as_str().map(str::to_owned)).collect()
+        self.roles
+            .iter()
+            .filter_map(|r| r["role_id"].as_str().map(str::to_owned))
+            .collect()
     }
 
     /// Find in an organization by member id or external id.
-    pub async fn find(conn: &mut SqliteConnection, organization_id: &str, key: &str) -> ApiResult<Option<Member>> {
+    pub async fn find(
+        conn: &mut SqliteConnection,
+        organization_id: &str,
+        key: &str,
+    ) -> ApiResult<Option<Member>> {
         let data: Option<String> = sqlx::query_scalar(
             "SELECT data FROM members WHERE organization_id = ?1 AND (member_id = ?2 OR external_id = ?2) LIMIT 1",
         )
@@ -106,26 +119,41 @@ impl Member {
     }
 
     /// Like [`Member::find`], but a missing member is `member_not_found`.
-    pub async fn get(conn: &mut SqliteConnection, organization_id: &str, key: &str) -> ApiResult<Member> {
-        Member::find(conn, organization_id, key).await?.ok_or_else(ApiError::member_not_found)
+    pub async fn get(
+        conn: &mut SqliteConnection,
+        organization_id: &str,
+        key: &str,
+    ) -> ApiResult<Member> {
+        Member::find(conn, organization_id, key)
+            .await?
+            .ok_or_else(ApiError::member_not_found)
     }
 
-    pub async fn find_by_email(conn: &mut SqliteConnection, organization_id: &str, email: &str) -> ApiResult<Option<Member>> {
-        let data: Option<String> =
-            sqlx::query_scalar("SELECT data FROM members WHERE organization_id = ? AND email_address = ?")
-                .bind(organization_id)
-                .bind(email.to_ascii_lowercase())
-                .fetch_optional(conn)
-                .await?;
+    pub async fn find_by_email(
+        conn: &mut SqliteConnection,
+        organization_id: &str,
+        email: &str,
+    ) -> ApiResult<Option<Member>> {
+        let data: Option<String> = sqlx::query_scalar(
+            "SELECT data FROM members WHERE organization_id = ? AND email_address = ?",
+        )
+        .bind(organization_id)
+        .bind(email.to_ascii_lowercase())
+        .fetch_optional(conn)
+        .await?;
         Ok(data.map(|d| serde_json::from_str(&d)).transpose()?)
     }
 
     /// Find by member id alone, in any organization.
-    pub async fn find_anywhere(conn: &mut SqliteConnection, member_id: &str) -> ApiResult<Option<Member>> {
-        let data: Option<String> = sqlx::query_scalar("SELECT data FROM members WHERE member_id = ?")
-            .bind(member_id)
-            .fetch_optional(conn)
-            .await?;
+    pub async fn find_anywhere(
+        conn: &mut SqliteConnection,
+        member_id: &str,
+    ) -> ApiResult<Option<Member>> {
+        let data: Option<String> =
+            sqlx::query_scalar("SELECT data FROM members WHERE member_id = ?")
+                .bind(member_id)
+                .fetch_optional(conn)
+                .await?;
         Ok(data.map(|d| serde_json::from_str(&d)).transpose()?)
     }
 
@@ -146,25 +174,33 @@ impl Member {
     }
 
     pub async fn save(&self, conn: &mut SqliteConnection) -> ApiResult<()> {
-        sqlx::query("UPDATE members SET email_address = ?, external_id = ?, data = ? WHERE member_id = ?")
-            .bind(&self.email_address)
-            .bind(&self.external_id)
-            .bind(serde_json::to_string(self)?)
-            .bind(&self.member_id)
-            .execute(conn)
-            .await
-            .map_err(map_unique)?;
+        sqlx::query(
+            "UPDATE members SET email_address = ?, external_id = ?, data = ? WHERE member_id = ?",
+        )
+        .bind(&self.email_address)
+        .bind(&self.external_id)
+        .bind(serde_json::to_string(self)?)
+        .bind(&self.member_id)
+        .execute(conn)
+        .await
+        .map_err(map_unique)?;
         Ok(())
     }
 
     pub async fn password_hash(&self, conn: &mut SqliteConnection) -> ApiResult<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT password_hash FROM members WHERE member_id = ?")
-            .bind(&self.member_id)
-            .fetch_one(conn)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT password_hash FROM members WHERE member_id = ?")
+                .bind(&self.member_id)
+                .fetch_one(conn)
+                .await?,
+        )
     }
 
-    pub async fn set_password_hash(&self, conn: &mut SqliteConnection, hash: Option<&str>) -> ApiResult<()> {
+    pub async fn set_password_hash(
+        &self,
+        conn: &mut SqliteConnection,
+        hash: Option<&str>,
+    ) -> ApiResult<()> {
         sqlx::query("UPDATE members SET password_hash = ? WHERE member_id = ?")
             .bind(hash)
             .bind(&self.member_id)
@@ -181,9 +217,15 @@ fn role(id: &str) -> Value {
 fn map_unique(e: sqlx::Error) -> ApiError {
     if is_unique_violation(&e) {
         if e.to_string().contains("external_id") {
-            ApiError::bad_request("duplicate_member_external_id", "A member with that external_id already exists.")
+            ApiError::bad_request(
+                "duplicate_member_external_id",
+                "A member with that external_id already exists.",
+            )
         } else {
-            ApiError::bad_request("duplicate_member_email", "A member with that email address already exists.")
+            ApiError::bad_request(
+                "duplicate_member_email",
+                "A member with that email address already exists.",
+            )
         }
     } else {
         e.into()

@@ -98,9 +98,15 @@ pub async fn holder(
     fn present(t: &Option<String>) -> Option<&str> {
         t.as_deref().filter(|s| !s.is_empty())
     }
-    let (ist, token, jwt) =
-        (present(&tokens.intermediate_session_token), present(&tokens.session_token), present(&tokens.session_jwt));
-    let given = [ist.is_some(), token.is_some(), jwt.is_some()].into_iter().filter(|g| *g).count();
+    let (ist, token, jwt) = (
+        present(&tokens.intermediate_session_token),
+        present(&tokens.session_token),
+        present(&tokens.session_jwt),
+    );
+    let given = [ist.is_some(), token.is_some(), jwt.is_some()]
+        .into_iter()
+        .filter(|g| *g)
+        .count();
     if given > 1 {
         return Err(ApiError::bad_request(
             "too_many_session_arguments",
@@ -109,7 +115,11 @@ pub async fn holder(
     }
     if let Some(ist) = ist {
         let ist = Intermediate::live(conn, state, ist).await?;
-        if !ist.belongs_to(&member.member_id, &org.organization_id, &member.email_address) {
+        if !ist.belongs_to(
+            &member.member_id,
+            &org.organization_id,
+            &member.email_address,
+        ) {
             return Err(not_this_member());
         }
         return Ok(Some(Holder::Ist(ist)));
@@ -132,12 +142,14 @@ pub async fn required_holder(
     org: &Organization,
     tokens: &Tokens,
 ) -> ApiResult<Holder> {
-    holder(conn, state, member, org, tokens).await?.ok_or_else(|| {
-        ApiError::bad_request(
-            "no_session_arguments",
-            "Provide one of intermediate_session_token, session_token or session_jwt.",
-        )
-    })
+    holder(conn, state, member, org, tokens)
+        .await?
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "no_session_arguments",
+                "Provide one of intermediate_session_token, session_token or session_jwt.",
+            )
+        })
 }
 
 /// 403 `operation_restricted_by_organization_mfa_methods` when the organization restricts MFA
@@ -148,7 +160,10 @@ pub fn ensure_allowed(org: &Organization, member: &Member, method: Method) -> Ap
     } else {
         Err(ApiError::forbidden(
             "operation_restricted_by_organization_mfa_methods",
-            format!("The organization does not allow {} as an MFA method.", method.allowed_name()),
+            format!(
+                "The organization does not allow {} as an MFA method.",
+                method.allowed_name()
+            ),
         ))
     }
 }
@@ -170,7 +185,12 @@ pub fn ensure_may_enroll(member_has_active_factor: bool, holder: Option<&Holder>
 }
 
 /// Count a failed attempt (maybe locking the member), COMMIT it, and return `err` to answer with.
-pub async fn refuse(mut tx: WriteTx, state: &AppState, member: &mut Member, err: ApiError) -> ApiError {
+pub async fn refuse(
+    mut tx: WriteTx,
+    state: &AppState,
+    member: &mut Member,
+    err: ApiError,
+) -> ApiError {
     let recorded = async {
         lockout::record_failure(&mut tx, state, member).await?;
         tx.commit(&state.ids).await?;
@@ -206,7 +226,9 @@ impl Options {
         session::duration(self.session_duration_minutes)?;
         match self.set_mfa_enrollment.as_deref() {
             None | Some("" | "enroll" | "unenroll") => Ok(()),
-            Some(_) => Err(ApiError::invalid_argument("set_mfa_enrollment must be \"enroll\" or \"unenroll\".")),
+            Some(_) => Err(ApiError::invalid_argument(
+                "set_mfa_enrollment must be \"enroll\" or \"unenroll\".",
+            )),
         }
     }
 }
@@ -252,7 +274,17 @@ pub async fn complete(
             (minted.session, minted.jwt)
         }
         Holder::Session(mut s) => {
-            let jwt = s.touch(conn, state, member, org, minutes, Some(proven.factor), claims).await?;
+            let jwt = s
+                .touch(
+                    conn,
+                    state,
+                    member,
+                    org,
+                    minutes,
+                    Some(proven.factor),
+                    claims,
+                )
+                .await?;
             (s, jwt)
         }
     };

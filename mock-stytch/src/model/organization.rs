@@ -16,8 +16,15 @@ pub const MFA_METHOD_SETTINGS: &[&str] = &["ALL_ALLOWED", "RESTRICTED"];
 pub const MFA_METHODS: &[&str] = &["sms_otp", "totp"];
 pub const AUTH_METHOD_SETTINGS: &[&str] = &["ALL_ALLOWED", "RESTRICTED"];
 pub const AUTH_METHODS: &[&str] = &[
-    "sso", "magic_link", "email_otp", "password", "google_oauth", "microsoft_oauth", "slack_oauth",
-    "github_oauth", "hubspot_oauth",
+    "sso",
+    "magic_link",
+    "email_otp",
+    "password",
+    "google_oauth",
+    "microsoft_oauth",
+    "slack_oauth",
+    "github_oauth",
+    "hubspot_oauth",
 ];
 const JIT_SETTINGS: &[&str] = &["ALL_ALLOWED", "RESTRICTED", "NOT_ALLOWED"];
 const RESTRICTABLE: &[&str] = &["RESTRICTED", "NOT_ALLOWED"];
@@ -149,7 +156,9 @@ impl Organization {
         set(&mut self.organization_logo_url, s.organization_logo_url);
         if let Some(m) = s.trusted_metadata {
             if !m.is_object() {
-                return Err(ApiError::invalid_argument("trusted_metadata must be an object."));
+                return Err(ApiError::invalid_argument(
+                    "trusted_metadata must be an object.",
+                ));
             }
             self.trusted_metadata = m;
         }
@@ -157,42 +166,81 @@ impl Organization {
             self.organization_external_id = (!ext.is_empty()).then_some(ext);
         }
         if let Some(v) = s.sso_jit_provisioning {
-            self.sso_jit_provisioning =
-                validate::one_of(&v, JIT_SETTINGS, "invalid_sso_jit_provisioning", "sso_jit_provisioning")?;
+            self.sso_jit_provisioning = validate::one_of(
+                &v,
+                JIT_SETTINGS,
+                "invalid_sso_jit_provisioning",
+                "sso_jit_provisioning",
+            )?;
         }
-        set(&mut self.sso_jit_provisioning_allowed_connections, s.sso_jit_provisioning_allowed_connections);
+        set(
+            &mut self.sso_jit_provisioning_allowed_connections,
+            s.sso_jit_provisioning_allowed_connections,
+        );
         if let Some(id) = s.sso_default_connection_id {
             self.sso_default_connection_id = (!id.is_empty()).then_some(id);
         }
         if let Some(domains) = s.email_allowed_domains {
-            self.email_allowed_domains = domains.into_iter().map(|d| d.to_ascii_lowercase()).collect();
+            self.email_allowed_domains = domains
+                .into_iter()
+                .map(|d| d.to_ascii_lowercase())
+                .collect();
         }
         if let Some(v) = s.email_jit_provisioning {
-            self.email_jit_provisioning =
-                validate::one_of(&v, RESTRICTABLE, "invalid_email_jit_provisioning", "email_jit_provisioning")?;
+            self.email_jit_provisioning = validate::one_of(
+                &v,
+                RESTRICTABLE,
+                "invalid_email_jit_provisioning",
+                "email_jit_provisioning",
+            )?;
         }
         if let Some(v) = s.email_invites {
-            self.email_invites = validate::one_of(&v, JIT_SETTINGS, "invalid_email_invites", "email_invites")?;
+            self.email_invites =
+                validate::one_of(&v, JIT_SETTINGS, "invalid_email_invites", "email_invites")?;
         }
         if let Some(v) = s.auth_methods {
-            self.auth_methods =
-                validate::one_of(&v, AUTH_METHOD_SETTINGS, "invalid_organization_auth_methods", "auth_methods")?;
+            self.auth_methods = validate::one_of(
+                &v,
+                AUTH_METHOD_SETTINGS,
+                "invalid_organization_auth_methods",
+                "auth_methods",
+            )?;
         }
         if let Some(v) = s.allowed_auth_methods {
-            self.allowed_auth_methods =
-                validate::all_of(&v, AUTH_METHODS, "invalid_organization_allowed_auth_methods", "allowed_auth_methods")?;
+            self.allowed_auth_methods = validate::all_of(
+                &v,
+                AUTH_METHODS,
+                "invalid_organization_allowed_auth_methods",
+                "allowed_auth_methods",
+            )?;
         }
         if let Some(v) = s.mfa_policy {
-            self.mfa_policy = validate::one_of(&v, MFA_POLICIES, "invalid_organization_mfa_policy", "mfa_policy")?;
+            self.mfa_policy = validate::one_of(
+                &v,
+                MFA_POLICIES,
+                "invalid_organization_mfa_policy",
+                "mfa_policy",
+            )?;
         }
-        set(&mut self.rbac_email_implicit_role_assignments, s.rbac_email_implicit_role_assignments);
+        set(
+            &mut self.rbac_email_implicit_role_assignments,
+            s.rbac_email_implicit_role_assignments,
+        );
         if let Some(v) = s.mfa_methods {
-            self.mfa_methods =
-                validate::one_of(&v, MFA_METHOD_SETTINGS, "invalid_organization_mfa_factor_setting", "mfa_methods")?;
+            self.mfa_methods = validate::one_of(
+                &v,
+                MFA_METHOD_SETTINGS,
+                "invalid_organization_mfa_factor_setting",
+                "mfa_methods",
+            )?;
         }
         if let Some(v) = s.allowed_mfa_methods {
-            self.allowed_mfa_methods =
-                validate::all_of(&v, MFA_METHODS, "invalid_organization_allowed_mfa_methods", "allowed_mfa_methods")?;
+            self.allowed_mfa_methods = validate::all_of(
+                &v,
+                MFA_METHODS,
+                "invalid_organization_allowed_mfa_methods",
+                "allowed_mfa_methods",
+            )?;
         }
         if let Some(v) = s.oauth_tenant_jit_provisioning {
             self.oauth_tenant_jit_provisioning = validate::one_of(
@@ -207,15 +255,29 @@ impl Organization {
         }
         set(&mut self.claimed_email_domains, s.claimed_email_domains);
         if let Some(v) = s.first_party_connected_apps_allowed_type {
-            self.first_party_connected_apps_allowed_type =
-                validate::one_of(&v, JIT_SETTINGS, "invalid_connected_apps_setting", "first_party_connected_apps_allowed_type")?;
+            self.first_party_connected_apps_allowed_type = validate::one_of(
+                &v,
+                JIT_SETTINGS,
+                "invalid_connected_apps_setting",
+                "first_party_connected_apps_allowed_type",
+            )?;
         }
-        set(&mut self.allowed_first_party_connected_apps, s.allowed_first_party_connected_apps);
+        set(
+            &mut self.allowed_first_party_connected_apps,
+            s.allowed_first_party_connected_apps,
+        );
         if let Some(v) = s.third_party_connected_apps_allowed_type {
-            self.third_party_connected_apps_allowed_type =
-                validate::one_of(&v, JIT_SETTINGS, "invalid_connected_apps_setting", "third_party_connected_apps_allowed_type")?;
+            self.third_party_connected_apps_allowed_type = validate::one_of(
+                &v,
+                JIT_SETTINGS,
+                "invalid_connected_apps_setting",
+                "third_party_connected_apps_allowed_type",
+            )?;
         }
-        set(&mut self.allowed_third_party_connected_apps, s.allowed_third_party_connected_apps);
+        set(
+            &mut self.allowed_third_party_connected_apps,
+            s.allowed_third_party_connected_apps,
+        );
 
         if self.mfa_methods == "RESTRICTED" && self.allowed_mfa_methods.is_empty() {
             return Err(ApiError::bad_request(
@@ -256,7 +318,9 @@ impl Organization {
 
     /// Like [`Organization::find`], but a missing organization is `organization_not_found`.
     pub async fn get(conn: &mut SqliteConnection, key: &str) -> ApiResult<Organization> {
-        Organization::find(conn, key).await?.ok_or_else(ApiError::organization_not_found)
+        Organization::find(conn, key)
+            .await?
+            .ok_or_else(ApiError::organization_not_found)
     }
 
     pub async fn insert(&self, conn: &mut SqliteConnection, seq: u64) -> ApiResult<()> {
@@ -291,9 +355,15 @@ fn map_unique(e: sqlx::Error) -> ApiError {
     if is_unique_violation(&e) {
         let msg = e.to_string();
         if msg.contains("external_id") {
-            ApiError::bad_request("organization_external_id_already_used", "That organization_external_id is already used.")
+            ApiError::bad_request(
+                "organization_external_id_already_used",
+                "That organization_external_id is already used.",
+            )
         } else {
-            ApiError::bad_request("organization_slug_already_used", "That organization_slug is already used.")
+            ApiError::bad_request(
+                "organization_slug_already_used",
+                "That organization_slug is already used.",
+            )
         }
     } else {
         e.into()
@@ -310,13 +380,27 @@ fn set<T>(field: &mut T, value: Option<T>) {
 /// joined by `-`, plus a short suffix of the id so two organizations named alike do not clash.
 fn slug_from_name(name: &str, id: &str) -> String {
     let mut slug = String::new();
-    for word in name.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
+    for word in name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
         if !slug.is_empty() {
             slug.push('-');
         }
         slug.push_str(&word.to_ascii_lowercase());
     }
     slug.truncate(100);
-    let suffix: String = id.chars().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect();
-    if slug.is_empty() { format!("org-{suffix}") } else { format!("{slug}-{suffix}") }
+    let suffix: String = id
+        .chars()
+        .rev()
+        .take(6)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    if slug.is_empty() {
+        format!("org-{suffix}")
+    } else {
+        format!("{slug}-{suffix}")
+    }
 }

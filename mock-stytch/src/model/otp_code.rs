@@ -41,9 +41,10 @@ pub enum Refusal {
 impl Refusal {
     pub fn error(self) -> ApiError {
         match self {
-            Refusal::NotFound | Refusal::Wrong => {
-                ApiError::not_found("otp_code_not_found", "The OTP code is incorrect or could not be found.")
-            }
+            Refusal::NotFound | Refusal::Wrong => ApiError::not_found(
+                "otp_code_not_found",
+                "The OTP code is incorrect or could not be found.",
+            ),
             Refusal::Spent => ApiError::unauthorized(
                 "unable_to_auth_otp_code",
                 "The OTP code has expired or was already used. Send a new one.",
@@ -66,31 +67,38 @@ pub async fn check(
     code: &str,
 ) -> ApiResult<Result<(), Refusal>> {
     let table = table.name();
-    let row: Option<(String, i64, i64, Option<i64>)> =
-        sqlx::query_as(&format!("SELECT code, expires_at, attempts, consumed_at FROM {table} WHERE member_id = ?"))
-            .bind(&member.member_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let Some((expected, expires_at, attempts, consumed_at)) = row else { return Ok(Err(Refusal::NotFound)) };
+    let row: Option<(String, i64, i64, Option<i64>)> = sqlx::query_as(&format!(
+        "SELECT code, expires_at, attempts, consumed_at FROM {table} WHERE member_id = ?"
+    ))
+    .bind(&member.member_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((expected, expires_at, attempts, consumed_at)) = row else {
+        return Ok(Err(Refusal::NotFound));
+    };
     let now = state.clock.now_ts();
     if attempts >= i64::from(state.config.max_code_attempts) {
         return Ok(Err(Refusal::Exhausted));
     }
     let matches = bool::from(expected.as_bytes().ct_eq(code.as_bytes()));
     if !matches {
-        sqlx::query(&format!("UPDATE {table} SET attempts = attempts + 1 WHERE member_id = ?"))
-            .bind(&member.member_id)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(&format!(
+            "UPDATE {table} SET attempts = attempts + 1 WHERE member_id = ?"
+        ))
+        .bind(&member.member_id)
+        .execute(&mut *conn)
+        .await?;
         return Ok(Err(Refusal::Wrong));
     }
     if consumed_at.is_some() || expires_at <= now {
         return Ok(Err(Refusal::Spent));
     }
-    sqlx::query(&format!("UPDATE {table} SET consumed_at = ? WHERE member_id = ?"))
-        .bind(now)
-        .bind(&member.member_id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(&format!(
+        "UPDATE {table} SET consumed_at = ? WHERE member_id = ?"
+    ))
+    .bind(now)
+    .bind(&member.member_id)
+    .execute(&mut *conn)
+    .await?;
     Ok(Ok(()))
 }

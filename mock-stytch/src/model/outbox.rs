@@ -37,7 +37,11 @@ pub struct Outgoing<'a> {
     pub code: Option<&'a str>,
 }
 
-pub async fn send(conn: &mut SqliteConnection, state: &AppState, msg: Outgoing<'_>) -> ApiResult<String> {
+pub async fn send(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    msg: Outgoing<'_>,
+) -> ApiResult<String> {
     let id = state.ids.id("message");
     sqlx::query(
         "INSERT INTO outbox (id, channel, recipient, organization_id, member_id, kind, token, code, sent_at) \
@@ -68,7 +72,17 @@ pub struct Filter {
 }
 
 /// id, channel, recipient, organization_id, member_id, kind, token, code, sent_at.
-type MessageRow = (String, String, String, Option<String>, Option<String>, String, Option<String>, Option<String>, i64);
+type MessageRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+    i64,
+);
 
 /// Messages matching every given filter, newest first.
 pub async fn list(conn: &mut SqliteConnection, f: &Filter) -> ApiResult<Vec<Message>> {
@@ -89,16 +103,18 @@ pub async fn list(conn: &mut SqliteConnection, f: &Filter) -> ApiResult<Vec<Mess
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, channel, to, organization_id, member_id, kind, token, code, sent_at)| Message {
-            id,
-            channel,
-            to,
-            organization_id,
-            member_id,
-            kind,
-            token,
-            code,
-            sent_at: crate::clock::rfc3339(sent_at),
-        })
+        .map(
+            |(id, channel, to, organization_id, member_id, kind, token, code, sent_at)| Message {
+                id,
+                channel,
+                to,
+                organization_id,
+                member_id,
+                kind,
+                token,
+                code,
+                sent_at: crate::clock::rfc3339(sent_at),
+            },
+        )
         .collect())
 }

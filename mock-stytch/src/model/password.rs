@@ -22,7 +22,10 @@ pub const MIN_SCORE: u8 = 3;
 /// 401 `unauthorized_credentials`: wrong email, no password, or wrong password (one answer for
 /// all three, so the API does not reveal which members exist).
 pub fn wrong_credentials() -> ApiError {
-    ApiError::unauthorized("unauthorized_credentials", "The email address or password is incorrect.")
+    ApiError::unauthorized(
+        "unauthorized_credentials",
+        "The email address or password is incorrect.",
+    )
 }
 
 /// A bcrypt hash of `password` (`$2b$`), cost from the configuration.
@@ -43,7 +46,11 @@ pub fn verify(stored: &str, password: &str) -> bool {
         bcrypt::verify(password, stored).unwrap_or(false)
     } else if stored.starts_with("$argon2") {
         PasswordHash::new(stored)
-            .map(|parsed| argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                argon2::Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false)
     } else {
         false
@@ -52,7 +59,12 @@ pub fn verify(stored: &str, password: &str) -> bool {
 
 /// Store `hash` as the member's password; the member gets a `member-password-test-…` id the first
 /// time (a reset keeps the id). The caller saves the member.
-pub async fn set(conn: &mut SqliteConnection, state: &AppState, member: &mut Member, hash: &str) -> ApiResult<()> {
+pub async fn set(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    member: &mut Member,
+    hash: &str,
+) -> ApiResult<()> {
     member.set_password_hash(conn, Some(hash)).await?;
     if member.member_password_id.is_empty() {
         member.member_password_id = state.ids.id("member-password");
@@ -105,7 +117,10 @@ pub fn strength(password: &str, email: Option<&str>) -> Strength {
         strength_policy: "zxcvbn",
         breach_detection_on_create: false,
         luds_feedback: None,
-        zxcvbn_feedback: ZxcvbnFeedback { warning, suggestions },
+        zxcvbn_feedback: ZxcvbnFeedback {
+            warning,
+            suggestions,
+        },
     }
 }
 
@@ -139,14 +154,24 @@ pub struct Argon2Config {
 /// (`$2a$`/`$2b$`/`$2y$`), `argon_2i` / `argon_2id` as an encoded PHC string, or as hex with
 /// `argon_2_config`. Other hash types are refused with 400 `invalid_hash_type`.
 pub fn migrated(hash_type: &str, hash: &str, argon: Option<&Argon2Config>) -> ApiResult<String> {
-    let invalid = |why: &str| ApiError::bad_request("invalid_password_hash", format!("The hash is not a valid {hash_type} hash: {why}"));
+    let invalid = |why: &str| {
+        ApiError::bad_request(
+            "invalid_password_hash",
+            format!("The hash is not a valid {hash_type} hash: {why}"),
+        )
+    };
     match hash_type {
         "bcrypt" => {
-            hash.parse::<bcrypt::HashParts>().map_err(|e| invalid(&e.to_string()))?;
+            hash.parse::<bcrypt::HashParts>()
+                .map_err(|e| invalid(&e.to_string()))?;
             Ok(hash.to_owned())
         }
         "argon_2i" | "argon_2id" => {
-            let variant = if hash_type == "argon_2i" { "argon2i" } else { "argon2id" };
+            let variant = if hash_type == "argon_2i" {
+                "argon2i"
+            } else {
+                "argon2id"
+            };
             if hash.starts_with('$') {
                 let parsed = PasswordHash::new(hash).map_err(|e| invalid(&e.to_string()))?;
                 if parsed.algorithm.as_str() != variant {
@@ -172,7 +197,9 @@ pub fn migrated(hash_type: &str, hash: &str, argon: Option<&Argon2Config>) -> Ap
         }
         other => Err(ApiError::bad_request(
             "invalid_hash_type",
-            format!("hash_type {other} is not supported by the mock; use bcrypt, argon_2i or argon_2id."),
+            format!(
+                "hash_type {other} is not supported by the mock; use bcrypt, argon_2i or argon_2id."
+            ),
         )),
     }
 }
@@ -181,7 +208,10 @@ fn hex_decode(s: &str) -> Option<Vec<u8>> {
     if !s.len().is_multiple_of(2) {
         return None;
     }
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 #[cfg(test)]
@@ -193,7 +223,10 @@ mod tests {
         let weak = strength("password123", None);
         assert!(!weak.valid_password);
         assert!(weak.score < 3);
-        assert!(!weak.zxcvbn_feedback.suggestions.is_empty() || !weak.zxcvbn_feedback.warning.is_empty());
+        assert!(
+            !weak.zxcvbn_feedback.suggestions.is_empty()
+                || !weak.zxcvbn_feedback.warning.is_empty()
+        );
         let strong = strength("correct-horse-battery-staple-9!", None);
         assert!(strong.valid_password, "{}", strong.score);
         assert!(strength("ada.lovelace1815", Some("ada.lovelace1815@acme.com")).score < 3);
@@ -208,23 +241,44 @@ mod tests {
 
         use argon2::password_hash::{PasswordHasher, SaltString};
         let salt = SaltString::encode_b64(b"somesaltsomesalt").unwrap();
-        let phc = argon2::Argon2::default().hash_password(b"s3cret-Passw0rd", &salt).unwrap().to_string();
+        let phc = argon2::Argon2::default()
+            .hash_password(b"s3cret-Passw0rd", &salt)
+            .unwrap()
+            .to_string();
         let stored = migrated("argon_2id", &phc, None).unwrap();
         assert!(verify(&stored, "s3cret-Passw0rd"));
-        assert!(migrated("argon_2i", &phc, None).is_err(), "variant must match");
+        assert!(
+            migrated("argon_2i", &phc, None).is_err(),
+            "variant must match"
+        );
 
         // raw (hex) form with a config
         let params = argon2::Params::new(4096, 2, 1, Some(32)).unwrap();
         let a = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
         let mut out = [0u8; 32];
-        a.hash_password_into(b"s3cret-Passw0rd", b"saltsaltsalt", &mut out).unwrap();
+        a.hash_password_into(b"s3cret-Passw0rd", b"saltsaltsalt", &mut out)
+            .unwrap();
         let hex: String = out.iter().map(|b| format!("{b:02x}")).collect();
-        let cfg = Argon2Config { salt: "saltsaltsalt".into(), iteration_amount: 2, memory: 4096, threads: 1, key_length: 32 };
+        let cfg = Argon2Config {
+            salt: "saltsaltsalt".into(),
+            iteration_amount: 2,
+            memory: 4096,
+            threads: 1,
+            key_length: 32,
+        };
         let stored = migrated("argon_2id", &hex, Some(&cfg)).unwrap();
         assert!(verify(&stored, "s3cret-Passw0rd"));
         assert!(!verify(&stored, "s3cret-Passw0rd!"));
 
-        assert_eq!(migrated("md_5", "x", None).unwrap_err().error_type, "invalid_hash_type");
-        assert_eq!(migrated("bcrypt", "not-a-hash", None).unwrap_err().error_type, "invalid_password_hash");
+        assert_eq!(
+            migrated("md_5", "x", None).unwrap_err().error_type,
+            "invalid_hash_type"
+        );
+        assert_eq!(
+            migrated("bcrypt", "not-a-hash", None)
+                .unwrap_err()
+                .error_type,
+            "invalid_password_hash"
+        );
     }
 }

@@ -28,12 +28,17 @@ pub const SANDBOX_EMAIL: &str = "sandbox@stytch.com";
 
 /// The part after `@`, lower-cased.
 pub fn email_domain(email: &str) -> String {
-    email.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase()).unwrap_or_default()
+    email
+        .rsplit_once('@')
+        .map(|(_, d)| d.to_ascii_lowercase())
+        .unwrap_or_default()
 }
 
 pub fn domain_allowed(org: &Organization, email: &str) -> bool {
     let domain = email_domain(email);
-    org.email_allowed_domains.iter().any(|d| d.eq_ignore_ascii_case(&domain))
+    org.email_allowed_domains
+        .iter()
+        .any(|d| d.eq_ignore_ascii_case(&domain))
 }
 
 pub fn email_jit_allowed(org: &Organization, email: &str) -> bool {
@@ -51,7 +56,10 @@ pub fn invites_allowed(org: &Organization, email: &str) -> bool {
 pub fn sso_jit_allowed(org: &Organization, connection_id: &str) -> bool {
     match org.sso_jit_provisioning.as_str() {
         "ALL_ALLOWED" => true,
-        "RESTRICTED" => org.sso_jit_provisioning_allowed_connections.iter().any(|c| c == connection_id),
+        "RESTRICTED" => org
+            .sso_jit_provisioning_allowed_connections
+            .iter()
+            .any(|c| c == connection_id),
         _ => false,
     }
 }
@@ -74,14 +82,23 @@ pub async fn create_member(
     status: &str,
 ) -> ApiResult<Member> {
     let now = rfc3339(state.clock.now_ts());
-    let member = Member::new(&org.organization_id, state.ids.id("member"), email.to_ascii_lowercase(), status, &now);
+    let member = Member::new(
+        &org.organization_id,
+        state.ids.id("member"),
+        email.to_ascii_lowercase(),
+        status,
+        &now,
+    );
     member.insert(conn, state.ids.counter()).await?;
     Ok(member)
 }
 
 /// The sandbox organization and its `sandbox@stytch.com` member, created on first use with ids
 /// that do not consume the counter (so using the sandbox does not shift other ids).
-pub async fn ensure_sandbox(conn: &mut SqliteConnection, state: &AppState) -> ApiResult<(Organization, Member)> {
+pub async fn ensure_sandbox(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+) -> ApiResult<(Organization, Member)> {
     let org = match Organization::find(conn, SANDBOX_ORG_ID).await? {
         Some(org) => org,
         None => {
@@ -90,7 +107,11 @@ pub async fn ensure_sandbox(conn: &mut SqliteConnection, state: &AppState) -> Ap
                 organization_slug: Some("stytch-sandbox-organization".into()),
                 ..OrgSettings::default()
             };
-            let org = Organization::create(SANDBOX_ORG_ID.into(), &rfc3339(state.clock.now_ts()), settings)?;
+            let org = Organization::create(
+                SANDBOX_ORG_ID.into(),
+                &rfc3339(state.clock.now_ts()),
+                settings,
+            )?;
             org.insert(conn, state.ids.counter()).await?;
             org
         }
@@ -98,8 +119,17 @@ pub async fn ensure_sandbox(conn: &mut SqliteConnection, state: &AppState) -> Ap
     let member = match Member::find_by_email(conn, SANDBOX_ORG_ID, SANDBOX_EMAIL).await? {
         Some(m) => m,
         None => {
-            let id = format!("member-test-{}", uuid_from(&state.ids.derive("sandbox-member", b"")));
-            let mut m = Member::new(SANDBOX_ORG_ID, id, SANDBOX_EMAIL.into(), "active", &rfc3339(state.clock.now_ts()));
+            let id = format!(
+                "member-test-{}",
+                uuid_from(&state.ids.derive("sandbox-member", b""))
+            );
+            let mut m = Member::new(
+                SANDBOX_ORG_ID,
+                id,
+                SANDBOX_EMAIL.into(),
+                "active",
+                &rfc3339(state.clock.now_ts()),
+            );
             m.email_address_verified = true;
             m.name = "Sandbox Member".into();
             m.untrusted_metadata = json!({});
@@ -120,7 +150,10 @@ pub async fn member_for_email_login(
 ) -> ApiResult<(Member, bool)> {
     match Member::find_by_email(conn, &org.organization_id, email).await? {
         Some(m) => Ok((m, false)),
-        None if email_jit_allowed(org, email) => Ok((create_member(conn, state, org, email, "pending").await?, true)),
+        None if email_jit_allowed(org, email) => Ok((
+            create_member(conn, state, org, email, "pending").await?,
+            true,
+        )),
         None => Err(email_jit_refused()),
     }
 }

@@ -47,7 +47,10 @@ fn format_code(bytes: &[u8; 32]) -> String {
 /// Is `code` the shape of a recovery code?
 pub fn looks_like_recovery_code(code: &str) -> bool {
     let parts: Vec<&str> = code.split('-').collect();
-    parts.len() == 3 && parts.iter().all(|p| p.len() == 4 && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| p.len() == 4 && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 /// Mint (or, for a migration, store the given) codes of `reg`'s current generation; returns them
@@ -73,7 +76,10 @@ pub async fn mint(
     };
     for (i, code) in codes.iter().enumerate() {
         let key = format!("{}|{}|{i}", reg.totp_registration_id, reg.generation);
-        let id = format!("member-totp-recovery-code-test-{}", uuid_from(&state.ids.derive("recovery-code-id", key.as_bytes())));
+        let id = format!(
+            "member-totp-recovery-code-test-{}",
+            uuid_from(&state.ids.derive("recovery-code-id", key.as_bytes()))
+        );
         sqlx::query(
             "INSERT INTO recovery_codes (recovery_code_id, totp_registration_id, position, code) VALUES (?, ?, ?, ?)",
         )
@@ -93,10 +99,14 @@ pub fn normalise_given(codes: &[String]) -> ApiResult<Vec<String>> {
     for c in codes {
         let c = c.trim().to_ascii_lowercase();
         if !looks_like_recovery_code(&c) {
-            return Err(ApiError::invalid_argument("recovery_codes must look like xxxx-xxxx-xxxx (letters and digits)."));
+            return Err(ApiError::invalid_argument(
+                "recovery_codes must look like xxxx-xxxx-xxxx (letters and digits).",
+            ));
         }
         if out.contains(&c) {
-            return Err(ApiError::invalid_argument("recovery_codes must be distinct."));
+            return Err(ApiError::invalid_argument(
+                "recovery_codes must be distinct.",
+            ));
         }
         out.push(c);
     }
@@ -133,17 +143,23 @@ pub async fn redeem(
         }
     }
     if let Some(id) = &found {
-        sqlx::query("UPDATE recovery_codes SET used_at = ? WHERE recovery_code_id = ? AND used_at IS NULL")
-            .bind(state.clock.now_ts())
-            .bind(id)
-            .execute(conn)
-            .await?;
+        sqlx::query(
+            "UPDATE recovery_codes SET used_at = ? WHERE recovery_code_id = ? AND used_at IS NULL",
+        )
+        .bind(state.clock.now_ts())
+        .bind(id)
+        .execute(conn)
+        .await?;
     }
     Ok(found)
 }
 
 /// Invalidate every code of `reg` and mint a fresh set (the rotation count goes up).
-pub async fn rotate(conn: &mut SqliteConnection, state: &AppState, reg: &mut Registration) -> ApiResult<Vec<String>> {
+pub async fn rotate(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    reg: &mut Registration,
+) -> ApiResult<Vec<String>> {
     reg.generation += 1;
     sqlx::query("UPDATE totp_registrations SET generation = ? WHERE totp_registration_id = ?")
         .bind(reg.generation)
@@ -162,7 +178,10 @@ mod tests {
         let code = format_code(&[7u8; 32]);
         assert!(looks_like_recovery_code(&code), "{code}");
         assert_eq!(code.len(), 14);
-        assert!(code.chars().all(|c| c == '-' || c.is_ascii_lowercase() || c.is_ascii_digit()));
+        assert!(
+            code.chars()
+                .all(|c| c == '-' || c.is_ascii_lowercase() || c.is_ascii_digit())
+        );
         assert!(!looks_like_recovery_code("123456"));
         assert!(!looks_like_recovery_code("abcd-efgh"));
     }

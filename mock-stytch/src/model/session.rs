@@ -40,7 +40,10 @@ pub struct Minted {
 }
 
 pub fn not_found() -> ApiError {
-    ApiError::not_found("session_not_found", "Session could not be found, has expired or was revoked.")
+    ApiError::not_found(
+        "session_not_found",
+        "Session could not be found, has expired or was revoked.",
+    )
 }
 
 /// Check `session_duration_minutes` (5..=527040).
@@ -59,10 +62,14 @@ pub fn duration(minutes: Option<i64>) -> ApiResult<Option<i64>> {
 pub fn merge_claims(into: &mut Map<String, Value>, claims: Option<&Value>) -> ApiResult<()> {
     let Some(claims) = claims else { return Ok(()) };
     let Some(obj) = claims.as_object() else {
-        return Err(ApiError::invalid_argument("session_custom_claims must be an object."));
+        return Err(ApiError::invalid_argument(
+            "session_custom_claims must be an object.",
+        ));
     };
     for (k, v) in obj {
-        if ["iss", "sub", "aud", "exp", "nbf", "iat", "jti"].contains(&k.as_str()) || k.starts_with("https://stytch.com/") {
+        if ["iss", "sub", "aud", "exp", "nbf", "iat", "jti"].contains(&k.as_str())
+            || k.starts_with("https://stytch.com/")
+        {
             continue;
         }
         if v.is_null() {
@@ -72,13 +79,26 @@ pub fn merge_claims(into: &mut Map<String, Value>, claims: Option<&Value>) -> Ap
         }
     }
     if serde_json::to_string(into)?.len() > 4096 {
-        return Err(ApiError::bad_request("invalid_custom_claims", "session_custom_claims must be at most 4 KB."));
+        return Err(ApiError::bad_request(
+            "invalid_custom_claims",
+            "session_custom_claims must be at most 4 KB.",
+        ));
     }
     Ok(())
 }
 
 const COLUMNS: &str = "member_session_id, session_token, member_id, organization_id, started_at, last_accessed_at, expires_at, factors, custom_claims";
-type Row = (String, String, String, String, i64, i64, i64, String, String);
+type Row = (
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+);
 
 fn from_row(r: Row) -> ApiResult<Session> {
     Ok(Session {
@@ -119,24 +139,30 @@ impl Session {
             factors,
             custom_claims: claims,
         };
-        sqlx::query(&format!("INSERT INTO member_sessions ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"))
-            .bind(&session.member_session_id)
-            .bind(&session.session_token)
-            .bind(&session.member_id)
-            .bind(&session.organization_id)
-            .bind(session.started_at)
-            .bind(session.last_accessed_at)
-            .bind(session.expires_at)
-            .bind(serde_json::to_string(&session.factors)?)
-            .bind(serde_json::to_string(&session.custom_claims)?)
-            .execute(conn)
-            .await?;
+        sqlx::query(&format!(
+            "INSERT INTO member_sessions ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(&session.member_session_id)
+        .bind(&session.session_token)
+        .bind(&session.member_id)
+        .bind(&session.organization_id)
+        .bind(session.started_at)
+        .bind(session.last_accessed_at)
+        .bind(session.expires_at)
+        .bind(serde_json::to_string(&session.factors)?)
+        .bind(serde_json::to_string(&session.custom_claims)?)
+        .execute(conn)
+        .await?;
         let jwt = session.jwt(state, member, org).await?;
         Ok(Minted { session, jwt })
     }
 
     /// The live session with this token.
-    pub async fn by_token(conn: &mut SqliteConnection, state: &AppState, token: &str) -> ApiResult<Session> {
+    pub async fn by_token(
+        conn: &mut SqliteConnection,
+        state: &AppState,
+        token: &str,
+    ) -> ApiResult<Session> {
         let row: Option<Row> = sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM member_sessions WHERE session_token = ? AND revoked_at IS NULL AND expires_at > ?"
         ))
@@ -148,7 +174,11 @@ impl Session {
     }
 
     /// The live session with this id.
-    pub async fn by_id(conn: &mut SqliteConnection, state: &AppState, id: &str) -> ApiResult<Session> {
+    pub async fn by_id(
+        conn: &mut SqliteConnection,
+        state: &AppState,
+        id: &str,
+    ) -> ApiResult<Session> {
         let row: Option<Row> = sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM member_sessions WHERE member_session_id = ? AND revoked_at IS NULL AND expires_at > ?"
         ))
@@ -160,9 +190,20 @@ impl Session {
     }
 
     /// The live session a JWT names (signature checked; an expired `exp` is fine, §2.7).
-    pub async fn by_jwt(conn: &mut SqliteConnection, state: &AppState, jwt: &str) -> ApiResult<Session> {
-        let claims = state.signing.get().await?.verify(jwt, &state.config.project_id).ok_or_else(not_found)?;
-        let id = claims["https://stytch.com/session"]["id"].as_str().ok_or_else(not_found)?;
+    pub async fn by_jwt(
+        conn: &mut SqliteConnection,
+        state: &AppState,
+        jwt: &str,
+    ) -> ApiResult<Session> {
+        let claims = state
+            .signing
+            .get()
+            .await?
+            .verify(jwt, &state.config.project_id)
+            .ok_or_else(not_found)?;
+        let id = claims["https://stytch.com/session"]["id"]
+            .as_str()
+            .ok_or_else(not_found)?;
         Session::by_id(conn, state, id).await
     }
 
@@ -174,16 +215,20 @@ impl Session {
         token: Option<&str>,
         jwt: Option<&str>,
     ) -> ApiResult<Session> {
-        match (token.filter(|t| !t.is_empty()), jwt.filter(|t| !t.is_empty())) {
+        match (
+            token.filter(|t| !t.is_empty()),
+            jwt.filter(|t| !t.is_empty()),
+        ) {
             (Some(t), None) => Session::by_token(conn, state, t).await,
             (None, Some(j)) => Session::by_jwt(conn, state, j).await,
             (Some(_), Some(_)) => Err(ApiError::bad_request(
                 "too_many_session_arguments",
                 "Provide session_token or session_jwt, not both.",
             )),
-            (None, None) => {
-                Err(ApiError::bad_request("no_session_arguments", "Provide session_token or session_jwt."))
-            }
+            (None, None) => Err(ApiError::bad_request(
+                "no_session_arguments",
+                "Provide session_token or session_jwt.",
+            )),
         }
     }
 
@@ -200,7 +245,8 @@ impl Session {
         add_factor: Option<Value>,
         custom_claims: Option<&Value>,
     ) -> ApiResult<String> {
-        self.touch_row(conn, state, extend_minutes, add_factor, custom_claims).await?;
+        self.touch_row(conn, state, extend_minutes, add_factor, custom_claims)
+            .await?;
         self.jwt(state, member, org).await
     }
 
@@ -240,7 +286,11 @@ impl Session {
         Ok(())
     }
 
-    pub async fn revoke(conn: &mut SqliteConnection, state: &AppState, member_session_id: &str) -> ApiResult<()> {
+    pub async fn revoke(
+        conn: &mut SqliteConnection,
+        state: &AppState,
+        member_session_id: &str,
+    ) -> ApiResult<()> {
         sqlx::query("UPDATE member_sessions SET revoked_at = ? WHERE member_session_id = ? AND revoked_at IS NULL")
             .bind(state.clock.now_ts())
             .bind(member_session_id)
@@ -250,17 +300,27 @@ impl Session {
     }
 
     /// Revoke every live session of a member (password resets, sessions.revoke by member).
-    pub async fn revoke_all(conn: &mut SqliteConnection, state: &AppState, member_id: &str) -> ApiResult<()> {
-        sqlx::query("UPDATE member_sessions SET revoked_at = ? WHERE member_id = ? AND revoked_at IS NULL")
-            .bind(state.clock.now_ts())
-            .bind(member_id)
-            .execute(conn)
-            .await?;
+    pub async fn revoke_all(
+        conn: &mut SqliteConnection,
+        state: &AppState,
+        member_id: &str,
+    ) -> ApiResult<()> {
+        sqlx::query(
+            "UPDATE member_sessions SET revoked_at = ? WHERE member_id = ? AND revoked_at IS NULL",
+        )
+        .bind(state.clock.now_ts())
+        .bind(member_id)
+        .execute(conn)
+        .await?;
         Ok(())
     }
 
     /// All live sessions of a member, oldest first.
-    pub async fn live_for_member(conn: &mut SqliteConnection, state: &AppState, member_id: &str) -> ApiResult<Vec<Session>> {
+    pub async fn live_for_member(
+        conn: &mut SqliteConnection,
+        state: &AppState,
+        member_id: &str,
+    ) -> ApiResult<Vec<Session>> {
         let rows: Vec<Row> = sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM member_sessions WHERE member_id = ? AND revoked_at IS NULL AND expires_at > ? ORDER BY started_at, rowid"
         ))
@@ -296,7 +356,12 @@ impl Session {
     }
 
     /// A fresh 5-minute RS256 JWT for this session (§2.8).
-    pub async fn jwt(&self, state: &AppState, member: &Member, org: &Organization) -> ApiResult<String> {
+    pub async fn jwt(
+        &self,
+        state: &AppState,
+        member: &Member,
+        org: &Organization,
+    ) -> ApiResult<String> {
         let now = state.clock.now_ts();
         let pid = &state.config.project_id;
         let mut claims = Map::new();

@@ -15,7 +15,12 @@ use crate::state::AppState;
 pub const CODE_LIFETIME_SECONDS: i64 = 120;
 
 /// Issue a fresh code to the member's phone (`phone`, E.164) and put the SMS in the outbox.
-pub async fn issue(conn: &mut SqliteConnection, state: &AppState, member: &Member, phone: &str) -> ApiResult<()> {
+pub async fn issue(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    member: &Member,
+    phone: &str,
+) -> ApiResult<()> {
     let sends: i64 = sqlx::query_scalar("SELECT sends FROM sms_codes WHERE member_id = ?")
         .bind(&member.member_id)
         .fetch_optional(&mut *conn)
@@ -62,6 +67,18 @@ pub async fn issue(conn: &mut SqliteConnection, state: &AppState, member: &Membe
 pub use crate::model::otp_code::Refusal;
 
 /// Check `code` for `member`'s SMS code; see [`crate::model::otp_code::check`].
-pub async fn check(conn: &mut SqliteConnection, state: &AppState, member: &Member, code: &str) -> ApiResult<Result<(), Refusal>> {
-    crate::model::otp_code::check(conn, state, crate::model::otp_code::CodeTable::Sms, member, code).await
+pub async fn check(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    member: &Member,
+    code: &str,
+) -> ApiResult<Result<(), Refusal>> {
+    crate::model::otp_code::check(
+        conn,
+        state,
+        crate::model::otp_code::CodeTable::Sms,
+        member,
+        code,
+    )
+    .await
 }

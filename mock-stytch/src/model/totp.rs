@@ -80,17 +80,27 @@ pub fn expiration_minutes(minutes: Option<i64>) -> ApiResult<i64> {
     match minutes {
         None => Ok(DEFAULT_EXPIRATION_MINUTES),
         Some(m) if (MIN_EXPIRATION_MINUTES..=MAX_EXPIRATION_MINUTES).contains(&m) => Ok(m),
-        Some(_) => Err(ApiError::invalid_argument("expiration_minutes must be between 5 and 1440.")),
+        Some(_) => Err(ApiError::invalid_argument(
+            "expiration_minutes must be between 5 and 1440.",
+        )),
     }
 }
 
 /// The RFC 6238 generator for a base32 secret (any length the mock accepted).
 fn generator(secret_b32: &str) -> ApiResult<TOTP> {
-    let bytes = Secret::Encoded(secret_b32.to_owned()).to_bytes().map_err(|_| {
-        tracing::error!("stored TOTP secret is not base32");
-        ApiError::internal()
-    })?;
-    Ok(TOTP::new_unchecked(Algorithm::SHA1, DIGITS, SKEW_STEPS as u8, STEP_SECONDS as u64, bytes))
+    let bytes = Secret::Encoded(secret_b32.to_owned())
+        .to_bytes()
+        .map_err(|_| {
+            tracing::error!("stored TOTP secret is not base32");
+            ApiError::internal()
+        })?;
+    Ok(TOTP::new_unchecked(
+        Algorithm::SHA1,
+        DIGITS,
+        SKEW_STEPS as u8,
+        STEP_SECONDS as u64,
+        bytes,
+    ))
 }
 
 /// The code for `secret` at epoch second `at`.
@@ -106,10 +116,24 @@ pub fn seconds_remaining(at: i64) -> i64 {
 /// Normalise a secret handed to `totps.migrate`: upper case, no padding or spaces; must decode
 /// to at least 80 bits (authenticator apps accept 80-bit secrets; minted ones are 160).
 pub fn normalise_secret(raw: &str) -> ApiResult<String> {
-    let s: String = raw.chars().filter(|c| !c.is_whitespace() && *c != '=').collect::<String>().to_ascii_uppercase();
-    let invalid = || ApiError::invalid_argument("secret must be a base32 (RFC 4648) TOTP secret of at least 16 characters.");
-    let bytes = Secret::Encoded(s.clone()).to_bytes().map_err(|_| invalid())?;
-    if bytes.len() < 10 || !s.chars().all(|c| c.is_ascii_uppercase() || ('2'..='7').contains(&c)) {
+    let s: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '=')
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let invalid = || {
+        ApiError::invalid_argument(
+            "secret must be a base32 (RFC 4648) TOTP secret of at least 16 characters.",
+        )
+    };
+    let bytes = Secret::Encoded(s.clone())
+        .to_bytes()
+        .map_err(|_| invalid())?;
+    if bytes.len() < 10
+        || !s
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || ('2'..='7').contains(&c))
+    {
         return Err(invalid());
     }
     Ok(s)
@@ -124,7 +148,11 @@ pub fn looks_like_totp_code(code: &str) -> bool {
 /// (spaces as `%20`); `@` stays readable in the account, as authenticator apps show it.
 pub fn otpauth_uri(issuer: &str, account: &str, secret_b32: &str) -> String {
     use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-    const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+    const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
     const ACCOUNT: &AsciiSet = &COMPONENT.remove(b'@');
     let issuer_enc = utf8_percent_encode(issuer, COMPONENT).to_string();
     let account_enc = utf8_percent_encode(account, ACCOUNT).to_string();
@@ -139,10 +167,11 @@ pub fn qr_data_uri(text: &str) -> ApiResult<String> {
     use base64::Engine;
     const SCALE: usize = 4;
     const QUIET: usize = 4;
-    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).map_err(|e| {
-        tracing::error!(error = %e, "QR encoding failed");
-        ApiError::internal()
-    })?;
+    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| {
+            tracing::error!(error = %e, "QR encoding failed");
+            ApiError::internal()
+        })?;
     let modules = code.width();
     let colors = code.to_colors();
     let side = (modules + 2 * QUIET) * SCALE;
@@ -161,18 +190,32 @@ pub fn qr_data_uri(text: &str) -> ApiResult<String> {
         let mut encoder = png::Encoder::new(&mut png_bytes, side as u32, side as u32);
         encoder.set_color(png::ColorType::Grayscale);
         encoder.set_depth(png::BitDepth::Eight);
-        let written = encoder.write_header().and_then(|mut w| w.write_image_data(&pixels));
+        let written = encoder
+            .write_header()
+            .and_then(|mut w| w.write_image_data(&pixels));
         written.map_err(|e| {
             tracing::error!(error = %e, "PNG encoding failed");
             ApiError::internal()
         })?;
     }
-    Ok(format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(png_bytes)))
+    Ok(format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(png_bytes)
+    ))
 }
 
-const COLUMNS: &str =
-    "totp_registration_id, member_id, organization_id, secret, status, created_at, expires_at, last_step, generation";
-type Row = (String, String, String, String, String, i64, Option<i64>, Option<i64>, i64);
+const COLUMNS: &str = "totp_registration_id, member_id, organization_id, secret, status, created_at, expires_at, last_step, generation";
+type Row = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    i64,
+);
 
 fn from_row(r: Row) -> Registration {
     Registration {
@@ -180,7 +223,11 @@ fn from_row(r: Row) -> Registration {
         member_id: r.1,
         organization_id: r.2,
         secret: r.3,
-        status: if r.4 == "active" { Status::Active } else { Status::Pending },
+        status: if r.4 == "active" {
+            Status::Active
+        } else {
+            Status::Pending
+        },
         created_at: r.5,
         expires_at: r.6,
         last_step: r.7,
@@ -191,7 +238,11 @@ fn from_row(r: Row) -> Registration {
 impl Registration {
     /// The member's registration if it is usable now: active, or pending and not past its
     /// deadline. An expired pending registration is as good as absent.
-    pub async fn current(conn: &mut SqliteConnection, state: &AppState, member_id: &str) -> ApiResult<Option<Registration>> {
+    pub async fn current(
+        conn: &mut SqliteConnection,
+        state: &AppState,
+        member_id: &str,
+    ) -> ApiResult<Option<Registration>> {
         let row: Option<Row> = sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM totp_registrations WHERE member_id = ? AND (status = 'active' OR expires_at > ?)"
         ))
@@ -203,8 +254,14 @@ impl Registration {
     }
 
     /// The member's active registration, if any.
-    pub async fn active(conn: &mut SqliteConnection, state: &AppState, member_id: &str) -> ApiResult<Option<Registration>> {
-        Ok(Registration::current(conn, state, member_id).await?.filter(|r| r.status == Status::Active))
+    pub async fn active(
+        conn: &mut SqliteConnection,
+        state: &AppState,
+        member_id: &str,
+    ) -> ApiResult<Option<Registration>> {
+        Ok(Registration::current(conn, state, member_id)
+            .await?
+            .filter(|r| r.status == Status::Active))
     }
 
     /// Mint a registration for `member` with a secret derived from the seed and the new id.
@@ -239,24 +296,35 @@ impl Registration {
             last_step: None,
             generation: 0,
         };
-        sqlx::query(&format!("INSERT INTO totp_registrations ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"))
-            .bind(&reg.totp_registration_id)
-            .bind(&reg.member_id)
-            .bind(&reg.organization_id)
-            .bind(&reg.secret)
-            .bind(if reg.status == Status::Active { "active" } else { "pending" })
-            .bind(reg.created_at)
-            .bind(reg.expires_at)
-            .bind(reg.last_step)
-            .bind(reg.generation)
-            .execute(conn)
-            .await?;
+        sqlx::query(&format!(
+            "INSERT INTO totp_registrations ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(&reg.totp_registration_id)
+        .bind(&reg.member_id)
+        .bind(&reg.organization_id)
+        .bind(&reg.secret)
+        .bind(if reg.status == Status::Active {
+            "active"
+        } else {
+            "pending"
+        })
+        .bind(reg.created_at)
+        .bind(reg.expires_at)
+        .bind(reg.last_step)
+        .bind(reg.generation)
+        .execute(conn)
+        .await?;
         Ok(reg)
     }
 
     /// Check `code` at the virtual now. On success the matched step is remembered (the caller
     /// commits), and the step is returned.
-    pub async fn check(&mut self, conn: &mut SqliteConnection, state: &AppState, code: &str) -> ApiResult<Result<i64, Refusal>> {
+    pub async fn check(
+        &mut self,
+        conn: &mut SqliteConnection,
+        state: &AppState,
+        code: &str,
+    ) -> ApiResult<Result<i64, Refusal>> {
         let now = state.clock.now_ts();
         let generator = generator(&self.secret)?;
         let current = now.div_euclid(STEP_SECONDS);
@@ -269,7 +337,9 @@ impl Registration {
                 matched = Some(step);
             }
         }
-        let Some(step) = matched else { return Ok(Err(Refusal::Wrong)) };
+        let Some(step) = matched else {
+            return Ok(Err(Refusal::Wrong));
+        };
         if self.last_step.is_some_and(|last| step <= last) {
             return Ok(Err(Refusal::Replayed));
         }
@@ -283,7 +353,11 @@ impl Registration {
     }
 
     /// Turn a pending registration into the member's TOTP factor.
-    pub async fn activate(&mut self, conn: &mut SqliteConnection, member: &mut Member) -> ApiResult<()> {
+    pub async fn activate(
+        &mut self,
+        conn: &mut SqliteConnection,
+        member: &mut Member,
+    ) -> ApiResult<()> {
         if self.status == Status::Pending {
             sqlx::query("UPDATE totp_registrations SET status = 'active', expires_at = NULL WHERE totp_registration_id = ?")
                 .bind(&self.totp_registration_id)
@@ -299,7 +373,10 @@ impl Registration {
 
 /// Delete every registration of a member (and, by cascade, its recovery codes); returns how many.
 pub async fn delete_for_member(conn: &mut SqliteConnection, member_id: &str) -> ApiResult<u64> {
-    let done = sqlx::query("DELETE FROM totp_registrations WHERE member_id = ?").bind(member_id).execute(conn).await?;
+    let done = sqlx::query("DELETE FROM totp_registrations WHERE member_id = ?")
+        .bind(member_id)
+        .execute(conn)
+        .await?;
     Ok(done.rows_affected())
 }
 
@@ -322,14 +399,20 @@ mod tests {
             assert_eq!(totp.generate(t), code, "T = {t}");
         }
         // Our 6-digit codes are the last six digits of the same truncation (RFC 4226 §5.3).
-        let secret = Secret::Raw(b"12345678901234567890".to_vec()).to_encoded().to_string();
+        let secret = Secret::Raw(b"12345678901234567890".to_vec())
+            .to_encoded()
+            .to_string();
         assert_eq!(code_at(&secret, 59).unwrap(), "287082");
         assert_eq!(code_at(&secret, 1_111_111_109).unwrap(), "081804");
     }
 
     #[test]
     fn otpauth_uri_encodes_issuer_and_keeps_the_at_sign() {
-        let uri = otpauth_uri("My B2B project (Test org)", "ada+x@acme.com", "JBSWY3DPEHPK3PXP");
+        let uri = otpauth_uri(
+            "My B2B project (Test org)",
+            "ada+x@acme.com",
+            "JBSWY3DPEHPK3PXP",
+        );
         assert_eq!(
             uri,
             "otpauth://totp/My%20B2B%20project%20%28Test%20org%29:ada%2Bx@acme.com?algorithm=SHA1&digits=6&period=30\
@@ -339,8 +422,14 @@ mod tests {
 
     #[test]
     fn migrated_secrets_are_normalised_or_refused() {
-        assert_eq!(normalise_secret("jbsw y3dp ehpk 3pxp").unwrap(), "JBSWY3DPEHPK3PXP");
-        assert_eq!(normalise_secret("JBSWY3DPEHPK3PXP====").unwrap(), "JBSWY3DPEHPK3PXP");
+        assert_eq!(
+            normalise_secret("jbsw y3dp ehpk 3pxp").unwrap(),
+            "JBSWY3DPEHPK3PXP"
+        );
+        assert_eq!(
+            normalise_secret("JBSWY3DPEHPK3PXP====").unwrap(),
+            "JBSWY3DPEHPK3PXP"
+        );
         for bad in ["", "JBSW", "not base32!", "0000000000000000"] {
             assert!(normalise_secret(bad).is_err(), "{bad}");
         }

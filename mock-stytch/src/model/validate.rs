@@ -44,7 +44,9 @@ pub fn email(raw: &str) -> Result<String, ApiError> {
 /// An organization slug: 2–128 of `[A-Za-z0-9-._~]`.
 pub fn slug(raw: &str) -> Result<String, ApiError> {
     let ok = (2..=128).contains(&raw.len())
-        && raw.chars().all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c));
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c));
     if ok {
         Ok(raw.to_owned())
     } else {
@@ -56,16 +58,29 @@ pub fn slug(raw: &str) -> Result<String, ApiError> {
 }
 
 /// A value from a fixed set, or `error_type` naming the setting.
-pub fn one_of(value: &str, allowed: &[&str], error_type: &'static str, field: &str) -> Result<String, ApiError> {
+pub fn one_of(
+    value: &str,
+    allowed: &[&str],
+    error_type: &'static str,
+    field: &str,
+) -> Result<String, ApiError> {
     if allowed.contains(&value) {
         Ok(value.to_owned())
     } else {
-        Err(ApiError::bad_request(error_type, format!("{field} must be one of {}.", allowed.join(", "))))
+        Err(ApiError::bad_request(
+            error_type,
+            format!("{field} must be one of {}.", allowed.join(", ")),
+        ))
     }
 }
 
 /// Each element from a fixed set, deduplicated in first-seen order.
-pub fn all_of(values: &[String], allowed: &[&str], error_type: &'static str, field: &str) -> Result<Vec<String>, ApiError> {
+pub fn all_of(
+    values: &[String],
+    allowed: &[&str],
+    error_type: &'static str,
+    field: &str,
+) -> Result<Vec<String>, ApiError> {
     let mut out: Vec<String> = Vec::new();
     for v in values {
         let v = one_of(v, allowed, error_type, field)?;
@@ -85,15 +100,33 @@ mod tests {
         assert_eq!(phone_number("+14155552671").unwrap(), "+14155552671");
         assert_eq!(phone_number("+447911123456").unwrap(), "+447911123456");
         assert_eq!(phone_number("+10000000000").unwrap(), "+10000000000");
-        for bad in ["4155552671", "+1 415 555 2671", "+1415", "+999999999999", "", "+"] {
-            assert_eq!(phone_number(bad).unwrap_err().error_type, "invalid_phone_number", "{bad}");
+        for bad in [
+            "4155552671",
+            "+1 415 555 2671",
+            "+1415",
+            "+999999999999",
+            "",
+            "+",
+        ] {
+            assert_eq!(
+                phone_number(bad).unwrap_err().error_type,
+                "invalid_phone_number",
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn emails_are_lowercased_and_checked() {
         assert_eq!(email("Ada@Example.COM").unwrap(), "ada@example.com");
-        for bad in ["ada", "@x.com", "ada@", "ada@com", "a da@x.com", "a@b@c.com"] {
+        for bad in [
+            "ada",
+            "@x.com",
+            "ada@",
+            "ada@com",
+            "a da@x.com",
+            "a@b@c.com",
+        ] {
             assert_eq!(email(bad).unwrap_err().error_type, "invalid_email", "{bad}");
         }
     }

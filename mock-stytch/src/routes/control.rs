@@ -22,7 +22,9 @@ pub fn routes() -> Router<AppState> {
 }
 
 pub async fn health(State(state): State<AppState>) -> Reply {
-    Reply::empty().with("ok", true).with("now", crate::clock::rfc3339(state.clock.now_ts()))
+    Reply::empty()
+        .with("ok", true)
+        .with("now", crate::clock::rfc3339(state.clock.now_ts()))
 }
 
 async fn reset(State(state): State<AppState>) -> ApiResult<Reply> {
@@ -34,9 +36,13 @@ async fn reset(State(state): State<AppState>) -> ApiResult<Reply> {
 /// answers exactly like a fresh instance with the same seed. Configuration is kept.
 pub async fn reset_all(state: &AppState) -> ApiResult<()> {
     let mut tx = state.db.write().await?;
-    sqlx::query("PRAGMA defer_foreign_keys = ON").execute(&mut *tx).await?;
+    sqlx::query("PRAGMA defer_foreign_keys = ON")
+        .execute(&mut *tx)
+        .await?;
     for table in data_tables(&mut tx).await? {
-        sqlx::query(&format!("DELETE FROM \"{table}\"")).execute(&mut *tx).await?;
+        sqlx::query(&format!("DELETE FROM \"{table}\""))
+            .execute(&mut *tx)
+            .await?;
     }
     set_meta(&mut tx, "clock_offset", "0").await?;
     state.ids.reset();
@@ -62,15 +68,25 @@ struct ClockRequest {
     now: Option<String>,
 }
 
-async fn set_clock(State(state): State<AppState>, Body(req): Body<ClockRequest>) -> ApiResult<Reply> {
+async fn set_clock(
+    State(state): State<AppState>,
+    Body(req): Body<ClockRequest>,
+) -> ApiResult<Reply> {
     let seconds = match (req.advance_seconds, req.now) {
         (Some(s), None) => s,
         (None, Some(now)) => {
-            let at = chrono::DateTime::parse_from_rfc3339(&now)
-                .map_err(|_| ApiError::invalid_argument("now must be an RFC 3339 timestamp, e.g. 2030-01-01T00:00:00Z."))?;
+            let at = chrono::DateTime::parse_from_rfc3339(&now).map_err(|_| {
+                ApiError::invalid_argument(
+                    "now must be an RFC 3339 timestamp, e.g. 2030-01-01T00:00:00Z.",
+                )
+            })?;
             at.timestamp() - state.clock.now_ts()
         }
-        _ => return Err(ApiError::invalid_argument("Give exactly one of advance_seconds or now.")),
+        _ => {
+            return Err(ApiError::invalid_argument(
+                "Give exactly one of advance_seconds or now.",
+            ));
+        }
     };
     advance_clock(&state, seconds).await?;
     Ok(clock_reply(&state))
@@ -86,7 +102,10 @@ pub async fn advance_clock(state: &AppState, seconds: i64) -> ApiResult<()> {
     Ok(())
 }
 
-async fn list_outbox(State(state): State<AppState>, Params(filter): Params<outbox::Filter>) -> ApiResult<Reply> {
+async fn list_outbox(
+    State(state): State<AppState>,
+    Params(filter): Params<outbox::Filter>,
+) -> ApiResult<Reply> {
     let mut conn = state.db.pool.acquire().await?;
     let messages = outbox::list(&mut conn, &filter).await?;
     Ok(Reply::empty().with("messages", messages))
@@ -100,7 +119,10 @@ struct RequestsParams {
 /// Recent requests, newest first: method, path, status, request id, timing, and the body with
 /// secrets redacted (`body`, see [`crate::redact`]).
 async fn requests(State(state): State<AppState>, Params(q): Params<RequestsParams>) -> Reply {
-    let limit = q.limit.unwrap_or(100).min(crate::state::REQUEST_LOG_CAPACITY);
+    let limit = q
+        .limit
+        .unwrap_or(100)
+        .min(crate::state::REQUEST_LOG_CAPACITY);
     let log = state.request_log.lock().unwrap_or_else(|p| p.into_inner());
     let entries: Vec<_> = log.iter().rev().take(limit).cloned().collect();
     Reply::empty().with("requests", entries)

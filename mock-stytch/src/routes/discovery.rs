@@ -22,7 +22,10 @@ use crate::model::{Member, Organization, provision};
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/v1/b2b/discovery/intermediate_sessions/exchange", post(exchange))
+    Router::new().route(
+        "/v1/b2b/discovery/intermediate_sessions/exchange",
+        post(exchange),
+    )
 }
 
 #[derive(Deserialize)]
@@ -35,7 +38,10 @@ struct ExchangeRequest {
     telemetry_id: Option<String>,
 }
 
-async fn exchange(State(state): State<AppState>, Body(req): Body<ExchangeRequest>) -> ApiResult<Reply> {
+async fn exchange(
+    State(state): State<AppState>,
+    Body(req): Body<ExchangeRequest>,
+) -> ApiResult<Reply> {
     let mut tx = state.db.write().await?;
     let args = SessionArgs {
         intermediate_session_token: Some(req.intermediate_session_token),
@@ -46,7 +52,11 @@ async fn exchange(State(state): State<AppState>, Body(req): Body<ExchangeRequest
         ..SessionArgs::default()
     };
     let ctx = args.load(&mut tx, &state).await?;
-    let email = ctx.ist.as_ref().map(|i| i.email_address.clone()).unwrap_or_default();
+    let email = ctx
+        .ist
+        .as_ref()
+        .map(|i| i.email_address.clone())
+        .unwrap_or_default();
     let org = Organization::get(&mut tx, &req.organization_id).await?;
     let mut member = match Member::find_by_email(&mut tx, &org.organization_id, &email).await? {
         Some(m) => m,
@@ -60,7 +70,18 @@ async fn exchange(State(state): State<AppState>, Body(req): Body<ExchangeRequest
         member.updated_at = crate::clock::rfc3339(state.clock.now_ts());
         member.save(&mut tx).await?;
     }
-    let d = decide::decide(&mut tx, &state, Primary { org: &org, member: &member, factor: None, carried: vec![] }, ctx).await?;
+    let d = decide::decide(
+        &mut tx,
+        &state,
+        Primary {
+            org: &org,
+            member: &member,
+            factor: None,
+            carried: vec![],
+        },
+        ctx,
+    )
+    .await?;
     tx.commit(&state.ids).await?;
     let mut reply = d.reply();
     reply.0.remove("organization_id");

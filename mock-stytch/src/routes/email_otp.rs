@@ -39,17 +39,35 @@ struct LoginOrSignupRequest {
     signup_expiration_minutes: Option<i64>,
 }
 
-async fn login_or_signup(State(state): State<AppState>, Body(req): Body<LoginOrSignupRequest>) -> ApiResult<Reply> {
+async fn login_or_signup(
+    State(state): State<AppState>,
+    Body(req): Body<LoginOrSignupRequest>,
+) -> ApiResult<Reply> {
     let email = validate::email(&req.email_address)?;
-    let login =
-        auth_token::minutes(req.login_expiration_minutes, DEFAULT_MINUTES, MIN_MINUTES, MAX_MINUTES, "login_expiration_minutes")?;
-    let signup =
-        auth_token::minutes(req.signup_expiration_minutes, DEFAULT_MINUTES, MIN_MINUTES, MAX_MINUTES, "signup_expiration_minutes")?;
+    let login = auth_token::minutes(
+        req.login_expiration_minutes,
+        DEFAULT_MINUTES,
+        MIN_MINUTES,
+        MAX_MINUTES,
+        "login_expiration_minutes",
+    )?;
+    let signup = auth_token::minutes(
+        req.signup_expiration_minutes,
+        DEFAULT_MINUTES,
+        MIN_MINUTES,
+        MAX_MINUTES,
+        "signup_expiration_minutes",
+    )?;
     let mut tx = state.db.write().await?;
     let org = Organization::get(&mut tx, &req.organization_id).await?;
-    let (member, created) = provision::member_for_email_login(&mut tx, &state, &org, &email).await?;
+    let (member, created) =
+        provision::member_for_email_login(&mut tx, &state, &org, &email).await?;
     if email != SANDBOX_EMAIL {
-        let minutes = if member.status == "active" { login } else { signup };
+        let minutes = if member.status == "active" {
+            login
+        } else {
+            signup
+        };
         email_otp::issue(&mut tx, &state, &member, minutes).await?;
     }
     tx.commit(&state.ids).await?;
@@ -65,7 +83,10 @@ struct AuthenticateRequest {
     args: SessionArgs,
 }
 
-async fn authenticate(State(state): State<AppState>, Body(req): Body<AuthenticateRequest>) -> ApiResult<Reply> {
+async fn authenticate(
+    State(state): State<AppState>,
+    Body(req): Body<AuthenticateRequest>,
+) -> ApiResult<Reply> {
     let email = validate::email(&req.email_address)?;
     let mut tx = state.db.write().await?;
     let ctx = req.args.load(&mut tx, &state).await?;
@@ -81,8 +102,19 @@ async fn authenticate(State(state): State<AppState>, Body(req): Body<Authenticat
         member.save(&mut tx).await?;
     }
     let proven = factor::email_otp(&state.ids, &member, state.clock.now_ts());
-    let d = decide::decide(&mut tx, &state, Primary { org: &org, member: &member, factor: Some(proven), carried: vec![] }, ctx)
-        .await?;
+    let d = decide::decide(
+        &mut tx,
+        &state,
+        Primary {
+            org: &org,
+            member: &member,
+            factor: Some(proven),
+            carried: vec![],
+        },
+        ctx,
+    )
+    .await?;
     tx.commit(&state.ids).await?;
-    Ok(d.reply().with("method_id", factor::email_id(&state.ids, &member)))
+    Ok(d.reply()
+        .with("method_id", factor::email_id(&state.ids, &member)))
 }

@@ -39,7 +39,10 @@ pub const MAX_MINUTES: i64 = 10080;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/v1/b2b/magic_links/email/login_or_signup", post(login_or_signup))
+        .route(
+            "/v1/b2b/magic_links/email/login_or_signup",
+            post(login_or_signup),
+        )
         .route("/v1/b2b/magic_links/email/invite", post(invite))
         .route("/v1/b2b/magic_links/authenticate", post(authenticate))
 }
@@ -116,23 +119,45 @@ struct LoginOrSignupRequest {
     signup_expiration_minutes: Option<i64>,
 }
 
-async fn login_or_signup(State(state): State<AppState>, Body(req): Body<LoginOrSignupRequest>) -> ApiResult<Reply> {
+async fn login_or_signup(
+    State(state): State<AppState>,
+    Body(req): Body<LoginOrSignupRequest>,
+) -> ApiResult<Reply> {
     let email = validate::email(&req.email_address)?;
-    let login_minutes =
-        auth_token::minutes(req.login_expiration_minutes, DEFAULT_LOGIN_MINUTES, MIN_MINUTES, MAX_MINUTES, "login_expiration_minutes")?;
-    let signup_minutes =
-        auth_token::minutes(req.signup_expiration_minutes, DEFAULT_LOGIN_MINUTES, MIN_MINUTES, MAX_MINUTES, "signup_expiration_minutes")?;
+    let login_minutes = auth_token::minutes(
+        req.login_expiration_minutes,
+        DEFAULT_LOGIN_MINUTES,
+        MIN_MINUTES,
+        MAX_MINUTES,
+        "login_expiration_minutes",
+    )?;
+    let signup_minutes = auth_token::minutes(
+        req.signup_expiration_minutes,
+        DEFAULT_LOGIN_MINUTES,
+        MIN_MINUTES,
+        MAX_MINUTES,
+        "signup_expiration_minutes",
+    )?;
     let mut tx = state.db.write().await?;
     if req.organization_id == SANDBOX_ORG_ID {
         provision::ensure_sandbox(&mut tx, &state).await?;
     }
     let org = Organization::get(&mut tx, &req.organization_id).await?;
-    let (member, created) = provision::member_for_email_login(&mut tx, &state, &org, &email).await?;
+    let (member, created) =
+        provision::member_for_email_login(&mut tx, &state, &org, &email).await?;
     if email != SANDBOX_EMAIL {
         let (kind, minutes, redirect) = if member.status == "active" {
-            (Kind::MagicLinkLogin, login_minutes, req.login_redirect_url.as_deref())
+            (
+                Kind::MagicLinkLogin,
+                login_minutes,
+                req.login_redirect_url.as_deref(),
+            )
         } else {
-            (Kind::MagicLinkSignup, signup_minutes, req.signup_redirect_url.as_deref())
+            (
+                Kind::MagicLinkSignup,
+                signup_minutes,
+                req.signup_redirect_url.as_deref(),
+            )
         };
         let detail = auth_token::with_redirect(pkce_detail(req.pkce_code_challenge), redirect);
         send_link(&mut tx, &state, &member, kind, minutes, detail).await?;
@@ -166,9 +191,14 @@ async fn invite(State(state): State<AppState>, Body(req): Body<InviteRequest>) -
         MAX_MINUTES,
         "invite_expiration_minutes",
     )?;
-    for (field, v) in [("trusted_metadata", &req.trusted_metadata), ("untrusted_metadata", &req.untrusted_metadata)] {
+    for (field, v) in [
+        ("trusted_metadata", &req.trusted_metadata),
+        ("untrusted_metadata", &req.untrusted_metadata),
+    ] {
         if v.as_ref().is_some_and(|v| !v.is_object()) {
-            return Err(ApiError::invalid_argument(format!("{field} must be an object.")));
+            return Err(ApiError::invalid_argument(format!(
+                "{field} must be an object."
+            )));
         }
     }
     let mut tx = state.db.write().await?;
@@ -176,7 +206,11 @@ async fn invite(State(state): State<AppState>, Body(req): Body<InviteRequest>) -
         provision::ensure_sandbox(&mut tx, &state).await?;
     }
     let org = Organization::get(&mut tx, &req.organization_id).await?;
-    if let Some(inviter) = req.invited_by_member_id.as_deref().filter(|s| !s.is_empty()) {
+    if let Some(inviter) = req
+        .invited_by_member_id
+        .as_deref()
+        .filter(|s| !s.is_empty())
+    {
         Member::get(&mut tx, &org.organization_id, inviter).await?;
     }
     let mut member = match Member::find_by_email(&mut tx, &org.organization_id, &email).await? {
@@ -216,7 +250,15 @@ async fn invite(State(state): State<AppState>, Body(req): Body<InviteRequest>) -
     member.save(&mut tx).await?;
     if email != SANDBOX_EMAIL {
         let detail = auth_token::with_redirect(json!({}), req.invite_redirect_url.as_deref());
-        send_link(&mut tx, &state, &member, Kind::MagicLinkInvite, minutes, detail).await?;
+        send_link(
+            &mut tx,
+            &state,
+            &member,
+            Kind::MagicLinkInvite,
+            minutes,
+            detail,
+        )
+        .await?;
     }
     tx.commit(&state.ids).await?;
     Ok(member_reply(&member, &org))
@@ -230,7 +272,10 @@ struct AuthenticateRequest {
     args: SessionArgs,
 }
 
-async fn authenticate(State(state): State<AppState>, Body(req): Body<AuthenticateRequest>) -> ApiResult<Reply> {
+async fn authenticate(
+    State(state): State<AppState>,
+    Body(req): Body<AuthenticateRequest>,
+) -> ApiResult<Reply> {
     match req.magic_links_token.as_str() {
         SANDBOX_TOKEN_SPENT => return Err(spent()),
         SANDBOX_TOKEN_MISSING => return Err(not_found()),
@@ -241,22 +286,41 @@ async fn authenticate(State(state): State<AppState>, Body(req): Body<Authenticat
     let (org, mut member) = if req.magic_links_token == SANDBOX_TOKEN_OK {
         provision::ensure_sandbox(&mut tx, &state).await?
     } else {
-        let t = match auth_token::redeem(&mut tx, &state, &req.magic_links_token, Kind::MAGIC_LINKS).await? {
+        let t = match auth_token::redeem(&mut tx, &state, &req.magic_links_token, Kind::MAGIC_LINKS)
+            .await?
+        {
             Ok(t) => t,
             Err(Refusal::NotFound) => return Err(not_found()),
             Err(Refusal::Spent) => return Err(spent()),
         };
         auth_token::check_pkce(&t, req.pkce_code_verifier.as_deref())?;
         let org = Organization::get(&mut tx, &t.organization_id).await?;
-        let member = Member::get(&mut tx, &org.organization_id, t.member_id.as_deref().unwrap_or_default()).await?;
+        let member = Member::get(
+            &mut tx,
+            &org.organization_id,
+            t.member_id.as_deref().unwrap_or_default(),
+        )
+        .await?;
         (org, member)
     };
     if provision::inbox_proven(&state, &mut member) {
         member.save(&mut tx).await?;
     }
     let proven = factor::magic_link(&state.ids, &member, state.clock.now_ts());
-    let d = decide::decide(&mut tx, &state, Primary { org: &org, member: &member, factor: Some(proven), carried: vec![] }, ctx)
-        .await?;
+    let d = decide::decide(
+        &mut tx,
+        &state,
+        Primary {
+            org: &org,
+            member: &member,
+            factor: Some(proven),
+            carried: vec![],
+        },
+        ctx,
+    )
+    .await?;
     tx.commit(&state.ids).await?;
-    Ok(d.reply().with("method_id", factor::email_id(&state.ids, &member)).with("reset_sessions", false))
+    Ok(d.reply()
+        .with("method_id", factor::email_id(&state.ids, &member))
+        .with("reset_sessions", false))
 }

@@ -20,25 +20,43 @@ use crate::state::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/b2b/organizations/members/search", post(search))
-        .route("/v1/b2b/organizations/members/dangerously_get/{member_id}", get(dangerously_get))
-        .route("/v1/b2b/organizations/{organization_id}/members", post(create))
+        .route(
+            "/v1/b2b/organizations/members/dangerously_get/{member_id}",
+            get(dangerously_get),
+        )
+        .route(
+            "/v1/b2b/organizations/{organization_id}/members",
+            post(create),
+        )
         .route("/v1/b2b/organizations/{organization_id}/member", get(fetch))
-        .route("/v1/b2b/organizations/{organization_id}/members/{member_id}", put(update).delete(remove))
+        .route(
+            "/v1/b2b/organizations/{organization_id}/members/{member_id}",
+            put(update).delete(remove),
+        )
         .route(
             "/v1/b2b/organizations/{organization_id}/members/mfa_phone_numbers/{member_id}",
             delete(delete_mfa_phone_number),
         )
-        .route("/v1/b2b/organizations/{organization_id}/members/{member_id}/totp", delete(delete_totp))
+        .route(
+            "/v1/b2b/organizations/{organization_id}/members/{member_id}/totp",
+            delete(delete_totp),
+        )
         .route(
             "/v1/b2b/organizations/{organization_id}/members/passwords/{member_password_id}",
             delete(delete_password),
         )
-        .route("/v1/b2b/organizations/{organization_id}/members/{member_id}/reactivate", put(reactivate))
+        .route(
+            "/v1/b2b/organizations/{organization_id}/members/{member_id}/reactivate",
+            put(reactivate),
+        )
 }
 
 /// `{member_id, member, organization}`: the answer of every single-member call.
 pub fn member_reply(member: &Member, org: &Organization) -> Reply {
-    Reply::empty().with("member_id", &member.member_id).with("member", member).with("organization", org)
+    Reply::empty()
+        .with("member_id", &member.member_id)
+        .with("member", member)
+        .with("organization", org)
 }
 
 #[derive(Deserialize)]
@@ -61,12 +79,27 @@ async fn create(
     Body(req): Body<CreateRequest>,
 ) -> ApiResult<Reply> {
     let email = validate::email(&req.email_address)?;
-    let phone = req.mfa_phone_number.as_deref().filter(|p| !p.is_empty()).map(validate::phone_number).transpose()?;
+    let phone = req
+        .mfa_phone_number
+        .as_deref()
+        .filter(|p| !p.is_empty())
+        .map(validate::phone_number)
+        .transpose()?;
     let mut tx = state.db.write().await?;
     let org = Organization::get(&mut tx, &org_key).await?;
     let now = crate::clock::rfc3339(state.clock.now_ts());
-    let status = if req.create_member_as_pending == Some(true) { "pending" } else { "active" };
-    let mut m = Member::new(&org.organization_id, state.ids.id("member"), email, status, &now);
+    let status = if req.create_member_as_pending == Some(true) {
+        "pending"
+    } else {
+        "active"
+    };
+    let mut m = Member::new(
+        &org.organization_id,
+        state.ids.id("member"),
+        email,
+        status,
+        &now,
+    );
     if let Some(name) = req.name {
         m.name = name;
     }
@@ -95,10 +128,19 @@ async fn fetch(
 ) -> ApiResult<Reply> {
     let mut conn = state.db.pool.acquire().await?;
     let org = Organization::get(&mut conn, &org_key).await?;
-    let member = match (q.member_id.filter(|s| !s.is_empty()), q.email_address.filter(|s| !s.is_empty())) {
+    let member = match (
+        q.member_id.filter(|s| !s.is_empty()),
+        q.email_address.filter(|s| !s.is_empty()),
+    ) {
         (Some(id), _) => Member::find(&mut conn, &org.organization_id, &id).await?,
-        (None, Some(email)) => Member::find_by_email(&mut conn, &org.organization_id, &email).await?,
-        (None, None) => return Err(ApiError::invalid_argument("Either member_id or email_address is required.")),
+        (None, Some(email)) => {
+            Member::find_by_email(&mut conn, &org.organization_id, &email).await?
+        }
+        (None, None) => {
+            return Err(ApiError::invalid_argument(
+                "Either member_id or email_address is required.",
+            ));
+        }
     }
     .ok_or_else(ApiError::member_not_found)?;
     let mut member = member;
@@ -163,7 +205,12 @@ async fn update(
         m.set_roles(&roles);
     }
     if let Some(method) = req.default_mfa_method.filter(|s| !s.is_empty()) {
-        let method = validate::one_of(&method, &["sms_otp", "totp"], "invalid_mfa_default_method", "default_mfa_method")?;
+        let method = validate::one_of(
+            &method,
+            &["sms_otp", "totp"],
+            "invalid_mfa_default_method",
+            "default_mfa_method",
+        )?;
         let has = match method.as_str() {
             "sms_otp" => !m.mfa_phone_number.is_empty(),
             _ => !m.totp_registration_id.is_empty(),
@@ -209,7 +256,10 @@ async fn remove(
     let mut tx = state.db.write().await?;
     let org = Organization::get(&mut tx, &org_key).await?;
     let m = Member::get(&mut tx, &org.organization_id, &member_key).await?;
-    sqlx::query("DELETE FROM members WHERE member_id = ?").bind(&m.member_id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM members WHERE member_id = ?")
+        .bind(&m.member_id)
+        .execute(&mut *tx)
+        .await?;
     tx.commit(&state.ids).await?;
     Ok(Reply::empty().with("member_id", &m.member_id))
 }
@@ -251,7 +301,10 @@ async fn delete_mfa_phone_number(
 ) -> ApiResult<Reply> {
     change_member(&state, &org_key, &member_key, async |_, m| {
         if m.mfa_phone_number.is_empty() {
-            return Err(ApiError::not_found("member_phone_number_not_found", "The member has no MFA phone number."));
+            return Err(ApiError::not_found(
+                "member_phone_number_not_found",
+                "The member has no MFA phone number.",
+            ));
         }
         m.mfa_phone_number.clear();
         m.mfa_phone_number_verified = false;
@@ -271,7 +324,10 @@ async fn delete_totp(
         // Registration rows (pending ones too) and, by cascade, their recovery codes go with it.
         let deleted = crate::model::totp::delete_for_member(conn, &m.member_id).await?;
         if m.totp_registration_id.is_empty() && deleted == 0 {
-            return Err(ApiError::not_found("totp_not_found", "The member has no TOTP registration."));
+            return Err(ApiError::not_found(
+                "totp_not_found",
+                "The member has no TOTP registration.",
+            ));
         }
         m.totp_registration_id.clear();
         if m.default_mfa_method == "totp" {
@@ -296,8 +352,9 @@ async fn delete_password(
     .fetch_optional(&mut *conn)
     .await?;
     drop(conn);
-    let member_id =
-        member_id.ok_or_else(|| ApiError::not_found("member_password_not_found", "No password with that id."))?;
+    let member_id = member_id.ok_or_else(|| {
+        ApiError::not_found("member_password_not_found", "No password with that id.")
+    })?;
     change_member(&state, &org.organization_id, &member_id, async |conn, m| {
         m.set_password_hash(conn, None).await?;
         m.member_password_id.clear();
@@ -311,7 +368,9 @@ async fn dangerously_get(
     Path(member_id): Path<String>,
 ) -> ApiResult<Reply> {
     let mut conn = state.db.pool.acquire().await?;
-    let mut m = Member::find_anywhere(&mut conn, &member_id).await?.ok_or_else(ApiError::member_not_found)?;
+    let mut m = Member::find_anywhere(&mut conn, &member_id)
+        .await?
+        .ok_or_else(ApiError::member_not_found)?;
     lockout::reflect_expiry(&state, &mut m);
     let org = Organization::get(&mut conn, &m.organization_id).await?;
     Ok(member_reply(&m, &org))
@@ -327,7 +386,9 @@ struct SearchRequest {
 
 async fn search(State(state): State<AppState>, Body(req): Body<SearchRequest>) -> ApiResult<Reply> {
     if req.organization_ids.is_empty() {
-        return Err(ApiError::invalid_argument("organization_ids must name at least one organization."));
+        return Err(ApiError::invalid_argument(
+            "organization_ids must name at least one organization.",
+        ));
     }
     let page = Page::parse(req.cursor.as_deref(), req.limit)?;
     let query = req.query.unwrap_or_default();
@@ -336,10 +397,12 @@ async fn search(State(state): State<AppState>, Body(req): Body<SearchRequest>) -
     let mut matching = Vec::new();
     for key in &req.organization_ids {
         let org = Organization::get(&mut conn, key).await?;
-        let rows: Vec<String> = sqlx::query_scalar("SELECT data FROM members WHERE organization_id = ? ORDER BY created_seq")
-            .bind(&org.organization_id)
-            .fetch_all(&mut *conn)
-            .await?;
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT data FROM members WHERE organization_id = ? ORDER BY created_seq",
+        )
+        .bind(&org.organization_id)
+        .fetch_all(&mut *conn)
+        .await?;
         for row in rows {
             let mut m: Member = serde_json::from_str(&row)?;
             lockout::reflect_expiry(&state, &mut m);
@@ -351,7 +414,10 @@ async fn search(State(state): State<AppState>, Body(req): Body<SearchRequest>) -
         orgs.insert(org.organization_id.clone(), org);
     }
     let (members, meta) = page.slice(matching);
-    Ok(Reply::empty().with("members", members).with("results_metadata", meta).with("organizations", orgs))
+    Ok(Reply::empty()
+        .with("members", members)
+        .with("results_metadata", meta)
+        .with("organizations", orgs))
 }
 
 fn member_filter(m: &Value, filter: &str, value: &Value) -> Option<bool> {
@@ -365,7 +431,9 @@ fn member_filter(m: &Value, filter: &str, value: &Value) -> Option<bool> {
         "member_mfa_phone_number_fuzzy" => any_fuzzy(value, &m["mfa_phone_number"]),
         "member_password_exists" => value.as_bool() == Some(m["member_password_id"] != ""),
         "statuses" => any_eq(value, &m["status"]),
-        "member_roles" => m["roles"].as_array().is_some_and(|rs| rs.iter().any(|r| any_eq(value, &r["role_id"]))),
+        "member_roles" => m["roles"]
+            .as_array()
+            .is_some_and(|rs| rs.iter().any(|r| any_eq(value, &r["role_id"]))),
         _ => return None,
     })
 }
@@ -374,6 +442,8 @@ fn object_or_default(v: Option<Value>, field: &str) -> ApiResult<Value> {
     match v {
         None | Some(Value::Null) => Ok(serde_json::json!({})),
         Some(Value::Object(o)) => Ok(Value::Object(o)),
-        Some(_) => Err(ApiError::invalid_argument(format!("{field} must be an object."))),
+        Some(_) => Err(ApiError::invalid_argument(format!(
+            "{field} must be an object."
+        ))),
     }
 }

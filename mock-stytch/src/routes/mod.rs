@@ -28,7 +28,9 @@ use crate::state::AppState;
 
 /// Routes that answer without credentials (JWKS fetchers send none; health is for probes).
 pub fn open_routes() -> Router<AppState> {
-    Router::new().route("/_mock/health", get(control::health)).merge(sessions::open_routes())
+    Router::new()
+        .route("/_mock/health", get(control::health))
+        .merge(sessions::open_routes())
 }
 
 /// Every route that requires `project_id:secret`.
@@ -53,7 +55,12 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(guarded_routes().route_layer(from_fn_with_state(state.clone(), require_basic_auth)))
         .merge(open_routes())
-        .fallback(|| async { ApiError::not_found("route_not_found", "No such route. Check the path and method.") })
+        .fallback(|| async {
+            ApiError::not_found(
+                "route_not_found",
+                "No such route. Check the path and method.",
+            )
+        })
         .layer(axum::middleware::from_fn(buffer_body))
         .layer(from_fn_with_state(state.clone(), envelope))
         .with_state(state)

@@ -17,14 +17,27 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/b2b/organizations", post(create))
         .route("/v1/b2b/organizations/search", post(search))
-        .route("/v1/b2b/organizations/{organization_id}", get(fetch).put(update).delete(remove))
-        .route("/v1/b2b/organizations/{organization_id}/metrics", get(metrics))
+        .route(
+            "/v1/b2b/organizations/{organization_id}",
+            get(fetch).put(update).delete(remove),
+        )
+        .route(
+            "/v1/b2b/organizations/{organization_id}/metrics",
+            get(metrics),
+        )
 }
 
-async fn create(State(state): State<AppState>, Body(settings): Body<OrgSettings>) -> ApiResult<Reply> {
+async fn create(
+    State(state): State<AppState>,
+    Body(settings): Body<OrgSettings>,
+) -> ApiResult<Reply> {
     let now = state.clock.now();
     let mut tx = state.db.write().await?;
-    let org = Organization::create(state.ids.id("organization"), &crate::clock::rfc3339(now.timestamp()), settings)?;
+    let org = Organization::create(
+        state.ids.id("organization"),
+        &crate::clock::rfc3339(now.timestamp()),
+        settings,
+    )?;
     org.insert(&mut tx, state.ids.counter()).await?;
     tx.commit(&state.ids).await?;
     Ok(Reply::empty().with("organization", &org))
@@ -82,9 +95,10 @@ async fn search(State(state): State<AppState>, Body(req): Body<SearchRequest>) -
     let page = Page::parse(req.cursor.as_deref(), req.limit)?;
     let query = req.query.unwrap_or_default();
     let mut conn = state.db.pool.acquire().await?;
-    let rows: Vec<String> = sqlx::query_scalar("SELECT data FROM organizations ORDER BY created_seq")
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows: Vec<String> =
+        sqlx::query_scalar("SELECT data FROM organizations ORDER BY created_seq")
+            .fetch_all(&mut *conn)
+            .await?;
     let mut matching = Vec::new();
     for row in rows {
         let org: Organization = serde_json::from_str(&row)?;
@@ -102,7 +116,9 @@ async fn search(State(state): State<AppState>, Body(req): Body<SearchRequest>) -
         }
     }
     let (items, meta) = page.slice(matching);
-    Ok(Reply::empty().with("organizations", items).with("results_metadata", meta))
+    Ok(Reply::empty()
+        .with("organizations", items)
+        .with("results_metadata", meta))
 }
 
 /// One search operand against one organization; `None` means "no such filter".
@@ -117,12 +133,19 @@ fn org_filter(org: &Value, member_emails: &[String], filter: &str, value: &Value
         "allowed_domains" => list_overlaps(value, &org["email_allowed_domains"]),
         "claimed_email_domains" => list_overlaps(value, &org["claimed_email_domains"]),
         "mfa_policy" => field_eq(value, &org["mfa_policy"]),
-        "member_emails" => member_emails.iter().any(|e| any_eq(value, &Value::from(e.as_str()))),
-        "member_email_fuzzy" => member_emails.iter().any(|e| any_fuzzy(value, &Value::from(e.as_str()))),
+        "member_emails" => member_emails
+            .iter()
+            .any(|e| any_eq(value, &Value::from(e.as_str()))),
+        "member_email_fuzzy" => member_emails
+            .iter()
+            .any(|e| any_fuzzy(value, &Value::from(e.as_str()))),
         _ => return None,
     })
 }
 
 pub fn unknown_filter(filter: &str) -> ApiError {
-    ApiError::bad_request("invalid_search_query", format!("Unknown search filter_name: {filter}."))
+    ApiError::bad_request(
+        "invalid_search_query",
+        format!("Unknown search filter_name: {filter}."),
+    )
 }

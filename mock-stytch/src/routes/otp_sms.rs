@@ -20,8 +20,10 @@ use crate::routes::members::member_reply;
 use crate::state::AppState;
 
 /// Locales Stytch's SMS templates exist in (§2.9).
-const LOCALES: &[&str] =
-    &["en", "es", "pt-br", "fr", "it", "de-DE", "zh-Hans", "ca-ES", "ja", "ru", "nl", "pl", "tr", "fa", "vi", "cs"];
+const LOCALES: &[&str] = &[
+    "en", "es", "pt-br", "fr", "it", "de-DE", "zh-Hans", "ca-ES", "ja", "ru", "nl", "pl", "tr",
+    "fa", "vi", "cs",
+];
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -47,7 +49,12 @@ struct SendRequest {
 }
 
 async fn send(State(state): State<AppState>, Body(req): Body<SendRequest>) -> ApiResult<Reply> {
-    let phone = req.mfa_phone_number.as_deref().filter(|p| !p.is_empty()).map(validate::phone_number).transpose()?;
+    let phone = req
+        .mfa_phone_number
+        .as_deref()
+        .filter(|p| !p.is_empty())
+        .map(validate::phone_number)
+        .transpose()?;
     if let Some(locale) = req.locale.as_deref().filter(|l| !l.is_empty()) {
         validate::one_of(locale, LOCALES, "invalid_argument", "locale")?;
     }
@@ -98,7 +105,10 @@ struct AuthenticateRequest {
     options: Options,
 }
 
-async fn authenticate(State(state): State<AppState>, Body(req): Body<AuthenticateRequest>) -> ApiResult<Reply> {
+async fn authenticate(
+    State(state): State<AppState>,
+    Body(req): Body<AuthenticateRequest>,
+) -> ApiResult<Reply> {
     req.options.validate()?;
     let mut tx = state.db.write().await?;
     let org = Organization::get(&mut tx, &req.organization_id).await?;
@@ -110,10 +120,11 @@ async fn authenticate(State(state): State<AppState>, Body(req): Body<Authenticat
         return Err(member_phone_number_not_found());
     }
     // A code sent to a number the member no longer has verifies nothing.
-    let sent_to: Option<String> = sqlx::query_scalar("SELECT phone_number FROM sms_codes WHERE member_id = ?")
-        .bind(&member.member_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let sent_to: Option<String> =
+        sqlx::query_scalar("SELECT phone_number FROM sms_codes WHERE member_id = ?")
+            .bind(&member.member_id)
+            .fetch_optional(&mut *tx)
+            .await?;
     let checked = match sent_to {
         Some(p) if p != member.mfa_phone_number => Err(sms::Refusal::NotFound),
         _ => sms::check(&mut tx, &state, &member, req.code.trim()).await?,
@@ -122,8 +133,20 @@ async fn authenticate(State(state): State<AppState>, Body(req): Body<Authenticat
         return Err(mfa::refuse(tx, &state, &mut member, refusal.error()).await);
     }
     member.mfa_phone_number_verified = true;
-    let proven = Proven { method: Method::SmsOtp, factor: factor::sms(&state.ids, &member, state.clock.now_ts()) };
-    let reply = mfa::complete(&mut tx, &state, &mut member, &org, holder, proven, &req.options).await?;
+    let proven = Proven {
+        method: Method::SmsOtp,
+        factor: factor::sms(&state.ids, &member, state.clock.now_ts()),
+    };
+    let reply = mfa::complete(
+        &mut tx,
+        &state,
+        &mut member,
+        &org,
+        holder,
+        proven,
+        &req.options,
+    )
+    .await?;
     tx.commit(&state.ids).await?;
     Ok(reply)
 }

@@ -50,7 +50,10 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/b2b/passwords/migrate", post(migrate))
         .route("/v1/b2b/passwords/email/reset/start", post(reset_start))
         .route("/v1/b2b/passwords/email/reset", post(reset_by_email))
-        .route("/v1/b2b/passwords/existing_password/reset", post(reset_existing))
+        .route(
+            "/v1/b2b/passwords/existing_password/reset",
+            post(reset_existing),
+        )
         .route("/v1/b2b/passwords/session/reset", post(reset_by_session))
 }
 
@@ -76,8 +79,13 @@ async fn check_password(
 ) -> ApiResult<Result<(Organization, Member), Member>> {
     let org = Organization::get(conn, org_key).await?;
     let email = validate::email(email).map_err(|_| password::wrong_credentials())?;
-    let mut member = Member::find_by_email(conn, &org.organization_id, &email).await?.ok_or_else(password::wrong_credentials)?;
-    let stored = member.password_hash(conn).await?.ok_or_else(password::wrong_credentials)?;
+    let mut member = Member::find_by_email(conn, &org.organization_id, &email)
+        .await?
+        .ok_or_else(password::wrong_credentials)?;
+    let stored = member
+        .password_hash(conn)
+        .await?
+        .ok_or_else(password::wrong_credentials)?;
     let before = member.clone();
     lockout::ensure_unlocked(conn, state, &mut member).await?;
     if member != before {
@@ -103,16 +111,37 @@ async fn settle(conn: &mut SqliteConnection, d: &decide::Decision) -> ApiResult<
     Ok(())
 }
 
-async fn authenticate(State(state): State<AppState>, Body(req): Body<AuthenticateRequest>) -> ApiResult<Reply> {
+async fn authenticate(
+    State(state): State<AppState>,
+    Body(req): Body<AuthenticateRequest>,
+) -> ApiResult<Reply> {
     let mut tx = state.db.write().await?;
     let ctx = req.args.load(&mut tx, &state).await?;
-    let (org, member) = match check_password(&mut tx, &state, &req.organization_id, &req.email_address, &req.password).await? {
+    let (org, member) = match check_password(
+        &mut tx,
+        &state,
+        &req.organization_id,
+        &req.email_address,
+        &req.password,
+    )
+    .await?
+    {
         Ok(found) => found,
         Err(member) => return Err(refuse(tx, &state, member).await),
     };
     let proven = factor::password(&state.ids, &member, state.clock.now_ts());
-    let d = decide::decide(&mut tx, &state, Primary { org: &org, member: &member, factor: Some(proven), carried: vec![] }, ctx)
-        .await?;
+    let d = decide::decide(
+        &mut tx,
+        &state,
+        Primary {
+            org: &org,
+            member: &member,
+            factor: Some(proven),
+            carried: vec![],
+        },
+        ctx,
+    )
+    .await?;
     settle(&mut tx, &d).await?;
     tx.commit(&state.ids).await?;
     Ok(d.reply())
@@ -125,7 +154,10 @@ struct StrengthRequest {
 }
 
 async fn strength_check(Body(req): Body<StrengthRequest>) -> ApiResult<Reply> {
-    Ok(Reply::of(&password::strength(&req.password, req.email_address.as_deref())))
+    Ok(Reply::of(&password::strength(
+        &req.password,
+        req.email_address.as_deref(),
+    )))
 }
 
 #[derive(Deserialize)]
@@ -146,21 +178,38 @@ struct MigrateRequest {
     external_id: Option<String>,
 }
 
-async fn migrate(State(state): State<AppState>, Body(req): Body<MigrateRequest>) -> ApiResult<Reply> {
+async fn migrate(
+    State(state): State<AppState>,
+    Body(req): Body<MigrateRequest>,
+) -> ApiResult<Reply> {
     let email = validate::email(&req.email_address)?;
     let stored = password::migrated(&req.hash_type, &req.hash, req.argon_2_config.as_ref())?;
-    let phone = req.mfa_phone_number.as_deref().filter(|p| !p.is_empty()).map(validate::phone_number).transpose()?;
-    for (field, v) in [("trusted_metadata", &req.trusted_metadata), ("untrusted_metadata", &req.untrusted_metadata)] {
+    let phone = req
+        .mfa_phone_number
+        .as_deref()
+        .filter(|p| !p.is_empty())
+        .map(validate::phone_number)
+        .transpose()?;
+    for (field, v) in [
+        ("trusted_metadata", &req.trusted_metadata),
+        ("untrusted_metadata", &req.untrusted_metadata),
+    ] {
         if v.as_ref().is_some_and(|v| !v.is_object()) {
-            return Err(ApiError::invalid_argument(format!("{field} must be an object.")));
+            return Err(ApiError::invalid_argument(format!(
+                "{field} must be an object."
+            )));
         }
     }
     let mut tx = state.db.write().await?;
     let org = Organization::get(&mut tx, &req.organization_id).await?;
-    let (mut member, created) = match Member::find_by_email(&mut tx, &org.organization_id, &email).await? {
-        Some(m) => (m, false),
-        None => (provision::create_member(&mut tx, &state, &org, &email, "active").await?, true),
-    };
+    let (mut member, created) =
+        match Member::find_by_email(&mut tx, &org.organization_id, &email).await? {
+            Some(m) => (m, false),
+            None => (
+                provision::create_member(&mut tx, &state, &org, &email, "active").await?,
+                true,
+            ),
+        };
     password::set(&mut tx, &state, &mut member, &stored).await?;
     member.email_address_verified = true;
     if let Some(name) = req.name {
@@ -208,7 +257,10 @@ struct ResetStartRequest {
     verify_email_template_id: Option<String>,
 }
 
-async fn reset_start(State(state): State<AppState>, Body(req): Body<ResetStartRequest>) -> ApiResult<Reply> {
+async fn reset_start(
+    State(state): State<AppState>,
+    Body(req): Body<ResetStartRequest>,
+) -> ApiResult<Reply> {
     let email = validate::email(&req.email_address)?;
     let minutes = auth_token::minutes(
         req.reset_password_expiration_minutes,
@@ -219,13 +271,23 @@ async fn reset_start(State(state): State<AppState>, Body(req): Body<ResetStartRe
     )?;
     let mut tx = state.db.write().await?;
     let org = Organization::get(&mut tx, &req.organization_id).await?;
-    let member = Member::find_by_email(&mut tx, &org.organization_id, &email).await?.ok_or_else(ApiError::member_not_found)?;
+    let member = Member::find_by_email(&mut tx, &org.organization_id, &email)
+        .await?
+        .ok_or_else(ApiError::member_not_found)?;
     let detail = match req.code_challenge.filter(|c| !c.is_empty()) {
         Some(c) => json!({"pkce_code_challenge": c}),
         None => json!({}),
     };
     let detail = auth_token::with_redirect(detail, req.reset_password_redirect_url.as_deref());
-    send_link(&mut tx, &state, &member, Kind::PasswordReset, minutes, detail).await?;
+    send_link(
+        &mut tx,
+        &state,
+        &member,
+        Kind::PasswordReset,
+        minutes,
+        detail,
+    )
+    .await?;
     tx.commit(&state.ids).await?;
     Ok(Reply::empty()
         .with("member_id", &member.member_id)
@@ -234,8 +296,15 @@ async fn reset_start(State(state): State<AppState>, Body(req): Body<ResetStartRe
 }
 
 /// Revoke every live session of the member except `keep` (the one the request came with).
-async fn revoke_others(conn: &mut SqliteConnection, state: &AppState, member: &Member, keep: Option<&Session>) -> ApiResult<()> {
-    let keep = keep.filter(|s| s.member_id == member.member_id).map(|s| s.member_session_id.as_str());
+async fn revoke_others(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    member: &Member,
+    keep: Option<&Session>,
+) -> ApiResult<()> {
+    let keep = keep
+        .filter(|s| s.member_id == member.member_id)
+        .map(|s| s.member_session_id.as_str());
     for s in Session::live_for_member(conn, state, &member.member_id).await? {
         if Some(s.member_session_id.as_str()) != keep {
             Session::revoke(conn, state, &s.member_session_id).await?;
@@ -253,17 +322,32 @@ struct ResetByEmailRequest {
     args: SessionArgs,
 }
 
-async fn reset_by_email(State(state): State<AppState>, Body(req): Body<ResetByEmailRequest>) -> ApiResult<Reply> {
+async fn reset_by_email(
+    State(state): State<AppState>,
+    Body(req): Body<ResetByEmailRequest>,
+) -> ApiResult<Reply> {
     let mut tx = state.db.write().await?;
     let ctx = req.args.load(&mut tx, &state).await?;
-    let t = match auth_token::redeem(&mut tx, &state, &req.password_reset_token, &[Kind::PasswordReset]).await? {
+    let t = match auth_token::redeem(
+        &mut tx,
+        &state,
+        &req.password_reset_token,
+        &[Kind::PasswordReset],
+    )
+    .await?
+    {
         Ok(t) => t,
         Err(Refusal::NotFound) => return Err(magic_links::not_found()),
         Err(Refusal::Spent) => return Err(magic_links::spent()),
     };
     auth_token::check_pkce(&t, req.code_verifier.as_deref())?;
     let org = Organization::get(&mut tx, &t.organization_id).await?;
-    let mut member = Member::get(&mut tx, &org.organization_id, t.member_id.as_deref().unwrap_or_default()).await?;
+    let mut member = Member::get(
+        &mut tx,
+        &org.organization_id,
+        t.member_id.as_deref().unwrap_or_default(),
+    )
+    .await?;
     password::require_strong(&req.password, &member.email_address)?;
     let hash = password::hash(&state, &req.password)?;
     password::set(&mut tx, &state, &mut member, &hash).await?;
@@ -280,7 +364,8 @@ async fn reset_by_email(State(state): State<AppState>, Body(req): Body<ResetByEm
     };
     let d = decide::decide(&mut tx, &state, p, ctx).await?;
     tx.commit(&state.ids).await?;
-    Ok(d.reply().with("member_email_id", factor::email_id(&state.ids, &member)))
+    Ok(d.reply()
+        .with("member_email_id", factor::email_id(&state.ids, &member)))
 }
 
 #[derive(Deserialize)]
@@ -293,17 +378,27 @@ struct ResetExistingRequest {
     args: SessionArgs,
 }
 
-async fn reset_existing(State(state): State<AppState>, Body(req): Body<ResetExistingRequest>) -> ApiResult<Reply> {
+async fn reset_existing(
+    State(state): State<AppState>,
+    Body(req): Body<ResetExistingRequest>,
+) -> ApiResult<Reply> {
     let mut tx = state.db.write().await?;
     // This endpoint takes no IST (§2.4).
     let mut args = req.args;
     args.intermediate_session_token = None;
     let ctx = args.load(&mut tx, &state).await?;
-    let (org, mut member) =
-        match check_password(&mut tx, &state, &req.organization_id, &req.email_address, &req.existing_password).await? {
-            Ok(found) => found,
-            Err(member) => return Err(refuse(tx, &state, member).await),
-        };
+    let (org, mut member) = match check_password(
+        &mut tx,
+        &state,
+        &req.organization_id,
+        &req.email_address,
+        &req.existing_password,
+    )
+    .await?
+    {
+        Ok(found) => found,
+        Err(member) => return Err(refuse(tx, &state, member).await),
+    };
     password::require_strong(&req.new_password, &member.email_address)?;
     let hash = password::hash(&state, &req.new_password)?;
     password::set(&mut tx, &state, &mut member, &hash).await?;
@@ -311,8 +406,18 @@ async fn reset_existing(State(state): State<AppState>, Body(req): Body<ResetExis
     member.save(&mut tx).await?;
     revoke_others(&mut tx, &state, &member, ctx.session.as_ref()).await?;
     let proven = factor::password(&state.ids, &member, state.clock.now_ts());
-    let d = decide::decide(&mut tx, &state, Primary { org: &org, member: &member, factor: Some(proven), carried: vec![] }, ctx)
-        .await?;
+    let d = decide::decide(
+        &mut tx,
+        &state,
+        Primary {
+            org: &org,
+            member: &member,
+            factor: Some(proven),
+            carried: vec![],
+        },
+        ctx,
+    )
+    .await?;
     settle(&mut tx, &d).await?;
     tx.commit(&state.ids).await?;
     let mut reply = d.reply();
@@ -331,10 +436,19 @@ struct ResetBySessionRequest {
     locale: Option<String>,
 }
 
-async fn reset_by_session(State(state): State<AppState>, Body(req): Body<ResetBySessionRequest>) -> ApiResult<Reply> {
+async fn reset_by_session(
+    State(state): State<AppState>,
+    Body(req): Body<ResetBySessionRequest>,
+) -> ApiResult<Reply> {
     let mut tx = state.db.write().await?;
     let duration_minutes = crate::model::session::duration(req.session_duration_minutes)?;
-    let session = Session::from_args(&mut tx, &state, req.session_token.as_deref(), req.session_jwt.as_deref()).await?;
+    let session = Session::from_args(
+        &mut tx,
+        &state,
+        req.session_token.as_deref(),
+        req.session_jwt.as_deref(),
+    )
+    .await?;
     let org = Organization::get(&mut tx, &req.organization_id).await?;
     if session.organization_id != org.organization_id {
         return Err(crate::model::session::not_found());
@@ -367,8 +481,18 @@ async fn reset_by_session(State(state): State<AppState>, Body(req): Body<ResetBy
         locale: req.locale,
     };
     let proven = factor::password(&state.ids, &member, now);
-    let d = decide::decide(&mut tx, &state, Primary { org: &org, member: &member, factor: Some(proven), carried: vec![] }, ctx)
-        .await?;
+    let d = decide::decide(
+        &mut tx,
+        &state,
+        Primary {
+            org: &org,
+            member: &member,
+            factor: Some(proven),
+            carried: vec![],
+        },
+        ctx,
+    )
+    .await?;
     tx.commit(&state.ids).await?;
     let mut reply = d.reply();
     reply.0.remove("organization_id");

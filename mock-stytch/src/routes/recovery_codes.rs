@@ -24,7 +24,10 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/b2b/recovery_codes/recover", post(recover))
         .route("/v1/b2b/recovery_codes/rotate", post(rotate))
-        .route("/v1/b2b/recovery_codes/{organization_id}/{member_id}", get(list))
+        .route(
+            "/v1/b2b/recovery_codes/{organization_id}/{member_id}",
+            get(list),
+        )
 }
 
 #[derive(Deserialize)]
@@ -38,7 +41,10 @@ struct RecoverRequest {
     session_custom_claims: Option<serde_json::Value>,
 }
 
-async fn recover(State(state): State<AppState>, Body(req): Body<RecoverRequest>) -> ApiResult<Reply> {
+async fn recover(
+    State(state): State<AppState>,
+    Body(req): Body<RecoverRequest>,
+) -> ApiResult<Reply> {
     // recover takes no set_mfa_enrollment / set_default_mfa (§2.11).
     let options = Options {
         session_duration_minutes: req.session_duration_minutes,
@@ -59,12 +65,17 @@ async fn recover(State(state): State<AppState>, Body(req): Body<RecoverRequest>)
     let holder = mfa::required_holder(&mut tx, &state, &member, &org, &req.tokens).await?;
     mfa::ensure_allowed(&org, &member, Method::RecoveryCode)?;
     lockout::ensure_unlocked(&mut tx, &state, &mut member).await?;
-    let reg = Registration::active(&mut tx, &state, &member.member_id).await?.ok_or_else(recovery_codes::not_found)?;
+    let reg = Registration::active(&mut tx, &state, &member.member_id)
+        .await?
+        .ok_or_else(recovery_codes::not_found)?;
     let Some(code_id) = recovery_codes::redeem(&mut tx, &state, &reg, code).await? else {
         return Err(mfa::refuse(tx, &state, &mut member, recovery_codes::refused()).await);
     };
     let remaining = recovery_codes::unused(&mut tx, &reg).await?.len();
-    let proven = Proven { method: Method::RecoveryCode, factor: factor::recovery_code(&code_id, state.clock.now_ts()) };
+    let proven = Proven {
+        method: Method::RecoveryCode,
+        factor: factor::recovery_code(&code_id, state.clock.now_ts()),
+    };
     let reply = mfa::complete(&mut tx, &state, &mut member, &org, holder, proven, &options).await?;
     tx.commit(&state.ids).await?;
     Ok(reply.with("recovery_codes_remaining", remaining))
@@ -77,7 +88,9 @@ async fn list(
     let mut conn = state.db.pool.acquire().await?;
     let org = Organization::get(&mut conn, &org_key).await?;
     let member = Member::get(&mut conn, &org.organization_id, &member_key).await?;
-    let reg = Registration::active(&mut conn, &state, &member.member_id).await?.ok_or_else(recovery_codes::not_found)?;
+    let reg = Registration::active(&mut conn, &state, &member.member_id)
+        .await?
+        .ok_or_else(recovery_codes::not_found)?;
     let codes = recovery_codes::unused(&mut conn, &reg).await?;
     Ok(member_reply(&member, &org).with("recovery_codes", codes))
 }
@@ -92,7 +105,9 @@ async fn rotate(State(state): State<AppState>, Body(req): Body<RotateRequest>) -
     let mut tx = state.db.write().await?;
     let org = Organization::get(&mut tx, &req.organization_id).await?;
     let member = Member::get(&mut tx, &org.organization_id, &req.member_id).await?;
-    let mut reg = Registration::active(&mut tx, &state, &member.member_id).await?.ok_or_else(recovery_codes::not_found)?;
+    let mut reg = Registration::active(&mut tx, &state, &member.member_id)
+        .await?
+        .ok_or_else(recovery_codes::not_found)?;
     let codes = recovery_codes::rotate(&mut tx, &state, &mut reg).await?;
     tx.commit(&state.ids).await?;
     Ok(member_reply(&member, &org).with("recovery_codes", codes))

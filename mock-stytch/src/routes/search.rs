@@ -25,7 +25,9 @@ struct Operand {
 
 impl Query {
     pub fn mentions(&self, prefix: &str) -> bool {
-        self.operands.iter().any(|o| o.filter_name.starts_with(prefix))
+        self.operands
+            .iter()
+            .any(|o| o.filter_name.starts_with(prefix))
     }
 
     /// Does an item pass? `eval(filter, value)` returns `None` for a filter it does not know.
@@ -71,14 +73,18 @@ fn eq_ci(a: &Value, b: &Value) -> bool {
 /// `filter_value` is a substring (case-insensitive) of `field`.
 pub fn any_fuzzy(filter_value: &Value, field: &Value) -> bool {
     match (filter_value.as_str(), field.as_str()) {
-        (Some(needle), Some(hay)) => hay.to_ascii_lowercase().contains(&needle.to_ascii_lowercase()),
+        (Some(needle), Some(hay)) => hay
+            .to_ascii_lowercase()
+            .contains(&needle.to_ascii_lowercase()),
         _ => false,
     }
 }
 
 /// A list filter value shares an element with a list field.
 pub fn list_overlaps(filter_value: &Value, field: &Value) -> bool {
-    field.as_array().is_some_and(|items| items.iter().any(|i| any_eq(filter_value, i)))
+    field
+        .as_array()
+        .is_some_and(|items| items.iter().any(|i| any_eq(filter_value, i)))
 }
 
 /// A single value equals the field.
@@ -102,14 +108,24 @@ impl Page {
         let limit = match limit {
             None | Some(0) => 100,
             Some(l) if (1..=1000).contains(&l) => l as usize,
-            Some(_) => return Err(ApiError::bad_request("invalid_limit", "limit must be between 1 and 1000.")),
+            Some(_) => {
+                return Err(ApiError::bad_request(
+                    "invalid_limit",
+                    "limit must be between 1 and 1000.",
+                ));
+            }
         };
         let offset = match cursor {
             None | Some("") => 0,
             Some(c) => c
                 .strip_prefix("cursor-")
                 .and_then(|n| n.parse().ok())
-                .ok_or_else(|| ApiError::bad_request("invalid_cursor", "cursor is not one this server returned."))?,
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        "invalid_cursor",
+                        "cursor is not one this server returned.",
+                    )
+                })?,
         };
         Ok(Page { offset, limit })
     }
@@ -118,7 +134,11 @@ impl Page {
         let total = items.len();
         let end = (self.offset + self.limit).min(total);
         let next_cursor = (end < total).then(|| format!("cursor-{end}"));
-        let page = items.into_iter().skip(self.offset).take(self.limit).collect();
+        let page = items
+            .into_iter()
+            .skip(self.offset)
+            .take(self.limit)
+            .collect();
         (page, ResultsMetadata { total, next_cursor })
     }
 }

@@ -45,7 +45,10 @@ pub fn open_routes() -> Router<AppState> {
 
 async fn jwks(State(state): State<AppState>, Path(project_id): Path<String>) -> ApiResult<Reply> {
     if project_id != state.config.project_id {
-        return Err(ApiError::not_found("project_not_found", "No project with that project_id."));
+        return Err(ApiError::not_found(
+            "project_not_found",
+            "No project with that project_id.",
+        ));
     }
     Ok(Reply::empty().with("keys", vec![state.signing.get().await?.jwk.clone()]))
 }
@@ -67,27 +70,43 @@ struct AuthenticateRequest {
 }
 
 /// The member and organization a live session belongs to.
-async fn owner(conn: &mut sqlx::SqliteConnection, s: &Session) -> ApiResult<(Member, Organization)> {
-    let org = Organization::find(conn, &s.organization_id).await?.ok_or_else(session::not_found)?;
-    let member = Member::find(conn, &org.organization_id, &s.member_id).await?.ok_or_else(session::not_found)?;
+async fn owner(
+    conn: &mut sqlx::SqliteConnection,
+    s: &Session,
+) -> ApiResult<(Member, Organization)> {
+    let org = Organization::find(conn, &s.organization_id)
+        .await?
+        .ok_or_else(session::not_found)?;
+    let member = Member::find(conn, &org.organization_id, &s.member_id)
+        .await?
+        .ok_or_else(session::not_found)?;
     Ok((member, org))
 }
 
 /// The roles of `member` that grant `action` on `resource_id`, or a 403.
 fn authorize(org: &Organization, member: &Member, check: &AuthorizationCheck) -> ApiResult<Value> {
-    if check.organization_id != org.organization_id && check.organization_id != org.organization_slug {
+    if check.organization_id != org.organization_id
+        && check.organization_id != org.organization_slug
+    {
         return Err(ApiError::forbidden(
             "session_authorization_error",
             "The session belongs to another organization than the authorization check names.",
         ));
     }
     let custom = |role_id: &str| {
-        org.custom_roles.iter().find(|r| r["role_id"] == role_id).is_some_and(|r| {
-            r["permissions"].as_array().into_iter().flatten().any(|p| {
-                p["resource_id"] == check.resource_id.as_str()
-                    && p["actions"].as_array().into_iter().flatten().any(|a| a == "*" || a == check.action.as_str())
+        org.custom_roles
+            .iter()
+            .find(|r| r["role_id"] == role_id)
+            .is_some_and(|r| {
+                r["permissions"].as_array().into_iter().flatten().any(|p| {
+                    p["resource_id"] == check.resource_id.as_str()
+                        && p["actions"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .any(|a| a == "*" || a == check.action.as_str())
+                })
             })
-        })
     };
     let granting: Vec<String> = member
         .role_ids()
@@ -107,16 +126,36 @@ fn authorize(org: &Organization, member: &Member, check: &AuthorizationCheck) ->
     Ok(json!({"authorized": true, "granting_roles": granting}))
 }
 
-async fn authenticate(State(state): State<AppState>, Body(req): Body<AuthenticateRequest>) -> ApiResult<Reply> {
+async fn authenticate(
+    State(state): State<AppState>,
+    Body(req): Body<AuthenticateRequest>,
+) -> ApiResult<Reply> {
     let extend = session::duration(req.session_duration_minutes)?;
     if let Some(reply) = authenticate_unchanged(&state, &req, extend).await? {
         return Ok(reply);
     }
     let mut tx = state.db.write().await?;
-    let mut s = Session::from_args(&mut tx, &state, req.session_token.as_deref(), req.session_jwt.as_deref()).await?;
+    let mut s = Session::from_args(
+        &mut tx,
+        &state,
+        req.session_token.as_deref(),
+        req.session_jwt.as_deref(),
+    )
+    .await?;
     let (member, org) = owner(&mut tx, &s).await?;
-    let verdict = req.authorization_check.as_ref().map(|c| authorize(&org, &member, c)).transpose()?;
-    s.touch_row(&mut tx, &state, extend, None, req.session_custom_claims.as_ref()).await?;
+    let verdict = req
+        .authorization_check
+        .as_ref()
+        .map(|c| authorize(&org, &member, c))
+        .transpose()?;
+    s.touch_row(
+        &mut tx,
+        &state,
+        extend,
+        None,
+        req.session_custom_claims.as_ref(),
+    )
+    .await?;
     tx.commit(&state.ids).await?;
     // Signed after the commit: the write lock is not held for the RS256 signature.
     let jwt = s.jwt(&state, &member, &org).await?;
@@ -136,18 +175,34 @@ async fn authenticate_unchanged(
     }
     let now = state.clock.now_ts();
     let mut conn = state.db.pool.acquire().await?;
-    let s = Session::from_args(&mut conn, state, req.session_token.as_deref(), req.session_jwt.as_deref()).await?;
+    let s = Session::from_args(
+        &mut conn,
+        state,
+        req.session_token.as_deref(),
+        req.session_jwt.as_deref(),
+    )
+    .await?;
     if s.last_accessed_at != now || extend.is_some_and(|m| s.expires_at != now + 60 * m) {
         return Ok(None);
     }
     let (member, org) = owner(&mut conn, &s).await?;
     drop(conn);
-    let verdict = req.authorization_check.as_ref().map(|c| authorize(&org, &member, c)).transpose()?;
+    let verdict = req
+        .authorization_check
+        .as_ref()
+        .map(|c| authorize(&org, &member, c))
+        .transpose()?;
     let jwt = s.jwt(state, &member, &org).await?;
     Ok(Some(authenticated(&s, jwt, &member, &org, verdict)))
 }
 
-fn authenticated(s: &Session, jwt: String, member: &Member, org: &Organization, verdict: Option<Value>) -> Reply {
+fn authenticated(
+    s: &Session,
+    jwt: String,
+    member: &Member,
+    org: &Organization,
+    verdict: Option<Value>,
+) -> Reply {
     let reply = Reply::empty()
         .with("member_session", s.wire(member, org))
         .with("session_token", &s.session_token)
@@ -185,7 +240,12 @@ struct RevokeRequest {
 
 async fn revoke(State(state): State<AppState>, Body(req): Body<RevokeRequest>) -> ApiResult<Reply> {
     let given = |v: &Option<String>| v.as_deref().filter(|s| !s.is_empty()).map(str::to_owned);
-    let args = [given(&req.member_session_id), given(&req.session_token), given(&req.session_jwt), given(&req.member_id)];
+    let args = [
+        given(&req.member_session_id),
+        given(&req.session_token),
+        given(&req.session_jwt),
+        given(&req.member_id),
+    ];
     match args.iter().filter(|a| a.is_some()).count() {
         0 => {
             return Err(ApiError::bad_request(
@@ -204,7 +264,9 @@ async fn revoke(State(state): State<AppState>, Body(req): Body<RevokeRequest>) -
     let [by_id, by_token, by_jwt, by_member] = args;
     let mut tx = state.db.write().await?;
     if let Some(member_id) = by_member {
-        let member = Member::find_anywhere(&mut tx, &member_id).await?.ok_or_else(ApiError::member_not_found)?;
+        let member = Member::find_anywhere(&mut tx, &member_id)
+            .await?
+            .ok_or_else(ApiError::member_not_found)?;
         Session::revoke_all(&mut tx, &state, &member.member_id).await?;
     } else {
         let s = match (by_id, by_token, by_jwt) {
@@ -230,10 +292,19 @@ struct ExchangeRequest {
     telemetry_id: Option<String>,
 }
 
-async fn exchange(State(state): State<AppState>, Body(req): Body<ExchangeRequest>) -> ApiResult<Reply> {
+async fn exchange(
+    State(state): State<AppState>,
+    Body(req): Body<ExchangeRequest>,
+) -> ApiResult<Reply> {
     let mut tx = state.db.write().await?;
     // Exactly one of token / JWT (the Stytch errors come from `from_args`).
-    let source = Session::from_args(&mut tx, &state, req.session_token.as_deref(), req.session_jwt.as_deref()).await?;
+    let source = Session::from_args(
+        &mut tx,
+        &state,
+        req.session_token.as_deref(),
+        req.session_jwt.as_deref(),
+    )
+    .await?;
     let args = SessionArgs {
         session_token: Some(source.session_token.clone()),
         session_jwt: None,
@@ -246,15 +317,21 @@ async fn exchange(State(state): State<AppState>, Body(req): Body<ExchangeRequest
     let ctx = args.load(&mut tx, &state).await?;
     let (source_member, _) = owner(&mut tx, &source).await?;
     let org = Organization::get(&mut tx, &req.organization_id).await?;
-    let mut member = Member::find_by_email(&mut tx, &org.organization_id, &source_member.email_address)
-        .await?
-        .ok_or_else(ApiError::member_not_found)?;
+    let mut member =
+        Member::find_by_email(&mut tx, &org.organization_id, &source_member.email_address)
+            .await?
+            .ok_or_else(ApiError::member_not_found)?;
     if member.status != "active" {
         member.status = "active".into();
         member.updated_at = crate::clock::rfc3339(state.clock.now_ts());
         member.save(&mut tx).await?;
     }
-    let p = Primary { org: &org, member: &member, factor: None, carried: source.factors.clone() };
+    let p = Primary {
+        org: &org,
+        member: &member,
+        factor: None,
+        carried: source.factors.clone(),
+    };
     let d = decide::decide(&mut tx, &state, p, ctx).await?;
     tx.commit(&state.ids).await?;
     let mut reply = d.reply();

@@ -50,7 +50,10 @@ struct SsoTokenRequest {
     connection_id: Option<String>,
 }
 
-async fn mint_sso_token(State(state): State<AppState>, Body(req): Body<SsoTokenRequest>) -> ApiResult<Reply> {
+async fn mint_sso_token(
+    State(state): State<AppState>,
+    Body(req): Body<SsoTokenRequest>,
+) -> ApiResult<Reply> {
     let email = validate::email(&req.email_address)?;
     let mut tx = state.db.write().await?;
     let org = Organization::get(&mut tx, &req.organization_id).await?;
@@ -61,9 +64,20 @@ async fn mint_sso_token(State(state): State<AppState>, Body(req): Body<SsoTokenR
                 "connection_id must look like saml-connection-test-… or oidc-connection-test-….",
             ));
         }
-        None => format!("saml-connection-test-{}", uuid_from(&state.ids.derive("sso-connection", org.organization_id.as_bytes()))),
+        None => format!(
+            "saml-connection-test-{}",
+            uuid_from(
+                &state
+                    .ids
+                    .derive("sso-connection", org.organization_id.as_bytes())
+            )
+        ),
     };
-    let protocol = if connection_id.starts_with("oidc-") { "oidc" } else { "saml" };
+    let protocol = if connection_id.starts_with("oidc-") {
+        "oidc"
+    } else {
+        "saml"
+    };
     let t = auth_token::issue(
         &mut tx,
         &state,
@@ -79,7 +93,9 @@ async fn mint_sso_token(State(state): State<AppState>, Body(req): Body<SsoTokenR
     )
     .await?;
     tx.commit(&state.ids).await?;
-    Ok(Reply::empty().with("token", t.token).with("connection_id", connection_id))
+    Ok(Reply::empty()
+        .with("token", t.token)
+        .with("connection_id", connection_id))
 }
 
 #[derive(Deserialize)]
@@ -89,13 +105,26 @@ struct OauthTokenRequest {
     provider: String,
 }
 
-async fn mint_oauth_token(State(state): State<AppState>, Body(req): Body<OauthTokenRequest>) -> ApiResult<Reply> {
+async fn mint_oauth_token(
+    State(state): State<AppState>,
+    Body(req): Body<OauthTokenRequest>,
+) -> ApiResult<Reply> {
     let email = validate::email(&req.email_address)?;
-    let provider = validate::one_of(&req.provider.to_ascii_lowercase(), OAUTH_PROVIDERS, "invalid_argument", "provider")?;
+    let provider = validate::one_of(
+        &req.provider.to_ascii_lowercase(),
+        OAUTH_PROVIDERS,
+        "invalid_argument",
+        "provider",
+    )?;
     let mut tx = state.db.write().await?;
     let org = Organization::get(&mut tx, &req.organization_id).await?;
     // A stable subject per provider and email, like a provider's `sub`.
-    let subject = crate::ids::digits_from(&state.ids.derive("oauth-subject", format!("{provider}|{email}").as_bytes()), 21);
+    let subject = crate::ids::digits_from(
+        &state
+            .ids
+            .derive("oauth-subject", format!("{provider}|{email}").as_bytes()),
+        21,
+    );
     let t = auth_token::issue(
         &mut tx,
         &state,
@@ -126,12 +155,20 @@ fn detail_str<'a>(t: &'a AuthToken, key: &str) -> &'a str {
     t.detail[key].as_str().unwrap_or_default()
 }
 
-async fn sso_authenticate(State(state): State<AppState>, Body(req): Body<SsoAuthenticateRequest>) -> ApiResult<Reply> {
+async fn sso_authenticate(
+    State(state): State<AppState>,
+    Body(req): Body<SsoAuthenticateRequest>,
+) -> ApiResult<Reply> {
     let mut tx = state.db.write().await?;
     let ctx = req.args.load(&mut tx, &state).await?;
     let t = match auth_token::redeem(&mut tx, &state, &req.sso_token, &[Kind::Sso]).await? {
         Ok(t) => t,
-        Err(Refusal::NotFound) => return Err(ApiError::not_found("sso_token_not_found", "The SSO token could not be found.")),
+        Err(Refusal::NotFound) => {
+            return Err(ApiError::not_found(
+                "sso_token_not_found",
+                "The SSO token could not be found.",
+            ));
+        }
         Err(Refusal::Spent) => {
             return Err(ApiError::unauthorized(
                 "unable_to_auth_sso_token",
@@ -142,7 +179,9 @@ async fn sso_authenticate(State(state): State<AppState>, Body(req): Body<SsoAuth
     let org = Organization::get(&mut tx, &t.organization_id).await?;
     let connection_id = detail_str(&t, "connection_id").to_owned();
     let external_id = detail_str(&t, "external_id").to_owned();
-    let mut member = match Member::find_by_email(&mut tx, &org.organization_id, &t.email_address).await? {
+    let mut member = match Member::find_by_email(&mut tx, &org.organization_id, &t.email_address)
+        .await?
+    {
         Some(m) => m,
         None if provision::sso_jit_allowed(&org, &connection_id) => {
             provision::create_member(&mut tx, &state, &org, &t.email_address, "active").await?
@@ -155,7 +194,11 @@ async fn sso_authenticate(State(state): State<AppState>, Body(req): Body<SsoAuth
             ));
         }
     };
-    let registration_id = match member.sso_registrations.iter().find(|r| r["connection_id"] == connection_id.as_str()) {
+    let registration_id = match member
+        .sso_registrations
+        .iter()
+        .find(|r| r["connection_id"] == connection_id.as_str())
+    {
         Some(r) => r["registration_id"].as_str().unwrap_or_default().to_owned(),
         None => {
             let id = state.ids.id("sso-registration");
@@ -168,9 +211,25 @@ async fn sso_authenticate(State(state): State<AppState>, Body(req): Body<SsoAuth
     provision::inbox_proven(&state, &mut member);
     member.updated_at = rfc3339(state.clock.now_ts());
     member.save(&mut tx).await?;
-    let proven = factor::sso(detail_str(&t, "protocol"), &connection_id, &external_id, &registration_id, state.clock.now_ts());
-    let d = decide::decide(&mut tx, &state, Primary { org: &org, member: &member, factor: Some(proven), carried: vec![] }, ctx)
-        .await?;
+    let proven = factor::sso(
+        detail_str(&t, "protocol"),
+        &connection_id,
+        &external_id,
+        &registration_id,
+        state.clock.now_ts(),
+    );
+    let d = decide::decide(
+        &mut tx,
+        &state,
+        Primary {
+            org: &org,
+            member: &member,
+            factor: Some(proven),
+            carried: vec![],
+        },
+        ctx,
+    )
+    .await?;
     tx.commit(&state.ids).await?;
     Ok(d.reply().with("reset_session", false))
 }
@@ -195,13 +254,19 @@ fn provider_type(provider: &str) -> &'static str {
     }
 }
 
-async fn oauth_authenticate(State(state): State<AppState>, Body(req): Body<OauthAuthenticateRequest>) -> ApiResult<Reply> {
+async fn oauth_authenticate(
+    State(state): State<AppState>,
+    Body(req): Body<OauthAuthenticateRequest>,
+) -> ApiResult<Reply> {
     let mut tx = state.db.write().await?;
     let ctx = req.args.load(&mut tx, &state).await?;
     let t = match auth_token::redeem(&mut tx, &state, &req.oauth_token, &[Kind::Oauth]).await? {
         Ok(t) => t,
         Err(Refusal::NotFound) => {
-            return Err(ApiError::not_found("oauth_token_not_found", "The OAuth token could not be found."));
+            return Err(ApiError::not_found(
+                "oauth_token_not_found",
+                "The OAuth token could not be found.",
+            ));
         }
         Err(Refusal::Spent) => {
             return Err(ApiError::unauthorized(
@@ -213,20 +278,24 @@ async fn oauth_authenticate(State(state): State<AppState>, Body(req): Body<Oauth
     let org = Organization::get(&mut tx, &t.organization_id).await?;
     let provider = detail_str(&t, "provider").to_owned();
     let subject = detail_str(&t, "provider_subject").to_owned();
-    let mut member = match Member::find_by_email(&mut tx, &org.organization_id, &t.email_address).await? {
-        Some(m) => m,
-        None if provision::email_jit_allowed(&org, &t.email_address) => {
-            provision::create_member(&mut tx, &state, &org, &t.email_address, "active").await?
-        }
-        None => return Err(provision::email_jit_refused()),
-    };
+    let mut member =
+        match Member::find_by_email(&mut tx, &org.organization_id, &t.email_address).await? {
+            Some(m) => m,
+            None if provision::email_jit_allowed(&org, &t.email_address) => {
+                provision::create_member(&mut tx, &state, &org, &t.email_address, "active").await?
+            }
+            None => return Err(provision::email_jit_refused()),
+        };
     let ptype = provider_type(&provider);
     let registration_id = match member
         .oauth_registrations
         .iter()
         .find(|r| r["provider_type"] == ptype && r["provider_subject"] == subject.as_str())
     {
-        Some(r) => r["member_oauth_registration_id"].as_str().unwrap_or_default().to_owned(),
+        Some(r) => r["member_oauth_registration_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
         None => {
             let id = state.ids.id("oauth-member-registration");
             member.oauth_registrations.push(json!({
@@ -246,11 +315,24 @@ async fn oauth_authenticate(State(state): State<AppState>, Body(req): Body<Oauth
     member.updated_at = rfc3339(now);
     member.save(&mut tx).await?;
     let mut proven = factor::oauth(&provider, &registration_id, &subject, now);
-    if let Some(sub) = proven.get_mut(format!("{provider}_oauth_factor")).filter(|s| s.get("email_id").is_some()) {
+    if let Some(sub) = proven
+        .get_mut(format!("{provider}_oauth_factor"))
+        .filter(|s| s.get("email_id").is_some())
+    {
         sub["email_id"] = Value::from(factor::email_id(&state.ids, &member));
     }
-    let d = decide::decide(&mut tx, &state, Primary { org: &org, member: &member, factor: Some(proven), carried: vec![] }, ctx)
-        .await?;
+    let d = decide::decide(
+        &mut tx,
+        &state,
+        Primary {
+            org: &org,
+            member: &member,
+            factor: Some(proven),
+            carried: vec![],
+        },
+        ctx,
+    )
+    .await?;
     tx.commit(&state.ids).await?;
     let provider_values = json!({
         "access_token": format!("mock-{provider}-access-token-{}", &t.token[..16]),
@@ -259,8 +341,7 @@ async fn oauth_authenticate(State(state): State<AppState>, Body(req): Body<Oauth
         "expires_at": rfc3339(now + 3600),
         "scopes": ["openid", "email", "profile"],
     });
-    Ok(d
-        .reply()
+    Ok(d.reply()
         .with("provider_subject", subject)
         .with("provider_type", ptype)
         .with("reset_sessions", false)

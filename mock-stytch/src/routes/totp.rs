@@ -52,13 +52,21 @@ async fn create(State(state): State<AppState>, Body(req): Body<CreateRequest>) -
     let member = Member::get(&mut tx, &org.organization_id, &req.member_id).await?;
     mfa::ensure_allowed(&org, &member, Method::Totp)?;
     let holder = mfa::holder(&mut tx, &state, &member, &org, &req.tokens).await?;
-    if Registration::active(&mut tx, &state, &member.member_id).await?.is_some() {
+    if Registration::active(&mut tx, &state, &member.member_id)
+        .await?
+        .is_some()
+    {
         return Err(active_totp_exists());
     }
     mfa::ensure_may_enroll(member.mfa_phone_number_verified, holder.as_ref())?;
-    let reg = Registration::create(&mut tx, &state, &member, Status::Pending, None, minutes).await?;
+    let reg =
+        Registration::create(&mut tx, &state, &member, Status::Pending, None, minutes).await?;
     let codes = recovery_codes::mint(&mut tx, &state, &reg, None).await?;
-    let qr_code = totp::qr_data_uri(&totp::otpauth_uri(&org.organization_name, &member.email_address, &reg.secret))?;
+    let qr_code = totp::qr_data_uri(&totp::otpauth_uri(
+        &org.organization_name,
+        &member.email_address,
+        &reg.secret,
+    ))?;
     tx.commit(&state.ids).await?;
     Ok(Reply::empty()
         .with("member_id", &member.member_id)
@@ -81,7 +89,10 @@ struct AuthenticateRequest {
     options: Options,
 }
 
-async fn authenticate(State(state): State<AppState>, Body(req): Body<AuthenticateRequest>) -> ApiResult<Reply> {
+async fn authenticate(
+    State(state): State<AppState>,
+    Body(req): Body<AuthenticateRequest>,
+) -> ApiResult<Reply> {
     req.options.validate()?;
     let code = req.code.trim();
     if recovery_codes::looks_like_recovery_code(code) {
@@ -96,7 +107,9 @@ async fn authenticate(State(state): State<AppState>, Body(req): Body<Authenticat
     let holder = mfa::required_holder(&mut tx, &state, &member, &org, &req.tokens).await?;
     mfa::ensure_allowed(&org, &member, Method::Totp)?;
     lockout::ensure_unlocked(&mut tx, &state, &mut member).await?;
-    let mut reg = Registration::current(&mut tx, &state, &member.member_id).await?.ok_or_else(totp::not_found)?;
+    let mut reg = Registration::current(&mut tx, &state, &member.member_id)
+        .await?
+        .ok_or_else(totp::not_found)?;
     let checked = if totp::looks_like_totp_code(code) {
         reg.check(&mut tx, &state, code).await?
     } else {
@@ -106,8 +119,20 @@ async fn authenticate(State(state): State<AppState>, Body(req): Body<Authenticat
         return Err(mfa::refuse(tx, &state, &mut member, refusal.error()).await);
     }
     reg.activate(&mut tx, &mut member).await?;
-    let proven = Proven { method: Method::Totp, factor: factor::totp(&reg.totp_registration_id, state.clock.now_ts()) };
-    let reply = mfa::complete(&mut tx, &state, &mut member, &org, holder, proven, &req.options).await?;
+    let proven = Proven {
+        method: Method::Totp,
+        factor: factor::totp(&reg.totp_registration_id, state.clock.now_ts()),
+    };
+    let reply = mfa::complete(
+        &mut tx,
+        &state,
+        &mut member,
+        &org,
+        holder,
+        proven,
+        &req.options,
+    )
+    .await?;
     tx.commit(&state.ids).await?;
     Ok(reply)
 }
@@ -123,18 +148,26 @@ struct MigrateRequest {
 
 /// Import a secret from another system: the registration is active at once (the member already
 /// uses it), with the given recovery codes or ten minted ones when none are given.
-async fn migrate(State(state): State<AppState>, Body(req): Body<MigrateRequest>) -> ApiResult<Reply> {
+async fn migrate(
+    State(state): State<AppState>,
+    Body(req): Body<MigrateRequest>,
+) -> ApiResult<Reply> {
     let secret = totp::normalise_secret(&req.secret)?;
     let given = recovery_codes::normalise_given(&req.recovery_codes)?;
     let mut tx = state.db.write().await?;
     let org = Organization::get(&mut tx, &req.organization_id).await?;
     let mut member = Member::get(&mut tx, &org.organization_id, &req.member_id).await?;
     mfa::ensure_allowed(&org, &member, Method::Totp)?;
-    if Registration::active(&mut tx, &state, &member.member_id).await?.is_some() {
+    if Registration::active(&mut tx, &state, &member.member_id)
+        .await?
+        .is_some()
+    {
         return Err(active_totp_exists());
     }
-    let reg = Registration::create(&mut tx, &state, &member, Status::Active, Some(secret), 0).await?;
-    let codes = recovery_codes::mint(&mut tx, &state, &reg, (!given.is_empty()).then_some(given)).await?;
+    let reg =
+        Registration::create(&mut tx, &state, &member, Status::Active, Some(secret), 0).await?;
+    let codes =
+        recovery_codes::mint(&mut tx, &state, &reg, (!given.is_empty()).then_some(given)).await?;
     member.totp_registration_id = reg.totp_registration_id.clone();
     member.updated_at = crate::clock::rfc3339(state.clock.now_ts());
     member.save(&mut tx).await?;
@@ -155,11 +188,16 @@ struct CodeParams {
 
 /// `GET /_mock/totp/code?organization_id=&member_id=` →
 /// `{code, seconds_remaining, totp_registration_id, status}` at the virtual now.
-async fn current_code(State(state): State<AppState>, Params(q): Params<CodeParams>) -> ApiResult<Reply> {
+async fn current_code(
+    State(state): State<AppState>,
+    Params(q): Params<CodeParams>,
+) -> ApiResult<Reply> {
     let mut conn = state.db.pool.acquire().await?;
     let org = Organization::get(&mut conn, &q.organization_id).await?;
     let member = Member::get(&mut conn, &org.organization_id, &q.member_id).await?;
-    let reg = Registration::current(&mut conn, &state, &member.member_id).await?.ok_or_else(totp::not_found)?;
+    let reg = Registration::current(&mut conn, &state, &member.member_id)
+        .await?
+        .ok_or_else(totp::not_found)?;
     let now = state.clock.now_ts();
     Ok(Reply::empty()
         .with("code", totp::code_at(&reg.secret, now)?)

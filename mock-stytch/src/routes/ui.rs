@@ -33,7 +33,8 @@ async fn page(State(state): State<AppState>) -> ApiResult<Response> {
     let view = View::load(&mut conn, &state).await?;
     let mut resp = Html(dashboard::render(&view)).into_response();
     // Codes and the clock change all the time: never show a cached page.
-    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(resp)
 }
 
@@ -42,14 +43,21 @@ struct ClockForm {
     minutes: String,
 }
 
-async fn advance_clock(State(state): State<AppState>, Form(form): Form<ClockForm>) -> ApiResult<Redirect> {
+async fn advance_clock(
+    State(state): State<AppState>,
+    Form(form): Form<ClockForm>,
+) -> ApiResult<Redirect> {
     let minutes: i64 = form
         .minutes
         .trim()
         .parse()
         .ok()
         .filter(|m| (1..=MAX_MINUTES).contains(m))
-        .ok_or_else(|| ApiError::invalid_argument(format!("minutes must be a whole number from 1 to {MAX_MINUTES}.")))?;
+        .ok_or_else(|| {
+            ApiError::invalid_argument(format!(
+                "minutes must be a whole number from 1 to {MAX_MINUTES}."
+            ))
+        })?;
     control::advance_clock(&state, 60 * minutes).await?;
     Ok(back())
 }
@@ -71,7 +79,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let ct = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         if !ct.starts_with("application/x-www-form-urlencoded") {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,

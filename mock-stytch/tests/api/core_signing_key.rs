@@ -28,7 +28,9 @@ fn config(path: &std::path::Path) -> Config {
 }
 
 async fn jwk_n(mock: &TestMock) -> String {
-    let jwks = mock.ok_get(&format!("/v1/b2b/sessions/jwks/{DEFAULT_PROJECT_ID}")).await;
+    let jwks = mock
+        .ok_get(&format!("/v1/b2b/sessions/jwks/{DEFAULT_PROJECT_ID}"))
+        .await;
     jwks["keys"][0]["n"].as_str().unwrap().to_owned()
 }
 
@@ -66,9 +68,14 @@ async fn the_signing_key_is_the_seeds_key_stored_once_and_reloaded() {
     let mock = spawn_with(config(&dir.path().join("a.db"))).await;
 
     // Assert: loaded at startup (no generation), same key, the old JWT still verifies
-    assert!(mock.server.state.signing.is_ready(), "a stored key is ready at once");
+    assert!(
+        mock.server.state.signing.is_ready(),
+        "a stored key is ready at once"
+    );
     assert_eq!(jwk_n(&mock).await, n);
-    let (status, body) = mock.post("/v1/b2b/sessions/authenticate", json!({"session_jwt": jwt})).await;
+    let (status, body) = mock
+        .post("/v1/b2b/sessions/authenticate", json!({"session_jwt": jwt}))
+        .await;
     assert_eq!(status, 200, "{body}");
     mock.stop().await;
 

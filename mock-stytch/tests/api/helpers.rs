@@ -22,12 +22,19 @@ pub async fn spawn() -> TestMock {
 
 /// A fresh in-memory mock with the clock frozen at [`FROZEN`]: bodies are byte-for-byte stable.
 pub async fn spawn_frozen() -> TestMock {
-    spawn_with(Config { frozen_clock: Some(FROZEN.parse().unwrap()), ..Config::for_tests() }).await
+    spawn_with(Config {
+        frozen_clock: Some(FROZEN.parse().unwrap()),
+        ..Config::for_tests()
+    })
+    .await
 }
 
 pub async fn spawn_with(config: Config) -> TestMock {
     let server = MockServer::spawn(config).await.expect("mock starts");
-    TestMock { server, http: reqwest::Client::new() }
+    TestMock {
+        server,
+        http: reqwest::Client::new(),
+    }
 }
 
 impl TestMock {
@@ -48,7 +55,8 @@ impl TestMock {
         let resp = req.send().await.expect("request sent");
         let status = resp.status().as_u16();
         let text = resp.text().await.expect("body read");
-        let json = serde_json::from_str(&text).unwrap_or_else(|_| panic!("non-JSON body {status}: {text}"));
+        let json = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("non-JSON body {status}: {text}"));
         (status, json)
     }
 
@@ -92,16 +100,22 @@ impl TestMock {
     pub async fn create_member(&self, org_id: &str, email: &str, settings: Value) -> Value {
         let mut body = json!({"email_address": email});
         merge(&mut body, settings);
-        self.ok_post(&format!("/v1/b2b/organizations/{org_id}/members"), body).await["member"].clone()
+        self.ok_post(&format!("/v1/b2b/organizations/{org_id}/members"), body)
+            .await["member"]
+            .clone()
     }
 
     /// Outbox messages matching a query string such as `member_id=...&channel=sms`.
     pub async fn outbox(&self, query: &str) -> Vec<Value> {
-        self.ok_get(&format!("/_mock/outbox?{query}")).await["messages"].as_array().unwrap().clone()
+        self.ok_get(&format!("/_mock/outbox?{query}")).await["messages"]
+            .as_array()
+            .unwrap()
+            .clone()
     }
 
     pub async fn advance_clock(&self, seconds: i64) {
-        self.ok_post("/_mock/clock", json!({"advance_seconds": seconds})).await;
+        self.ok_post("/_mock/clock", json!({"advance_seconds": seconds}))
+            .await;
     }
 
     pub async fn stop(self) {
@@ -123,7 +137,22 @@ pub fn assert_error(resp: &(u16, Value), status: u16, error_type: &str) {
     assert_eq!(*got, status, "status; body: {body}");
     assert_eq!(body["error_type"], error_type, "error_type; body: {body}");
     assert_eq!(body["status_code"], status, "status_code; body: {body}");
-    assert!(body["request_id"].as_str().is_some_and(|r| r.starts_with("request-id-test-")), "{body}");
-    assert!(body["error_message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
-    assert!(body["error_url"].as_str().is_some_and(|u| u.starts_with("https://stytch.com/docs/")), "{body}");
+    assert!(
+        body["request_id"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("request-id-test-")),
+        "{body}"
+    );
+    assert!(
+        body["error_message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    assert!(
+        body["error_url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("https://stytch.com/docs/")),
+        "{body}"
+    );
 }

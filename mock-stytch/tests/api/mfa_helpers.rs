@@ -23,16 +23,25 @@ pub const OTHER_PHONE: &str = "+447911123456";
 
 /// An organization (slug `acme`, name `Acme Inc`) with `org_settings`, and a member
 /// `ada@acme.com` with `member_settings`; returns `(organization_id, member_id)`.
-pub async fn org_and_member(mock: &TestMock, org_settings: Value, member_settings: Value) -> (String, String) {
+pub async fn org_and_member(
+    mock: &TestMock,
+    org_settings: Value,
+    member_settings: Value,
+) -> (String, String) {
     let org = mock.create_org("Acme Inc", "acme", org_settings).await;
     let org_id = org["organization_id"].as_str().unwrap().to_owned();
-    let member = mock.create_member(&org_id, "ada@acme.com", member_settings).await;
+    let member = mock
+        .create_member(&org_id, "ada@acme.com", member_settings)
+        .await;
     (org_id, member["member_id"].as_str().unwrap().to_owned())
 }
 
 /// A second member of the same organization.
 pub async fn another_member(mock: &TestMock, org_id: &str, email: &str) -> String {
-    mock.create_member(org_id, email, json!({})).await["member_id"].as_str().unwrap().to_owned()
+    mock.create_member(org_id, email, json!({})).await["member_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 async fn load(mock: &TestMock, org_id: &str, member_id: &str) -> (Member, Organization) {
@@ -70,7 +79,9 @@ pub async fn primary_session(mock: &TestMock, org_id: &str, member_id: &str) -> 
     let (member, org) = load(mock, org_id, member_id).await;
     let mut tx = state.db.write().await.unwrap();
     let f = factor::magic_link(&state.ids, &member, state.clock.now_ts());
-    let minted = Session::mint(&mut tx, state, &member, &org, vec![f], None, None).await.unwrap();
+    let minted = Session::mint(&mut tx, state, &member, &org, vec![f], None, None)
+        .await
+        .unwrap();
     tx.commit(&state.ids).await.unwrap();
     (minted.session.session_token, minted.jwt)
 }
@@ -107,25 +118,41 @@ impl MfaCalls for TestMock {
 pub async fn stored_session_factor_types(mock: &TestMock, session_token: &str) -> Vec<String> {
     let state = &mock.server.state;
     let mut conn = state.db.pool.acquire().await.unwrap();
-    let s = Session::by_token(&mut conn, state, session_token).await.expect("session is live");
-    s.factors.iter().map(|f| f["type"].as_str().unwrap().to_owned()).collect()
+    let s = Session::by_token(&mut conn, state, session_token)
+        .await
+        .expect("session is live");
+    s.factors
+        .iter()
+        .map(|f| f["type"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 /// The code of the newest SMS to this member.
 pub async fn last_sms_code(mock: &TestMock, member_id: &str) -> String {
-    let msgs = mock.outbox(&format!("member_id={member_id}&channel=sms&kind=sms_otp")).await;
-    msgs.first().expect("an SMS was sent")["code"].as_str().unwrap().to_owned()
+    let msgs = mock
+        .outbox(&format!("member_id={member_id}&channel=sms&kind=sms_otp"))
+        .await;
+    msgs.first().expect("an SMS was sent")["code"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// The current TOTP code of the member's registration, from the control helper.
 pub async fn totp_code(mock: &TestMock, org_id: &str, member_id: &str) -> String {
-    let v = mock.ok_get(&format!("/_mock/totp/code?organization_id={org_id}&member_id={member_id}")).await;
+    let v = mock
+        .ok_get(&format!(
+            "/_mock/totp/code?organization_id={org_id}&member_id={member_id}"
+        ))
+        .await;
     v["code"].as_str().unwrap().to_owned()
 }
 
 /// An RFC 6238 code computed independently of the mock (SHA-1, 6 digits, 30 s) at `at`.
 pub fn code_for(secret_b32: &str, at: i64) -> String {
-    let bytes = totp_rs::Secret::Encoded(secret_b32.to_owned()).to_bytes().expect("base32 secret");
+    let bytes = totp_rs::Secret::Encoded(secret_b32.to_owned())
+        .to_bytes()
+        .expect("base32 secret");
     totp_rs::TOTP::new_unchecked(totp_rs::Algorithm::SHA1, 6, 1, 30, bytes).generate(at as u64)
 }
 
@@ -148,13 +175,29 @@ pub fn assert_mfa_session(resp: &(u16, Value), schema: &str, factor_types: &[&st
     let (status, b) = resp;
     assert_eq!(*status, 200, "{b}");
     assert_valid(schema, b);
-    for absent in ["intermediate_session_token", "mfa_required", "member_authenticated", "primary_required"] {
-        assert!(b.get(absent).is_none(), "{absent} must not be in an MFA authenticate answer: {b}");
+    for absent in [
+        "intermediate_session_token",
+        "mfa_required",
+        "member_authenticated",
+        "primary_required",
+    ] {
+        assert!(
+            b.get(absent).is_none(),
+            "{absent} must not be in an MFA authenticate answer: {b}"
+        );
     }
     assert_eq!(b["session_token"].as_str().unwrap().len(), 44, "{b}");
-    assert_eq!(b["session_jwt"].as_str().unwrap().split('.').count(), 3, "{b}");
-    let types: Vec<&str> =
-        b["member_session"]["authentication_factors"].as_array().unwrap().iter().map(|f| f["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        b["session_jwt"].as_str().unwrap().split('.').count(),
+        3,
+        "{b}"
+    );
+    let types: Vec<&str> = b["member_session"]["authentication_factors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["type"].as_str().unwrap())
+        .collect();
     assert_eq!(types, factor_types, "{b}");
     assert_eq!(b["member_session"]["member_id"], b["member_id"]);
     b.clone()
@@ -166,14 +209,22 @@ pub async fn enroll_sms(mock: &TestMock, org_id: &str, member_id: &str) -> Strin
     let ist = primary_ist(mock, org_id, member_id).await;
     mock.ok_mfa(
         "/v1/b2b/otps/sms/send",
-        body(org_id, member_id, json!({"mfa_phone_number": PHONE, "intermediate_session_token": ist})),
+        body(
+            org_id,
+            member_id,
+            json!({"mfa_phone_number": PHONE, "intermediate_session_token": ist}),
+        ),
     )
     .await;
     let code = last_sms_code(mock, member_id).await;
     let done = mock
         .ok_mfa(
             "/v1/b2b/otps/sms/authenticate",
-            body(org_id, member_id, json!({"code": code, "intermediate_session_token": ist})),
+            body(
+                org_id,
+                member_id,
+                json!({"code": code, "intermediate_session_token": ist}),
+            ),
         )
         .await;
     done["session_token"].as_str().unwrap().to_owned()
@@ -182,12 +233,25 @@ pub async fn enroll_sms(mock: &TestMock, org_id: &str, member_id: &str) -> Strin
 /// Enroll TOTP with a fresh IST; returns `(create answer, session token)`.
 pub async fn enroll_totp(mock: &TestMock, org_id: &str, member_id: &str) -> (Value, String) {
     let ist = primary_ist(mock, org_id, member_id).await;
-    let created = mock.ok_mfa("/v1/b2b/totp", body(org_id, member_id, json!({"intermediate_session_token": ist}))).await;
+    let created = mock
+        .ok_mfa(
+            "/v1/b2b/totp",
+            body(
+                org_id,
+                member_id,
+                json!({"intermediate_session_token": ist}),
+            ),
+        )
+        .await;
     let code = code_for(created["secret"].as_str().unwrap(), now(mock));
     let done = mock
         .ok_mfa(
             "/v1/b2b/totp/authenticate",
-            body(org_id, member_id, json!({"code": code, "intermediate_session_token": ist})),
+            body(
+                org_id,
+                member_id,
+                json!({"code": code, "intermediate_session_token": ist}),
+            ),
         )
         .await;
     (created, done["session_token"].as_str().unwrap().to_owned())
@@ -196,14 +260,28 @@ pub async fn enroll_totp(mock: &TestMock, org_id: &str, member_id: &str) -> (Val
 /// Primary authentication over HTTP, as a client does it: magic-link login_or_signup, the link
 /// from the outbox, then `magic_links.authenticate` with `extra` merged in (e.g. a session
 /// token). Returns the §2.6 primary-auth answer (which may have auto-sent an SMS).
-pub async fn magic_link_login(mock: &TestMock, org_id: &str, member_id: &str, extra: Value) -> Value {
-    let email = mock.ok_get(&format!("/v1/b2b/organizations/{org_id}/member?member_id={member_id}")).await["member"]
-        ["email_address"]
+pub async fn magic_link_login(
+    mock: &TestMock,
+    org_id: &str,
+    member_id: &str,
+    extra: Value,
+) -> Value {
+    let email = mock
+        .ok_get(&format!(
+            "/v1/b2b/organizations/{org_id}/member?member_id={member_id}"
+        ))
+        .await["member"]["email_address"]
         .clone();
-    mock.ok_post("/v1/b2b/magic_links/email/login_or_signup", json!({"organization_id": org_id, "email_address": email}))
+    mock.ok_post(
+        "/v1/b2b/magic_links/email/login_or_signup",
+        json!({"organization_id": org_id, "email_address": email}),
+    )
+    .await;
+    let msgs = mock
+        .outbox(&format!("member_id={member_id}&channel=email"))
         .await;
-    let msgs = mock.outbox(&format!("member_id={member_id}&channel=email")).await;
-    let mut req = json!({"magic_links_token": msgs.first().expect("a magic link was sent")["token"]});
+    let mut req =
+        json!({"magic_links_token": msgs.first().expect("a magic link was sent")["token"]});
     merge(&mut req, extra);
     let resp = mock.ok_post("/v1/b2b/magic_links/authenticate", req).await;
     assert_valid("magic_links.AuthenticateResponse", &resp);
@@ -216,5 +294,8 @@ pub fn pending_ist(resp: &Value) -> String {
     assert_eq!(resp["member_authenticated"], false, "{resp}");
     assert_eq!(resp["session_token"], "", "{resp}");
     assert!(resp["mfa_required"].is_object(), "{resp}");
-    resp["intermediate_session_token"].as_str().unwrap().to_owned()
+    resp["intermediate_session_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }

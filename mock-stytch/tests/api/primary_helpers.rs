@@ -45,7 +45,9 @@ impl Endpoint {
     pub fn method(self) -> &'static str {
         match self {
             Endpoint::MagicLink | Endpoint::SessionExchange => "magic_link",
-            Endpoint::Password | Endpoint::ExistingPasswordReset | Endpoint::PasswordResetByEmail => "password",
+            Endpoint::Password
+            | Endpoint::ExistingPasswordReset
+            | Endpoint::PasswordResetByEmail => "password",
             Endpoint::Sso => "sso",
             Endpoint::Oauth => "google_oauth",
             Endpoint::EmailOtp => "email_otp",
@@ -90,12 +92,16 @@ impl Endpoint {
 }
 
 pub fn s(v: &Value) -> String {
-    v.as_str().unwrap_or_else(|| panic!("not a string: {v}")).to_owned()
+    v.as_str()
+        .unwrap_or_else(|| panic!("not a string: {v}"))
+        .to_owned()
 }
 
 /// Create an organization; returns its id.
 pub async fn org(mock: &TestMock, slug: &str, settings: Value) -> String {
-    s(&mock.create_org(&format!("Org {slug}"), slug, settings).await["organization_id"])
+    s(&mock
+        .create_org(&format!("Org {slug}"), slug, settings)
+        .await["organization_id"])
 }
 
 /// Create a member; returns its id.
@@ -119,7 +125,12 @@ pub async fn patch_member(mock: &TestMock, member_id: &str, patch: Value) {
 
 /// Give the member a verified MFA phone.
 pub async fn verified_phone(mock: &TestMock, member_id: &str) {
-    patch_member(mock, member_id, json!({"mfa_phone_number": PHONE, "mfa_phone_number_verified": true})).await;
+    patch_member(
+        mock,
+        member_id,
+        json!({"mfa_phone_number": PHONE, "mfa_phone_number_verified": true}),
+    )
+    .await;
 }
 
 /// Give the member an active TOTP registration (by id only).
@@ -129,8 +140,12 @@ pub async fn active_totp(mock: &TestMock, member_id: &str) {
 
 /// The newest outbox message of `kind` for `member_id`.
 pub async fn last_message(mock: &TestMock, member_id: &str, kind: &str) -> Value {
-    let msgs = mock.outbox(&format!("member_id={member_id}&kind={kind}")).await;
-    msgs.first().unwrap_or_else(|| panic!("no {kind} message for {member_id}")).clone()
+    let msgs = mock
+        .outbox(&format!("member_id={member_id}&kind={kind}"))
+        .await;
+    msgs.first()
+        .unwrap_or_else(|| panic!("no {kind} message for {member_id}"))
+        .clone()
 }
 
 /// Give the member a password through `passwords.migrate` (a bcrypt hash made here).
@@ -144,10 +159,20 @@ pub async fn set_password(mock: &TestMock, org_id: &str, email: &str) {
 }
 
 /// A magic-link token for the member (login_or_signup, then the outbox).
-pub async fn magic_link_token(mock: &TestMock, org_id: &str, member_id: &str, email: &str) -> String {
-    mock.ok_post("/v1/b2b/magic_links/email/login_or_signup", json!({"organization_id": org_id, "email_address": email}))
+pub async fn magic_link_token(
+    mock: &TestMock,
+    org_id: &str,
+    member_id: &str,
+    email: &str,
+) -> String {
+    mock.ok_post(
+        "/v1/b2b/magic_links/email/login_or_signup",
+        json!({"organization_id": org_id, "email_address": email}),
+    )
+    .await;
+    let msgs = mock
+        .outbox(&format!("member_id={member_id}&channel=email"))
         .await;
-    let msgs = mock.outbox(&format!("member_id={member_id}&channel=email")).await;
     s(&msgs[0]["token"])
 }
 
@@ -157,25 +182,46 @@ pub async fn session_elsewhere(mock: &TestMock, slug: &str, email: &str) -> (Str
     let org_id = org(mock, slug, json!({})).await;
     let member_id = member(mock, &org_id, email, json!({})).await;
     let token = magic_link_token(mock, &org_id, &member_id, email).await;
-    let r = mock.ok_post("/v1/b2b/magic_links/authenticate", json!({"magic_links_token": token})).await;
+    let r = mock
+        .ok_post(
+            "/v1/b2b/magic_links/authenticate",
+            json!({"magic_links_token": token}),
+        )
+        .await;
     (s(&r["session_token"]), s(&r["session_jwt"]))
 }
 
 /// Everything an endpoint needs before its authenticate call (tokens, passwords, a session in
 /// another organization); then the call itself. `extra` is merged into the final body (session
 /// arguments, IST, duration). Returns status and body of the primary-auth call.
-pub async fn run(mock: &TestMock, ep: Endpoint, org_id: &str, member_id: &str, email: &str, extra: Value) -> (u16, Value) {
+pub async fn run(
+    mock: &TestMock,
+    ep: Endpoint,
+    org_id: &str,
+    member_id: &str,
+    email: &str,
+    extra: Value,
+) -> (u16, Value) {
     let (path, mut body) = prepare(mock, ep, org_id, member_id, email).await;
     merge(&mut body, extra);
     mock.post(path, body).await
 }
 
 /// The path and body of the primary-auth call, after its preparation steps.
-pub async fn prepare(mock: &TestMock, ep: Endpoint, org_id: &str, member_id: &str, email: &str) -> (&'static str, Value) {
+pub async fn prepare(
+    mock: &TestMock,
+    ep: Endpoint,
+    org_id: &str,
+    member_id: &str,
+    email: &str,
+) -> (&'static str, Value) {
     match ep {
         Endpoint::MagicLink => {
             let token = magic_link_token(mock, org_id, member_id, email).await;
-            ("/v1/b2b/magic_links/authenticate", json!({"magic_links_token": token}))
+            (
+                "/v1/b2b/magic_links/authenticate",
+                json!({"magic_links_token": token}),
+            )
         }
         Endpoint::Password => {
             set_password(mock, org_id, email).await;
@@ -185,24 +231,46 @@ pub async fn prepare(mock: &TestMock, ep: Endpoint, org_id: &str, member_id: &st
             )
         }
         Endpoint::Sso => {
-            let t = mock.ok_post("/_mock/sso/token", json!({"organization_id": org_id, "email_address": email})).await;
+            let t = mock
+                .ok_post(
+                    "/_mock/sso/token",
+                    json!({"organization_id": org_id, "email_address": email}),
+                )
+                .await;
             ("/v1/b2b/sso/authenticate", json!({"sso_token": t["token"]}))
         }
         Endpoint::Oauth => {
             let t = mock
                 .ok_post("/_mock/oauth/token", json!({"organization_id": org_id, "email_address": email, "provider": "google"}))
                 .await;
-            ("/v1/b2b/oauth/authenticate", json!({"oauth_token": t["token"]}))
+            (
+                "/v1/b2b/oauth/authenticate",
+                json!({"oauth_token": t["token"]}),
+            )
         }
         Endpoint::SessionExchange => {
-            let (token, _) = session_elsewhere(mock, &format!("elsewhere-{}", &member_id[member_id.len() - 8..]), email).await;
-            ("/v1/b2b/sessions/exchange", json!({"organization_id": org_id, "session_token": token}))
+            let (token, _) = session_elsewhere(
+                mock,
+                &format!("elsewhere-{}", &member_id[member_id.len() - 8..]),
+                email,
+            )
+            .await;
+            (
+                "/v1/b2b/sessions/exchange",
+                json!({"organization_id": org_id, "session_token": token}),
+            )
         }
         Endpoint::PasswordResetByEmail => {
-            mock.ok_post("/v1/b2b/passwords/email/reset/start", json!({"organization_id": org_id, "email_address": email}))
-                .await;
+            mock.ok_post(
+                "/v1/b2b/passwords/email/reset/start",
+                json!({"organization_id": org_id, "email_address": email}),
+            )
+            .await;
             let token = s(&last_message(mock, member_id, "password_reset").await["token"]);
-            ("/v1/b2b/passwords/email/reset", json!({"password_reset_token": token, "password": NEW_PASSWORD}))
+            (
+                "/v1/b2b/passwords/email/reset",
+                json!({"password_reset_token": token, "password": NEW_PASSWORD}),
+            )
         }
         Endpoint::ExistingPasswordReset => {
             set_password(mock, org_id, email).await;
@@ -213,8 +281,11 @@ pub async fn prepare(mock: &TestMock, ep: Endpoint, org_id: &str, member_id: &st
             )
         }
         Endpoint::EmailOtp => {
-            mock.ok_post("/v1/b2b/otps/email/login_or_signup", json!({"organization_id": org_id, "email_address": email}))
-                .await;
+            mock.ok_post(
+                "/v1/b2b/otps/email/login_or_signup",
+                json!({"organization_id": org_id, "email_address": email}),
+            )
+            .await;
             let code = s(&last_message(mock, member_id, "email_otp").await["code"]);
             (
                 "/v1/b2b/otps/email/authenticate",
@@ -228,8 +299,18 @@ pub async fn prepare(mock: &TestMock, ep: Endpoint, org_id: &str, member_id: &st
 #[track_caller]
 pub fn assert_authenticated(body: &Value) {
     assert_eq!(body["member_authenticated"], true, "{body:#}");
-    assert!(body["session_token"].as_str().is_some_and(|t| t.len() == 44), "{body:#}");
-    assert!(body["session_jwt"].as_str().is_some_and(|t| t.split('.').count() == 3), "{body:#}");
+    assert!(
+        body["session_token"]
+            .as_str()
+            .is_some_and(|t| t.len() == 44),
+        "{body:#}"
+    );
+    assert!(
+        body["session_jwt"]
+            .as_str()
+            .is_some_and(|t| t.split('.').count() == 3),
+        "{body:#}"
+    );
     assert!(body["member_session"].is_object(), "{body:#}");
     assert_eq!(body["intermediate_session_token"], "", "{body:#}");
     assert!(body["mfa_required"].is_null(), "{body:#}");
@@ -243,6 +324,14 @@ pub fn assert_pending(body: &Value) {
     assert_eq!(body["session_token"], "", "{body:#}");
     assert_eq!(body["session_jwt"], "", "{body:#}");
     assert!(body["member_session"].is_null(), "{body:#}");
-    assert!(body["intermediate_session_token"].as_str().is_some_and(|t| t.len() == 44), "{body:#}");
-    assert!(body["intermediate_session_token_expires_at"].is_string(), "{body:#}");
+    assert!(
+        body["intermediate_session_token"]
+            .as_str()
+            .is_some_and(|t| t.len() == 44),
+        "{body:#}"
+    );
+    assert!(
+        body["intermediate_session_token_expires_at"].is_string(),
+        "{body:#}"
+    );
 }

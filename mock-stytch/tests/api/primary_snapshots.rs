@@ -7,7 +7,9 @@
 use serde_json::json;
 
 use crate::helpers::spawn_frozen;
-use crate::primary_helpers::{Endpoint, assert_authenticated, assert_pending, member, org, run, verified_phone};
+use crate::primary_helpers::{
+    Endpoint, assert_authenticated, assert_pending, member, org, run, verified_phone,
+};
 use crate::schema::assert_valid;
 
 #[tokio::test]
@@ -18,13 +20,20 @@ async fn every_primary_endpoint_in_both_outcomes() {
             let mock = spawn_frozen().await;
             let policy = if mfa { "REQUIRED_FOR_ALL" } else { "OPTIONAL" };
             let org_id = org(&mock, "acme", json!({"mfa_policy": policy})).await;
-            let member_id = member(&mock, &org_id, "ada@acme.com", json!({"name": "Ada Lovelace"})).await;
+            let member_id = member(
+                &mock,
+                &org_id,
+                "ada@acme.com",
+                json!({"name": "Ada Lovelace"}),
+            )
+            .await;
             if mfa {
                 verified_phone(&mock, &member_id).await;
             }
 
             // Act
-            let (status, body) = run(&mock, ep, &org_id, &member_id, "ada@acme.com", json!({})).await;
+            let (status, body) =
+                run(&mock, ep, &org_id, &member_id, "ada@acme.com", json!({})).await;
 
             // Assert
             assert_eq!(status, 200, "{ep:?}: {body:#}");

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestMock, spawn_frozen};
 use crate::primary_helpers::{
-    Endpoint, PHONE, TOTP_ID, active_totp, assert_authenticated, assert_pending, member, org, run, verified_phone,
+    Endpoint, PHONE, TOTP_ID, active_totp, assert_authenticated, assert_pending, member, org, run,
+    verified_phone,
 };
 use crate::schema::assert_valid;
 
@@ -34,7 +35,12 @@ fn rows() -> Vec<Row> {
         for enrolled in [false, true] {
             for factors in [Factors::None, Factors::VerifiedPhone, Factors::ActiveTotp] {
                 for restricted in [false, true] {
-                    rows.push(Row { required_for_all, enrolled, factors, restricted });
+                    rows.push(Row {
+                        required_for_all,
+                        enrolled,
+                        factors,
+                        restricted,
+                    });
                 }
             }
         }
@@ -45,24 +51,33 @@ fn rows() -> Vec<Row> {
 /// What the rules say the answer must be.
 fn expected(row: Row, ep: Endpoint) -> (bool, Value, Value) {
     if row.restricted {
-        return (false, json!(null), json!({"allowed_auth_methods": [ep.other_method()]}));
+        return (
+            false,
+            json!(null),
+            json!({"allowed_auth_methods": [ep.other_method()]}),
+        );
     }
     if !(row.required_for_all || row.enrolled) {
         return (true, json!(null), json!(null));
     }
     let mfa = match row.factors {
         Factors::None => json!({"member_options": null, "secondary_auth_initiated": null}),
-        Factors::VerifiedPhone => json!({"member_options": {"mfa_phone_number": PHONE, "totp_registration_id": ""},
-                                         "secondary_auth_initiated": "sms_otp"}),
-        Factors::ActiveTotp => json!({"member_options": {"mfa_phone_number": "", "totp_registration_id": TOTP_ID},
-                                      "secondary_auth_initiated": null}),
+        Factors::VerifiedPhone => {
+            json!({"member_options": {"mfa_phone_number": PHONE, "totp_registration_id": ""},
+                                         "secondary_auth_initiated": "sms_otp"})
+        }
+        Factors::ActiveTotp => {
+            json!({"member_options": {"mfa_phone_number": "", "totp_registration_id": TOTP_ID},
+                                      "secondary_auth_initiated": null})
+        }
     };
     (false, mfa, json!(null))
 }
 
 async fn case(mock: &TestMock, n: usize, row: Row, ep: Endpoint) {
     // Arrange
-    let mut settings = json!({"mfa_policy": if row.required_for_all { "REQUIRED_FOR_ALL" } else { "OPTIONAL" }});
+    let mut settings =
+        json!({"mfa_policy": if row.required_for_all { "REQUIRED_FOR_ALL" } else { "OPTIONAL" }});
     if row.restricted {
         settings["auth_methods"] = json!("RESTRICTED");
         settings["allowed_auth_methods"] = json!([ep.other_method()]);
@@ -92,9 +107,15 @@ async fn case(mock: &TestMock, n: usize, row: Row, ep: Endpoint) {
     } else {
         assert_pending(&body);
     }
-    let sms = mock.outbox(&format!("member_id={member_id}&channel=sms")).await;
+    let sms = mock
+        .outbox(&format!("member_id={member_id}&channel=sms"))
+        .await;
     let sms_expected = mfa["secondary_auth_initiated"] == "sms_otp";
-    assert_eq!(sms.len(), usize::from(sms_expected), "{ctx}: SMS sent iff secondary_auth_initiated");
+    assert_eq!(
+        sms.len(),
+        usize::from(sms_expected),
+        "{ctx}: SMS sent iff secondary_auth_initiated"
+    );
     if sms_expected {
         assert_eq!(sms[0]["to"], PHONE);
         assert!(sms[0]["code"].as_str().is_some_and(|c| c.len() == 6));

@@ -19,7 +19,9 @@ pub fn declared_routes() -> Vec<(String, String)> {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
         let flat: String = text.split_whitespace().collect::<Vec<_>>().join("");
         for chunk in flat.split(".route(\"").skip(1) {
-            let Some((path, rest)) = chunk.split_once('"') else { continue };
+            let Some((path, rest)) = chunk.split_once('"') else {
+                continue;
+            };
             // the method chain runs until the closing paren of .route(...)
             let mut depth = 1;
             let mut end = rest.len();
@@ -38,7 +40,8 @@ pub fn declared_routes() -> Vec<(String, String)> {
             }
             let chain = &rest[..end];
             for method in ["get", "post", "put", "delete", "patch"] {
-                let starts = chain.starts_with(&format!(",{method}(")) || chain.contains(&format!(").{method}("));
+                let starts = chain.starts_with(&format!(",{method}("))
+                    || chain.contains(&format!(").{method}("));
                 if starts {
                     out.push((method.to_uppercase(), path.to_owned()));
                 }
@@ -53,7 +56,11 @@ pub fn declared_routes() -> Vec<(String, String)> {
 #[tokio::test]
 async fn every_route_but_the_open_ones_requires_credentials() {
     let routes = declared_routes();
-    assert!(routes.len() >= 20, "found only {} routes — is the source scan broken? {routes:?}", routes.len());
+    assert!(
+        routes.len() >= 20,
+        "found only {} routes — is the source scan broken? {routes:?}",
+        routes.len()
+    );
     let mock = spawn().await;
     for (method, path) in &routes {
         let concrete = path
@@ -63,11 +70,18 @@ async fn every_route_but_the_open_ones_requires_credentials() {
             .collect::<Vec<_>>()
             .join("/");
         for auth in [None, Some("wrong")] {
-            let mut req = mock.http.request(method.parse().unwrap(), mock.url(&concrete));
+            let mut req = mock
+                .http
+                .request(method.parse().unwrap(), mock.url(&concrete));
             if let Some(secret) = auth {
                 req = req.basic_auth(DEFAULT_PROJECT_ID, Some(secret));
             }
-            let resp = req.header("content-type", "application/json").body("{}").send().await.unwrap();
+            let resp = req
+                .header("content-type", "application/json")
+                .body("{}")
+                .send()
+                .await
+                .unwrap();
             let status = resp.status().as_u16();
             let body: Value = resp.json().await.unwrap();
             if OPEN.contains(&path.as_str()) {

@@ -14,14 +14,50 @@ use crate::reliability_auth::declared_routes;
 
 /// Field names the API reads somewhere: generated bodies use these so they reach handler logic.
 const FIELDS: &[&str] = &[
-    "organization_id", "member_id", "email_address", "organization_name", "organization_slug", "code",
-    "intermediate_session_token", "session_token", "session_jwt", "session_duration_minutes",
-    "session_custom_claims", "magic_links_token", "password", "mfa_phone_number", "mfa_policy",
-    "mfa_methods", "allowed_mfa_methods", "auth_methods", "allowed_auth_methods", "set_mfa_enrollment",
-    "set_default_mfa", "recovery_code", "sso_token", "oauth_token", "member_session_id", "roles",
-    "query", "limit", "cursor", "organization_ids", "advance_seconds", "now", "expiration_minutes",
-    "password_reset_token", "existing_password", "new_password", "hash", "hash_type", "secret",
-    "recovery_codes", "provider", "trusted_metadata", "default_mfa_method", "mfa_enrolled",
+    "organization_id",
+    "member_id",
+    "email_address",
+    "organization_name",
+    "organization_slug",
+    "code",
+    "intermediate_session_token",
+    "session_token",
+    "session_jwt",
+    "session_duration_minutes",
+    "session_custom_claims",
+    "magic_links_token",
+    "password",
+    "mfa_phone_number",
+    "mfa_policy",
+    "mfa_methods",
+    "allowed_mfa_methods",
+    "auth_methods",
+    "allowed_auth_methods",
+    "set_mfa_enrollment",
+    "set_default_mfa",
+    "recovery_code",
+    "sso_token",
+    "oauth_token",
+    "member_session_id",
+    "roles",
+    "query",
+    "limit",
+    "cursor",
+    "organization_ids",
+    "advance_seconds",
+    "now",
+    "expiration_minutes",
+    "password_reset_token",
+    "existing_password",
+    "new_password",
+    "hash",
+    "hash_type",
+    "secret",
+    "recovery_codes",
+    "provider",
+    "trusted_metadata",
+    "default_mfa_method",
+    "mfa_enrolled",
 ];
 
 fn nasty_string() -> impl Strategy<Value = String> {
@@ -44,7 +80,9 @@ fn value(ids: Vec<String>) -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::from),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
         nasty_string().prop_map(Value::from),
         proptest::sample::select(ids).prop_map(Value::from),
     ];
@@ -58,8 +96,16 @@ fn value(ids: Vec<String>) -> impl Strategy<Value = Value> {
 }
 
 fn body(ids: Vec<String>) -> impl Strategy<Value = Value> {
-    proptest::collection::vec((proptest::sample::select(FIELDS), value(ids)), 0..6)
-        .prop_map(|pairs| Value::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect::<Map<_, _>>()))
+    proptest::collection::vec((proptest::sample::select(FIELDS), value(ids)), 0..6).prop_map(
+        |pairs| {
+            Value::Object(
+                pairs
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect::<Map<_, _>>(),
+            )
+        },
+    )
 }
 
 /// Send raw bytes; assert the answer is a Stytch-shaped non-5xx.
@@ -79,12 +125,16 @@ async fn send(mock: &TestMock, method: &str, path: &str, bytes: Vec<u8>, ct: &st
     if path.starts_with("/_mock/ui") && (200..400).contains(&status) {
         return;
     }
-    let v: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("{method} {path} → {status} non-JSON: {text}"));
+    let v: Value = serde_json::from_str(&text)
+        .unwrap_or_else(|_| panic!("{method} {path} → {status} non-JSON: {text}"));
     assert!(status < 500, "{method} {path} → {status}: {v}");
     assert_eq!(v["status_code"], status, "{method} {path}");
     if status >= 400 {
         let t = v["error_type"].as_str().unwrap_or("");
-        assert!(!t.is_empty() && t != "internal_server_error", "{method} {path} → {v}");
+        assert!(
+            !t.is_empty() && t != "internal_server_error",
+            "{method} {path} → {v}"
+        );
     }
 }
 
@@ -104,10 +154,21 @@ async fn generated_and_nasty_bodies_never_cause_a_5xx() {
     let mock = spawn().await;
     let org = mock.create_org("Acme", "acme", json!({})).await;
     let org_id = org["organization_id"].as_str().unwrap().to_owned();
-    let member = mock.create_member(&org_id, "ada@acme.com", json!({"mfa_phone_number": "+14155552671"})).await;
+    let member = mock
+        .create_member(
+            &org_id,
+            "ada@acme.com",
+            json!({"mfa_phone_number": "+14155552671"}),
+        )
+        .await;
     let member_id = member["member_id"].as_str().unwrap().to_owned();
     let other = mock.create_org("Other", "other", json!({})).await;
-    let ids = vec![org_id.clone(), member_id.clone(), other["organization_id"].as_str().unwrap().to_owned(), "acme".into()];
+    let ids = vec![
+        org_id.clone(),
+        member_id.clone(),
+        other["organization_id"].as_str().unwrap().to_owned(),
+        "acme".into(),
+    ];
 
     // Never reset or move the clock from inside the fuzz: that is the control API working.
     let routes: Vec<_> = declared_routes()
@@ -121,8 +182,14 @@ async fn generated_and_nasty_bodies_never_cause_a_5xx() {
         (b"[]".to_vec(), "application/json"),
         (b"\"str\"".to_vec(), "application/json"),
         (vec![0xff, 0xfe, 0x00, 0x7b], "application/json"),
-        (br#"{"organization_id": 1, "member_id": [], "code": {}}"#.to_vec(), "application/json"),
-        (format!(r#"{{"email_address": "{}"}}"#, "a".repeat(1 << 19)).into_bytes(), "application/json"),
+        (
+            br#"{"organization_id": 1, "member_id": [], "code": {}}"#.to_vec(),
+            "application/json",
+        ),
+        (
+            format!(r#"{{"email_address": "{}"}}"#, "a".repeat(1 << 19)).into_bytes(),
+            "application/json",
+        ),
         (b"a=b".to_vec(), "application/x-www-form-urlencoded"),
         (b"{}".to_vec(), "text/plain"),
         (vec![b'{'; 2 << 20], "application/json"),
@@ -137,18 +204,31 @@ async fn generated_and_nasty_bodies_never_cause_a_5xx() {
     }
 
     let per_route = GENERATED_PER_ROUTE_MIN.div_ceil(routes.len());
-    let mut runner = TestRunner::new_with_rng(PtConfig::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]));
+    let mut runner = TestRunner::new_with_rng(
+        PtConfig::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]),
+    );
     let strategy = body(ids);
     for (method, path) in &routes {
         let p = concrete(path, &org_id, &member_id);
         for _ in 0..per_route {
             let b = strategy.new_tree(&mut runner).unwrap().current();
-            send(&mock, method, &p, serde_json::to_vec(&b).unwrap(), "application/json").await;
+            send(
+                &mock,
+                method,
+                &p,
+                serde_json::to_vec(&b).unwrap(),
+                "application/json",
+            )
+            .await;
             sent += 1;
         }
     }
     assert!(sent >= GENERATED_PER_ROUTE_MIN, "sent {sent}");
-    eprintln!("bad-input fuzz: {sent} requests over {} routes, no 5xx", routes.len());
+    eprintln!(
+        "bad-input fuzz: {sent} requests over {} routes, no 5xx",
+        routes.len()
+    );
 
     // The server is still healthy and still writes (the fuzz may have deleted its own fixtures).
     mock.ok_get("/_mock/health").await;

@@ -30,7 +30,11 @@ fn start(db: &std::path::Path) -> (Child, String) {
 }
 
 fn signal(child: &Child, sig: &str) {
-    let ok = Command::new("kill").args([sig, &child.id().to_string()]).status().unwrap().success();
+    let ok = Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
     assert!(ok, "kill {sig}");
 }
 
@@ -45,7 +49,12 @@ async fn until(done: &AtomicUsize, n: usize) {
     panic!("the load never reached {n} answered writes");
 }
 
-async fn create_member(http: reqwest::Client, base: String, i: usize, done: Arc<AtomicUsize>) -> Option<String> {
+async fn create_member(
+    http: reqwest::Client,
+    base: String,
+    i: usize,
+    done: Arc<AtomicUsize>,
+) -> Option<String> {
     let id = create_member_once(http, base, i).await;
     if id.is_some() {
         done.fetch_add(1, Ordering::SeqCst);
@@ -89,8 +98,9 @@ async fn sigterm_finishes_in_flight_requests_and_closes_the_database() {
 
     // 200 writes in flight, SIGTERM after the first few have been answered.
     let done = Arc::new(AtomicUsize::new(0));
-    let tasks: Vec<_> =
-        (0..200).map(|i| tokio::spawn(create_member(http.clone(), base.clone(), i, done.clone()))).collect();
+    let tasks: Vec<_> = (0..200)
+        .map(|i| tokio::spawn(create_member(http.clone(), base.clone(), i, done.clone())))
+        .collect();
     let mut answered = vec![];
     until(&done, 20).await;
     signal(&child, "-TERM");
@@ -105,10 +115,19 @@ async fn sigterm_finishes_in_flight_requests_and_closes_the_database() {
 
     // The database was closed cleanly: WAL checkpointed away, every answered write present.
     let wal = dir.path().join("mock.db-wal");
-    assert!(!wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0, "WAL left behind");
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+    assert!(
+        !wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0,
+        "WAL left behind"
+    );
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
     for id in &answered {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE member_id = ?").bind(id).fetch_one(&mut conn).await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE member_id = ?")
+            .bind(id)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
         assert_eq!(n, 1, "answered member {id} is missing");
     }
 }
@@ -136,7 +155,14 @@ async fn sigkill_under_write_load_loses_no_answered_write() {
         }
         let done = Arc::new(AtomicUsize::new(0));
         let tasks: Vec<_> = (0..300)
-            .map(|i| tokio::spawn(create_member(http.clone(), base.clone(), round * 1000 + i, done.clone())))
+            .map(|i| {
+                tokio::spawn(create_member(
+                    http.clone(),
+                    base.clone(),
+                    round * 1000 + i,
+                    done.clone(),
+                ))
+            })
             .collect();
         // kill at a random moment after the load is under way
         until(&done, 1 + (next(&mut rng) % 100) as usize).await;
@@ -152,7 +178,9 @@ async fn sigkill_under_write_load_loses_no_answered_write() {
     let (mut child, base) = start(&db);
     for id in &answered {
         let resp = http
-            .get(format!("{base}/v1/b2b/organizations/acme/member?member_id={id}"))
+            .get(format!(
+                "{base}/v1/b2b/organizations/acme/member?member_id={id}"
+            ))
             .basic_auth(DEFAULT_PROJECT_ID, Some(DEFAULT_SECRET))
             .send()
             .await
@@ -161,8 +189,17 @@ async fn sigkill_under_write_load_loses_no_answered_write() {
     }
     signal(&child, "-TERM");
     child.wait().unwrap();
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display())).await.unwrap();
-    let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&mut conn).await.unwrap();
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
     assert_eq!(check, "ok");
-    assert!(answered.len() > ROUNDS, "the load produced answered writes ({})", answered.len());
+    assert!(
+        answered.len() > ROUNDS,
+        "the load produced answered writes ({})",
+        answered.len()
+    );
 }

@@ -25,11 +25,21 @@ pub fn assert_valid(name: &str, body: &Value) {
         let mut map = validators().lock().unwrap();
         *map.entry(name.to_owned()).or_insert_with(|| {
             let path = schema_dir().join(format!("{name}.json"));
-            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("schema {}: {e}", path.display()));
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("schema {}: {e}", path.display()));
             let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
-            Box::leak(Box::new(jsonschema::validator_for(&schema).expect("schema compiles")))
+            Box::leak(Box::new(
+                jsonschema::validator_for(&schema).expect("schema compiles"),
+            ))
         })
     };
-    let errors: Vec<String> = validator.iter_errors(body).map(|e| format!("{} at {}", e, e.instance_path)).collect();
-    assert!(errors.is_empty(), "{name} rejects the body:\n{}\nbody: {body:#}", errors.join("\n"));
+    let errors: Vec<String> = validator
+        .iter_errors(body)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{name} rejects the body:\n{}\nbody: {body:#}",
+        errors.join("\n")
+    );
 }

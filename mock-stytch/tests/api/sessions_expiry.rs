@@ -20,17 +20,35 @@ async fn an_ist_lives_ten_minutes() {
     let ada = member(&mock, &org_id, "ada@acme.com", json!({})).await;
     set_password(&mock, &org_id, "ada@acme.com").await;
     let token = magic_link_token(&mock, &org_id, &ada, "ada@acme.com").await;
-    let pending = mock.ok_post("/v1/b2b/magic_links/authenticate", json!({"magic_links_token": token})).await;
+    let pending = mock
+        .ok_post(
+            "/v1/b2b/magic_links/authenticate",
+            json!({"magic_links_token": token}),
+        )
+        .await;
     let ist = s(&pending["intermediate_session_token"]);
-    assert_eq!(pending["intermediate_session_token_expires_at"], "2030-01-01T00:10:00Z");
+    assert_eq!(
+        pending["intermediate_session_token_expires_at"],
+        "2030-01-01T00:10:00Z"
+    );
     let with_ist = json!({"organization_id": org_id, "email_address": "ada@acme.com", "password": PASSWORD,
                           "intermediate_session_token": ist});
 
     mock.advance_clock(599).await;
-    let r = mock.ok_post("/v1/b2b/passwords/authenticate", with_ist.clone()).await;
-    assert_eq!(r["intermediate_session_token"], ist.as_str(), "still alive at 9:59");
+    let r = mock
+        .ok_post("/v1/b2b/passwords/authenticate", with_ist.clone())
+        .await;
+    assert_eq!(
+        r["intermediate_session_token"],
+        ist.as_str(),
+        "still alive at 9:59"
+    );
     mock.advance_clock(1).await;
-    assert_error(&mock.post("/v1/b2b/passwords/authenticate", with_ist).await, 404, "intermediate_session_not_found");
+    assert_error(
+        &mock.post("/v1/b2b/passwords/authenticate", with_ist).await,
+        404,
+        "intermediate_session_not_found",
+    );
 }
 
 #[tokio::test]
@@ -40,7 +58,16 @@ async fn a_magic_link_lives_until_its_expiry() {
     let ada = member(&mock, &org_id, "ada@acme.com", json!({})).await;
     let token = magic_link_token(&mock, &org_id, &ada, "ada@acme.com").await;
     mock.advance_clock(3600).await;
-    assert_error(&mock.post("/v1/b2b/magic_links/authenticate", json!({"magic_links_token": token})).await, 401, "unable_to_auth_magic_link");
+    assert_error(
+        &mock
+            .post(
+                "/v1/b2b/magic_links/authenticate",
+                json!({"magic_links_token": token}),
+            )
+            .await,
+        401,
+        "unable_to_auth_magic_link",
+    );
 }
 
 #[tokio::test]
@@ -49,17 +76,28 @@ async fn a_jwt_expires_after_five_minutes_but_its_session_does_not() {
     let org_id = org(&mock, "acme", json!({})).await;
     let ada = member(&mock, &org_id, "ada@acme.com", json!({})).await;
     let token = magic_link_token(&mock, &org_id, &ada, "ada@acme.com").await;
-    let login = mock.ok_post("/v1/b2b/magic_links/authenticate", json!({"magic_links_token": token})).await;
+    let login = mock
+        .ok_post(
+            "/v1/b2b/magic_links/authenticate",
+            json!({"magic_links_token": token}),
+        )
+        .await;
     let jwt = s(&login["session_jwt"]);
     let keys = jwks(&mock).await;
     let claims = verify_locally(&keys, &jwt, true, now_of(&mock)).unwrap();
-    assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 300);
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+        300
+    );
     assert_eq!(claims["nbf"], claims["iat"]);
 
     mock.advance_clock(299).await;
     verify_locally(&keys, &jwt, true, now_of(&mock)).expect("valid until exp");
     mock.advance_clock(1).await;
-    assert_eq!(verify_locally(&keys, &jwt, true, now_of(&mock)).unwrap_err(), "expired");
+    assert_eq!(
+        verify_locally(&keys, &jwt, true, now_of(&mock)).unwrap_err(),
+        "expired"
+    );
 
     // The session behind it lives on (60 minutes): the API accepts the old JWT and renews it.
     let r = mock.ok_post(AUTH, json!({"session_jwt": jwt})).await;
@@ -76,14 +114,33 @@ async fn a_session_dies_after_its_duration() {
     let ada = member(&mock, &org_id, "ada@acme.com", json!({})).await;
     let token = magic_link_token(&mock, &org_id, &ada, "ada@acme.com").await;
     let login = mock
-        .ok_post("/v1/b2b/magic_links/authenticate", json!({"magic_links_token": token, "session_duration_minutes": 5}))
+        .ok_post(
+            "/v1/b2b/magic_links/authenticate",
+            json!({"magic_links_token": token, "session_duration_minutes": 5}),
+        )
         .await;
-    assert_eq!(login["member_session"]["expires_at"], "2030-01-01T00:05:00Z");
+    assert_eq!(
+        login["member_session"]["expires_at"],
+        "2030-01-01T00:05:00Z"
+    );
     mock.advance_clock(299).await;
-    mock.ok_post(AUTH, json!({"session_token": login["session_token"]})).await;
+    mock.ok_post(AUTH, json!({"session_token": login["session_token"]}))
+        .await;
     mock.advance_clock(1).await;
-    assert_error(&mock.post(AUTH, json!({"session_token": login["session_token"]})).await, 404, "session_not_found");
-    assert_error(&mock.post(AUTH, json!({"session_jwt": login["session_jwt"]})).await, 404, "session_not_found");
+    assert_error(
+        &mock
+            .post(AUTH, json!({"session_token": login["session_token"]}))
+            .await,
+        404,
+        "session_not_found",
+    );
+    assert_error(
+        &mock
+            .post(AUTH, json!({"session_jwt": login["session_jwt"]}))
+            .await,
+        404,
+        "session_not_found",
+    );
 }
 
 #[tokio::test]
@@ -99,7 +156,12 @@ async fn a_jwt_issued_before_a_restart_verifies_after_it() {
     let org_id = org(&mock, "acme", json!({})).await;
     let ada = member(&mock, &org_id, "ada@acme.com", json!({})).await;
     let token = magic_link_token(&mock, &org_id, &ada, "ada@acme.com").await;
-    let login = mock.ok_post("/v1/b2b/magic_links/authenticate", json!({"magic_links_token": token})).await;
+    let login = mock
+        .ok_post(
+            "/v1/b2b/magic_links/authenticate",
+            json!({"magic_links_token": token}),
+        )
+        .await;
     let kid_before = jwks(&mock).await["keys"][0]["kid"].clone();
     mock.stop().await;
 
@@ -109,8 +171,14 @@ async fn a_jwt_issued_before_a_restart_verifies_after_it() {
     // Assert
     let keys = jwks(&mock).await;
     assert_eq!(keys["keys"][0]["kid"], kid_before);
-    verify_locally(&keys, &s(&login["session_jwt"]), true, now_of(&mock)).expect("old JWT verifies with the new JWKS");
-    let r = mock.ok_post(AUTH, json!({"session_jwt": login["session_jwt"]})).await;
-    assert_eq!(r["member_session"]["member_session_id"], login["member_session"]["member_session_id"]);
+    verify_locally(&keys, &s(&login["session_jwt"]), true, now_of(&mock))
+        .expect("old JWT verifies with the new JWKS");
+    let r = mock
+        .ok_post(AUTH, json!({"session_jwt": login["session_jwt"]}))
+        .await;
+    assert_eq!(
+        r["member_session"]["member_session_id"],
+        login["member_session"]["member_session_id"]
+    );
     mock.stop().await;
 }

@@ -13,11 +13,20 @@ const EVIL: &str = "<script>alert('x')</script>";
 
 /// A client that does not follow redirects (the forms answer 303).
 fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 async fn page(mock: &TestMock) -> String {
-    let resp = mock.http.get(mock.url("/_mock/ui")).basic_auth(DEFAULT_PROJECT_ID, Some(DEFAULT_SECRET)).send().await.unwrap();
+    let resp = mock
+        .http
+        .get(mock.url("/_mock/ui"))
+        .basic_auth(DEFAULT_PROJECT_ID, Some(DEFAULT_SECRET))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["content-type"], "text/html; charset=utf-8");
     assert_eq!(resp.headers()["cache-control"], "no-store");
@@ -25,7 +34,12 @@ async fn page(mock: &TestMock) -> String {
 }
 
 /// POST a form to a dashboard path with credentials; returns (status, Location, body).
-async fn post_form(mock: &TestMock, path: &str, form: &'static str, ct: &str) -> (u16, Option<String>, String) {
+async fn post_form(
+    mock: &TestMock,
+    path: &str,
+    form: &'static str,
+    ct: &str,
+) -> (u16, Option<String>, String) {
     let resp = no_redirects()
         .post(mock.url(path))
         .basic_auth(DEFAULT_PROJECT_ID, Some(DEFAULT_SECRET))
@@ -34,7 +48,10 @@ async fn post_form(mock: &TestMock, path: &str, form: &'static str, ct: &str) ->
         .send()
         .await
         .unwrap();
-    let location = resp.headers().get("location").map(|l| l.to_str().unwrap().to_owned());
+    let location = resp
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned());
     (resp.status().as_u16(), location, resp.text().await.unwrap())
 }
 
@@ -45,11 +62,23 @@ async fn seeded() -> (TestMock, Value) {
     let strict = mock
         .create_org("Strict <Corp>", "strict", json!({"mfa_policy": "REQUIRED_FOR_ALL", "mfa_methods": "RESTRICTED", "allowed_mfa_methods": ["totp"]}))
         .await;
-    let open = mock.create_org("Open & Co", "open", json!({"mfa_policy": "OPTIONAL"})).await;
-    let (strict_id, open_id) = (strict["organization_id"].as_str().unwrap(), open["organization_id"].as_str().unwrap());
-    let tess = mock.create_member(strict_id, "tess@strict.test", json!({"name": "Tess"})).await;
-    let sam = mock.create_member(open_id, "sam@open.test", json!({"name": EVIL})).await;
-    let (tess_id, sam_id) = (tess["member_id"].as_str().unwrap(), sam["member_id"].as_str().unwrap());
+    let open = mock
+        .create_org("Open & Co", "open", json!({"mfa_policy": "OPTIONAL"}))
+        .await;
+    let (strict_id, open_id) = (
+        strict["organization_id"].as_str().unwrap(),
+        open["organization_id"].as_str().unwrap(),
+    );
+    let tess = mock
+        .create_member(strict_id, "tess@strict.test", json!({"name": "Tess"}))
+        .await;
+    let sam = mock
+        .create_member(open_id, "sam@open.test", json!({"name": EVIL}))
+        .await;
+    let (tess_id, sam_id) = (
+        tess["member_id"].as_str().unwrap(),
+        sam["member_id"].as_str().unwrap(),
+    );
     enroll_totp(&mock, strict_id, tess_id).await;
     enroll_sms(&mock, open_id, sam_id).await;
     mock.ok_post(
@@ -77,12 +106,38 @@ async fn the_page_shows_every_section_with_the_documented_hooks() {
     // Assert: the hooks the example app reads
     let sms_row = "<tr class=\"outbox-row\" data-kind=\"sms\" data-to=\"+14155552671\" data-message-kind=\"sms_otp\">";
     assert!(html.contains(sms_row), "{html}");
-    assert!(html.contains(&format!("<code class=\"otp-code\">{}</code>", f["sms"].as_str().unwrap())), "{html}");
+    assert!(
+        html.contains(&format!(
+            "<code class=\"otp-code\">{}</code>",
+            f["sms"].as_str().unwrap()
+        )),
+        "{html}"
+    );
     let token = f["link_token"].as_str().unwrap();
-    let enc: String = token.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
-    let link = format!("http://app.test/callback?next=/home&stytch_token_type=multi_tenant_magic_links&token={enc}");
-    assert!(html.contains(&format!("<a class=\"magic-link\" href=\"{}\">", escape(&link))), "{html}");
-    assert!(html.contains("<tr class=\"outbox-row\" data-kind=\"email\" data-to=\"sam@open.test\""), "{html}");
+    let enc: String = token
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let link = format!(
+        "http://app.test/callback?next=/home&stytch_token_type=multi_tenant_magic_links&token={enc}"
+    );
+    assert!(
+        html.contains(&format!(
+            "<a class=\"magic-link\" href=\"{}\">",
+            escape(&link)
+        )),
+        "{html}"
+    );
+    assert!(
+        html.contains("<tr class=\"outbox-row\" data-kind=\"email\" data-to=\"sam@open.test\""),
+        "{html}"
+    );
     let totp = format!(
         "<code class=\"totp-code\" data-member-email=\"tess@strict.test\" data-member-id=\"{}\" data-organization-id=\"{}\">{}</code>",
         f["tess"].as_str().unwrap(),
@@ -114,21 +169,47 @@ async fn stored_values_are_escaped() {
 #[tokio::test]
 async fn missing_or_wrong_credentials_get_a_browser_challenge() {
     let mock = spawn_frozen().await;
-    for (method, path) in [("GET", "/_mock/ui"), ("POST", "/_mock/ui/clock"), ("POST", "/_mock/ui/reset")] {
+    for (method, path) in [
+        ("GET", "/_mock/ui"),
+        ("POST", "/_mock/ui/clock"),
+        ("POST", "/_mock/ui/reset"),
+    ] {
         for secret in [None, Some("wrong")] {
             let mut req = no_redirects().request(method.parse().unwrap(), mock.url(path));
             if let Some(s) = secret {
                 req = req.basic_auth(DEFAULT_PROJECT_ID, Some(s));
             }
-            let resp = req.header("content-type", "application/x-www-form-urlencoded").body("minutes=1").send().await.unwrap();
+            let resp = req
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("minutes=1")
+                .send()
+                .await
+                .unwrap();
             let status = resp.status().as_u16();
-            assert_eq!(resp.headers()["www-authenticate"], "Basic realm=\"mock-stytch\"", "{method} {path}");
-            assert_error(&(status, resp.json().await.unwrap()), 401, "unauthorized_credentials");
+            assert_eq!(
+                resp.headers()["www-authenticate"],
+                "Basic realm=\"mock-stytch\"",
+                "{method} {path}"
+            );
+            assert_error(
+                &(status, resp.json().await.unwrap()),
+                401,
+                "unauthorized_credentials",
+            );
         }
     }
-    assert_eq!(mock.server.state.clock.offset(), 0, "an unauthenticated form changed nothing");
+    assert_eq!(
+        mock.server.state.clock.offset(),
+        0,
+        "an unauthenticated form changed nothing"
+    );
     // The API itself does not challenge: SDKs are not browsers.
-    let resp = mock.http.get(mock.url("/_mock/outbox")).send().await.unwrap();
+    let resp = mock
+        .http
+        .get(mock.url("/_mock/outbox"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 401);
     assert!(resp.headers().get("www-authenticate").is_none());
 }
@@ -137,32 +218,85 @@ async fn missing_or_wrong_credentials_get_a_browser_challenge() {
 async fn the_clock_forms_advance_the_virtual_clock_and_redirect_back() {
     let mock = spawn_frozen().await;
     const FORM: &str = "application/x-www-form-urlencoded";
-    assert_eq!(post_form(&mock, "/_mock/ui/clock", "minutes=1", FORM).await.0, 303);
+    assert_eq!(
+        post_form(&mock, "/_mock/ui/clock", "minutes=1", FORM)
+            .await
+            .0,
+        303
+    );
     let (status, location, _) = post_form(&mock, "/_mock/ui/clock", "minutes=10", FORM).await;
     assert_eq!((status, location.as_deref()), (303, Some("/_mock/ui")));
     let clock = mock.ok_get("/_mock/clock").await;
-    assert_eq!((clock["offset_seconds"].as_i64(), clock["now"].as_str()), (Some(660), Some("2030-01-01T00:11:00Z")));
-    assert!(page(&mock).await.contains("<time class=\"virtual-now\" datetime=\"2030-01-01T00:11:00Z\">"));
+    assert_eq!(
+        (clock["offset_seconds"].as_i64(), clock["now"].as_str()),
+        (Some(660), Some("2030-01-01T00:11:00Z"))
+    );
+    assert!(
+        page(&mock)
+            .await
+            .contains("<time class=\"virtual-now\" datetime=\"2030-01-01T00:11:00Z\">")
+    );
 
-    for bad in ["minutes=0", "minutes=-5", "minutes=abc", "minutes=99999999", "other=1"] {
+    for bad in [
+        "minutes=0",
+        "minutes=-5",
+        "minutes=abc",
+        "minutes=99999999",
+        "other=1",
+    ] {
         let (status, _, text) = post_form(&mock, "/_mock/ui/clock", bad, FORM).await;
-        assert_error(&(status, serde_json::from_str(&text).unwrap()), 400, "invalid_argument");
+        assert_error(
+            &(status, serde_json::from_str(&text).unwrap()),
+            400,
+            "invalid_argument",
+        );
     }
-    let (status, _, text) = post_form(&mock, "/_mock/ui/clock", "{\"minutes\": 1}", "application/json").await;
-    assert_error(&(status, serde_json::from_str(&text).unwrap()), 415, "invalid_content_type");
-    assert_eq!(mock.ok_get("/_mock/clock").await["offset_seconds"], 660, "refused forms moved nothing");
+    let (status, _, text) = post_form(
+        &mock,
+        "/_mock/ui/clock",
+        "{\"minutes\": 1}",
+        "application/json",
+    )
+    .await;
+    assert_error(
+        &(status, serde_json::from_str(&text).unwrap()),
+        415,
+        "invalid_content_type",
+    );
+    assert_eq!(
+        mock.ok_get("/_mock/clock").await["offset_seconds"],
+        660,
+        "refused forms moved nothing"
+    );
 }
 
 #[tokio::test]
 async fn the_reset_form_wipes_data_and_redirects_back() {
     let (mock, f) = seeded().await;
     mock.advance_clock(120).await;
-    let (status, location, _) = post_form(&mock, "/_mock/ui/reset", "", "application/x-www-form-urlencoded").await;
+    let (status, location, _) = post_form(
+        &mock,
+        "/_mock/ui/reset",
+        "",
+        "application/x-www-form-urlencoded",
+    )
+    .await;
     assert_eq!((status, location.as_deref()), (303, Some("/_mock/ui")));
-    let (status, _) = mock.get(&format!("/v1/b2b/organizations/{}", f["open"].as_str().unwrap())).await;
+    let (status, _) = mock
+        .get(&format!(
+            "/v1/b2b/organizations/{}",
+            f["open"].as_str().unwrap()
+        ))
+        .await;
     assert_eq!(status, 404);
     assert_eq!(mock.ok_get("/_mock/clock").await["offset_seconds"], 0);
     let html = page(&mock).await;
-    assert!(!html.contains("outbox-row") && !html.contains("member-row") && !html.contains("totp-code"));
-    assert_eq!(html.matches("<p class=\"empty\">None.</p>").count(), 5, "{html}");
+    assert!(
+        !html.contains("outbox-row") && !html.contains("member-row") && !html.contains("totp-code")
+    );
+    assert_eq!(
+        html.matches("<p class=\"empty\">None.</p>").count(),
+        5,
+        "{html}"
+    );
 }

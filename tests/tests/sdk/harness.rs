@@ -56,7 +56,11 @@ struct Report {
 }
 
 fn parse(stdout: &str) -> Report {
-    let mut report = Report { passed: BTreeSet::new(), failed: Vec::new(), summary: None };
+    let mut report = Report {
+        passed: BTreeSet::new(),
+        failed: Vec::new(),
+        summary: None,
+    };
     for line in stdout.lines() {
         if let Some(name) = line.strip_prefix("PASS ") {
             report.passed.insert(name.trim().to_owned());
@@ -78,7 +82,10 @@ fn parse(stdout: &str) -> Report {
 }
 
 fn mock_config(db: PathBuf) -> Config {
-    Config { db: DbLocation::File(db), ..Config::for_tests() }
+    Config {
+        db: DbLocation::File(db),
+        ..Config::for_tests()
+    }
 }
 
 /// Start the mock on `db`. Under heavy machine load the mock has been seen to fail opening a
@@ -91,7 +98,9 @@ async fn spawn_mock(db: &std::path::Path, notes: &mut String) -> Result<MockServ
             Ok(m) => return Ok(m),
             Err(e) => {
                 last = format!("{e:#}");
-                notes.push_str(&format!("NOTE mock start attempt {attempt} failed: {last}\n"));
+                notes.push_str(&format!(
+                    "NOTE mock start attempt {attempt} failed: {last}\n"
+                ));
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
         }
@@ -120,19 +129,29 @@ pub async fn run_group(sdk: Sdk, group: &str, expected: &[&str]) {
     let tmp = tempfile::tempdir().expect("temp dir");
     let db = tmp.path().join("mock.db");
     let mut notes = String::new();
-    let mut mock = Some(spawn_mock(&db, &mut notes).await.unwrap_or_else(|e| panic!("{notes}mock does not start: {e}")));
-    let base_url = mock.as_ref().map(|m| m.base_url.clone()).unwrap_or_default();
+    let mut mock = Some(
+        spawn_mock(&db, &mut notes)
+            .await
+            .unwrap_or_else(|e| panic!("{notes}mock does not start: {e}")),
+    );
+    let base_url = mock
+        .as_ref()
+        .map(|m| m.base_url.clone())
+        .unwrap_or_default();
 
     let sdk_dir = install::sdk_dir();
     let mut cmd = match sdk {
         Sdk::Python => {
             let mut c = Command::new(&runtime_dir);
-            c.arg("-u").arg(sdk_dir.join("python/compat.py")).env("PYTHONDONTWRITEBYTECODE", "1");
+            c.arg("-u")
+                .arg(sdk_dir.join("python/compat.py"))
+                .env("PYTHONDONTWRITEBYTECODE", "1");
             c
         }
         Sdk::Node => {
             let mut c = Command::new("node");
-            c.arg(sdk_dir.join("node/compat.mjs")).env("SDK_NODE_DIR", &runtime_dir);
+            c.arg(sdk_dir.join("node/compat.mjs"))
+                .env("SDK_NODE_DIR", &runtime_dir);
             c
         }
     };
@@ -145,7 +164,9 @@ pub async fn run_group(sdk: Sdk, group: &str, expected: &[&str]) {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start the {} script: {e}", sdk.name()));
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start the {} script: {e}", sdk.name()));
     let mut stdin = child.stdin.take().expect("stdin");
     let stdout = child.stdout.take().expect("stdout");
     let mut stderr = child.stderr.take().expect("stderr");
@@ -192,7 +213,10 @@ pub async fn run_group(sdk: Sdk, group: &str, expected: &[&str]) {
     }
 
     // Shown by `cargo test -- --nocapture`, and by libtest for a failed test.
-    println!("--- {} script, group `{group}` ---\n{notes}{transcript}", sdk.name());
+    println!(
+        "--- {} script, group `{group}` ---\n{notes}{transcript}",
+        sdk.name()
+    );
 
     let context = |msg: String| -> String {
         format!(
@@ -203,13 +227,20 @@ pub async fn run_group(sdk: Sdk, group: &str, expected: &[&str]) {
     let status = match status {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => panic!("{}", context(format!("waiting for the script failed: {e}"))),
-        Err(_) => panic!("{}", context(format!("script did not finish within {RUN_TIMEOUT:?}"))),
+        Err(_) => panic!(
+            "{}",
+            context(format!("script did not finish within {RUN_TIMEOUT:?}"))
+        ),
     };
 
     let report = parse(&transcript);
     let expected: BTreeSet<String> = expected.iter().map(|s| (*s).to_owned()).collect();
-    let ran: BTreeSet<String> =
-        report.passed.iter().cloned().chain(report.failed.iter().map(|(n, _)| n.clone())).collect();
+    let ran: BTreeSet<String> = report
+        .passed
+        .iter()
+        .cloned()
+        .chain(report.failed.iter().map(|(n, _)| n.clone()))
+        .collect();
     let mut problems = Vec::new();
     for (name, why) in &report.failed {
         problems.push(format!("check {name} FAILED: {why}"));
@@ -218,7 +249,9 @@ pub async fn run_group(sdk: Sdk, group: &str, expected: &[&str]) {
         problems.push(format!("check {missing} did not run"));
     }
     for extra in ran.difference(&expected) {
-        problems.push(format!("check {extra} ran but is not listed for this group in the Rust harness"));
+        problems.push(format!(
+            "check {extra} ran but is not listed for this group in the Rust harness"
+        ));
     }
     match report.summary {
         Some((p, f)) if p == report.passed.len() && f == report.failed.len() => {}

@@ -26,7 +26,11 @@ pub fn target_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) if !dir.is_empty() => {
             let dir = PathBuf::from(dir);
-            if dir.is_absolute() { dir } else { workspace.join(dir) }
+            if dir.is_absolute() {
+                dir
+            } else {
+                workspace.join(dir)
+            }
         }
         _ => workspace.join("target"),
     }
@@ -42,7 +46,8 @@ struct InstallLock(fs::File);
 
 impl InstallLock {
     fn acquire(target: &Path) -> Result<InstallLock, String> {
-        fs::create_dir_all(target).map_err(|e| format!("cannot create {}: {e}", target.display()))?;
+        fs::create_dir_all(target)
+            .map_err(|e| format!("cannot create {}: {e}", target.display()))?;
         let path = target.join("sdk-install.lock");
         let file = fs::OpenOptions::new()
             .create(true)
@@ -50,7 +55,8 @@ impl InstallLock {
             .write(true)
             .open(&path)
             .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-        file.lock().map_err(|e| format!("cannot lock {}: {e}", path.display()))?;
+        file.lock()
+            .map_err(|e| format!("cannot lock {}: {e}", path.display()))?;
         Ok(InstallLock(file))
     }
 }
@@ -66,7 +72,9 @@ const MARKER: &str = ".compat-installed";
 /// Run one installer step; on failure return its full output.
 fn run(step: &str, cmd: &mut Command) -> Result<(), String> {
     let shown = format!("{cmd:?}");
-    let out = cmd.output().map_err(|e| format!("{step}: cannot run {shown}: {e}"))?;
+    let out = cmd
+        .output()
+        .map_err(|e| format!("{step}: cannot run {shown}: {e}"))?;
     if out.status.success() {
         return Ok(());
     }
@@ -95,24 +103,41 @@ fn install_python() -> Result<PathBuf, String> {
     let pins = read(&requirements)?;
     let _lock = InstallLock::acquire(&target)?;
     // A venv whose interpreter no longer runs (moved machine, removed base Python) is stale.
-    let runs = Command::new(&python).arg("--version").output().is_ok_and(|o| o.status.success());
+    let runs = Command::new(&python)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if runs && is_current(&venv, &pins) {
         return Ok(python);
     }
     if venv.exists() {
-        fs::remove_dir_all(&venv).map_err(|e| format!("cannot remove stale {}: {e}", venv.display()))?;
+        fs::remove_dir_all(&venv)
+            .map_err(|e| format!("cannot remove stale {}: {e}", venv.display()))?;
     }
     let base = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
-    run("create venv", Command::new(&base).args(["-m", "venv"]).arg(&venv))?;
+    run(
+        "create venv",
+        Command::new(&base).args(["-m", "venv"]).arg(&venv),
+    )?;
     run(
         "pip install",
         Command::new(&python)
-            .args(["-m", "pip", "install", "--disable-pip-version-check", "--no-input", "-r"])
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--disable-pip-version-check",
+                "--no-input",
+                "-r",
+            ])
             .arg(&requirements),
     )?;
     run(
         "import check",
-        Command::new(&python).args(["-c", "import stytch, jsonschema; assert stytch.__version__ == '15.3.0', stytch.__version__"]),
+        Command::new(&python).args([
+            "-c",
+            "import stytch, jsonschema; assert stytch.__version__ == '15.3.0', stytch.__version__",
+        ]),
     )?;
     fs::write(venv.join(MARKER), &pins).map_err(|e| format!("cannot write marker: {e}"))?;
     Ok(python)
@@ -130,11 +155,14 @@ fn install_node() -> Result<PathBuf, String> {
         return Ok(dir);
     }
     if dir.exists() {
-        fs::remove_dir_all(&dir).map_err(|e| format!("cannot remove stale {}: {e}", dir.display()))?;
+        fs::remove_dir_all(&dir)
+            .map_err(|e| format!("cannot remove stale {}: {e}", dir.display()))?;
     }
     fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    fs::write(dir.join("package.json"), &manifest).map_err(|e| format!("cannot copy package.json: {e}"))?;
-    fs::write(dir.join("package-lock.json"), &lock).map_err(|e| format!("cannot copy package-lock.json: {e}"))?;
+    fs::write(dir.join("package.json"), &manifest)
+        .map_err(|e| format!("cannot copy package.json: {e}"))?;
+    fs::write(dir.join("package-lock.json"), &lock)
+        .map_err(|e| format!("cannot copy package-lock.json: {e}"))?;
     run(
         "npm ci",
         Command::new("npm")
@@ -164,7 +192,9 @@ static NODE: OnceLock<Result<PathBuf, String>> = OnceLock::new();
 pub fn python() -> PathBuf {
     match PYTHON.get_or_init(install_python) {
         Ok(p) => p.clone(),
-        Err(e) => panic!("installing the Python SDK (stytch==15.3.0) into target/sdk-venv failed:\n{e}"),
+        Err(e) => {
+            panic!("installing the Python SDK (stytch==15.3.0) into target/sdk-venv failed:\n{e}")
+        }
     }
 }
 
@@ -172,6 +202,8 @@ pub fn python() -> PathBuf {
 pub fn node_dir() -> PathBuf {
     match NODE.get_or_init(install_node) {
         Ok(p) => p.clone(),
-        Err(e) => panic!("installing the Node SDK (stytch@14.2.0) into target/sdk-node failed:\n{e}"),
+        Err(e) => {
+            panic!("installing the Node SDK (stytch@14.2.0) into target/sdk-node failed:\n{e}")
+        }
     }
 }

@@ -97,7 +97,11 @@ mod sso {
     //! SSO authenticate with tokens minted by the control API.
     crate::harness::sdk_group!(
         "sso",
-        ["sso.authenticate_full_session", "sso.mfa_required_returns_ist", "sso.error_unknown_token"]
+        [
+            "sso.authenticate_full_session",
+            "sso.mfa_required_returns_ist",
+            "sso.error_unknown_token"
+        ]
     );
 }
 
@@ -105,7 +109,11 @@ mod oauth {
     //! OAuth authenticate with tokens minted by the control API.
     crate::harness::sdk_group!(
         "oauth",
-        ["oauth.authenticate_full_session", "oauth.mfa_required_returns_ist", "oauth.error_unknown_token"]
+        [
+            "oauth.authenticate_full_session",
+            "oauth.mfa_required_returns_ist",
+            "oauth.error_unknown_token"
+        ]
     );
 }
 
@@ -139,7 +147,11 @@ mod jwt {
     //! Local session-JWT verification against the mock's JWKS, including across a restart.
     crate::harness::sdk_group!(
         "jwt",
-        ["jwt.authenticate_jwt_local", "jwt.rejects_tampered_jwt", "jwt.authenticate_jwt_local_after_restart"]
+        [
+            "jwt.authenticate_jwt_local",
+            "jwt.rejects_tampered_jwt",
+            "jwt.authenticate_jwt_local_after_restart"
+        ]
     );
 }
 

@@ -1,10 +1,10 @@
 //! Challenge steps: enter a code of the current method, switch method, resend the SMS, or
 //! use a recovery code instead of TOTP. Used at login (IST) and for step-up (session).
 
-use stytch_client::{Secret, StytchError};
 use stytch_client::api::MfaAuthenticateResponse;
 use stytch_client::api::otp_sms::{MfaAuthenticateRequest, SmsSendRequest};
 use stytch_client::api::recovery_codes::RecoverRequest;
+use stytch_client::{Secret, StytchError};
 
 use super::{ChallengePrompt, LoginStep, MfaService, ServiceError, expected, signed_in};
 use crate::flow::{ChallengePending, FlowId, LoginFlow};
@@ -21,7 +21,10 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
         req: &MfaAuthenticateRequest,
     ) -> (Result<MfaAuthenticateResponse, StytchError>, VerifiedBy) {
         match method {
-            MfaMethod::Sms => (self.stytch.otps_sms_authenticate(req).await, VerifiedBy::Sms),
+            MfaMethod::Sms => (
+                self.stytch.otps_sms_authenticate(req).await,
+                VerifiedBy::Sms,
+            ),
             MfaMethod::Totp => (self.stytch.totp_authenticate(req).await, VerifiedBy::Totp),
         }
     }

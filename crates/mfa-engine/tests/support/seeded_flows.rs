@@ -44,17 +44,59 @@ pub async fn seed(store: &SqliteFlowStore, n: u64) -> Vec<FlowId> {
 /// to SMS, SMS code sent, one wrong code recorded. `on_saved(version)` runs after each save.
 pub async fn walk(store: &SqliteFlowStore, id: FlowId, mut on_saved: impl FnMut(i64)) {
     let now = Utc::now();
-    let flow = store.load_flow(id, now).await.expect("load").into_state::<PrimaryAuthed>().expect("primary");
-    let AfterPrimary::Challenge(flow) = flow.route() else { panic!("seeded flows route to a challenge") };
-    on_saved(store.save_flow(flow).await.expect("save challenge").version());
+    let flow = store
+        .load_flow(id, now)
+        .await
+        .expect("load")
+        .into_state::<PrimaryAuthed>()
+        .expect("primary");
+    let AfterPrimary::Challenge(flow) = flow.route() else {
+        panic!("seeded flows route to a challenge")
+    };
+    on_saved(
+        store
+            .save_flow(flow)
+            .await
+            .expect("save challenge")
+            .version(),
+    );
 
-    let flow = store.load_flow(id, now).await.expect("load").into_state::<ChallengePending>().expect("challenge");
-    on_saved(store.save_flow(flow.switch_to(MfaMethod::Sms).expect("sms allowed")).await.expect("save switch").version());
+    let flow = store
+        .load_flow(id, now)
+        .await
+        .expect("load")
+        .into_state::<ChallengePending>()
+        .expect("challenge");
+    on_saved(
+        store
+            .save_flow(flow.switch_to(MfaMethod::Sms).expect("sms allowed"))
+            .await
+            .expect("save switch")
+            .version(),
+    );
 
-    let flow = store.load_flow(id, now).await.expect("load").into_state::<ChallengePending>().expect("challenge");
-    on_saved(store.save_flow(flow.sms_code_sent().expect("sms")).await.expect("save sent").version());
+    let flow = store
+        .load_flow(id, now)
+        .await
+        .expect("load")
+        .into_state::<ChallengePending>()
+        .expect("challenge");
+    on_saved(
+        store
+            .save_flow(flow.sms_code_sent().expect("sms"))
+            .await
+            .expect("save sent")
+            .version(),
+    );
 
-    let flow = store.load_flow(id, now).await.expect("load").into_state::<ChallengePending>().expect("challenge");
-    let AfterFailure::Retry(flow) = flow.record_failure(5) else { panic!("one failure of five") };
+    let flow = store
+        .load_flow(id, now)
+        .await
+        .expect("load")
+        .into_state::<ChallengePending>()
+        .expect("challenge");
+    let AfterFailure::Retry(flow) = flow.record_failure(5) else {
+        panic!("one failure of five")
+    };
     on_saved(store.save_flow(flow).await.expect("save failure").version());
 }

@@ -510,7 +510,11 @@ impl<'a> Case<'a> {
                 // The old code meets the member's newest SMS code, which may already be dead
                 // from five wrong tries (found by this test: 4 wrong codes, then the in-flow
                 // replay as the fifth): refused either way, never accepted.
-                &["unable_to_auth_otp_code", "otp_code_not_found", "otp_code_attempts_exceeded"][..],
+                &[
+                    "unable_to_auth_otp_code",
+                    "otp_code_not_found",
+                    "otp_code_attempts_exceeded",
+                ][..],
             ),
             Consumed::Code { value, .. } => (
                 "/v1/b2b/totp/authenticate",
