@@ -40,12 +40,10 @@ impl Sdk {
 /// How long one script run may take before the test fails.
 const RUN_TIMEOUT: Duration = Duration::from_secs(240);
 
-/// `shared/stytch-b2b/schemas` beside the repository (or `$STYTCH_SCHEMAS_DIR`).
-fn schemas_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("STYTCH_SCHEMAS_DIR") {
-        return PathBuf::from(dir);
-    }
-    install::crate_dir().join("../../shared/stytch-b2b/schemas")
+/// `tests/sdk/schemas`: the response schemas generated from the pinned Python SDK by
+/// `tests/sdk/python/gen_schemas.py` (checked against it by [`crate::schemas`]).
+pub fn schemas_dir() -> PathBuf {
+    install::sdk_dir().join("schemas")
 }
 
 /// What one script run printed, parsed.
@@ -121,8 +119,8 @@ pub async fn run_group(sdk: Sdk, group: &str, expected: &[&str]) {
 
     let schemas = schemas_dir();
     assert!(
-        schemas.join("organizations.GetResponse.json").is_file(),
-        "response schemas not found at {} (set STYTCH_SCHEMAS_DIR)",
+        schemas.is_dir(),
+        "the response schemas folder {} is missing (regenerate it with tests/sdk/python/gen_schemas.py)",
         schemas.display()
     );
 

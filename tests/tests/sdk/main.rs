@@ -13,6 +13,71 @@
 mod harness;
 mod install;
 
+mod schemas {
+    //! The committed response schemas (`tests/sdk/schemas/`) equal what the pinned Python SDK
+    //! generates (`tests/sdk/python/gen_schemas.py`): a schema cannot drift from the SDK that
+    //! the mock's tests claim to satisfy.
+
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    fn json_files(dir: &Path) -> BTreeSet<String> {
+        std::fs::read_dir(dir)
+            .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+            .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+            .filter(|name| name.ends_with(".json"))
+            .collect()
+    }
+
+    #[test]
+    fn match_pinned_sdk() {
+        let python = crate::install::python();
+        let script = crate::install::sdk_dir().join("python/gen_schemas.py");
+        let fresh = tempfile::tempdir().expect("temp dir");
+        let out = std::process::Command::new(&python)
+            .arg(&script)
+            .arg(fresh.path())
+            .output()
+            .expect("run gen_schemas.py");
+        assert!(
+            out.status.success(),
+            "gen_schemas.py failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+
+        let committed_dir = crate::harness::schemas_dir();
+        let committed = json_files(&committed_dir);
+        let generated = json_files(fresh.path());
+        let mut problems = Vec::new();
+        for name in generated.difference(&committed) {
+            problems.push(format!("{}/{name} is missing", committed_dir.display()));
+        }
+        for name in committed.difference(&generated) {
+            problems.push(format!(
+                "{}/{name} is committed but the SDK no longer generates it",
+                committed_dir.display()
+            ));
+        }
+        for name in committed.intersection(&generated) {
+            let a = std::fs::read(committed_dir.join(name)).expect("read committed schema");
+            let b = std::fs::read(fresh.path().join(name)).expect("read generated schema");
+            if a != b {
+                problems.push(format!(
+                    "{}/{name} differs from what stytch==15.3.0 generates",
+                    committed_dir.display()
+                ));
+            }
+        }
+        assert!(
+            problems.is_empty(),
+            "{}\nregenerate with: target/sdk-venv/bin/python tests/sdk/python/gen_schemas.py",
+            problems.join("\n")
+        );
+        assert!(!generated.is_empty(), "gen_schemas.py wrote no schema");
+    }
+}
+
 mod organizations {
     //! Organizations: create with each MFA policy, get, update, search, delete, metrics, errors.
     crate::harness::sdk_group!(

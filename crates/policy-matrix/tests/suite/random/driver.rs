@@ -350,7 +350,7 @@ impl<'a> Case<'a> {
                     let how = self.replay_on_session(consumed, &session, live).await?;
                     *OUTCOMES
                         .lock()
-                        .expect("outcomes")
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
                         .entry(format!("ReplayOnSession (performed) → {how}"))
                         .or_insert(0) += 1;
                 }
@@ -657,7 +657,7 @@ fn tally(action: &Action, expect: &Expect, got: &Result<LoginStep, ServiceError>
     };
     *OUTCOMES
         .lock()
-        .expect("outcomes")
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
         .entry(format!("{name} → {outcome}"))
         .or_insert(0) += 1;
 }

@@ -136,7 +136,11 @@ fn random_action_sequences_agree_with_the_model() {
         cases(),
         started.elapsed()
     );
-    for (what, n) in driver::OUTCOMES.lock().expect("outcomes").iter() {
+    for (what, n) in driver::OUTCOMES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .iter()
+    {
         println!("  {n:6}  {what}");
     }
     if let Err(e) = result {
@@ -164,7 +168,9 @@ fn ten_failures_in_a_row_lock_the_member_for_an_hour() {
     let w = world();
     w.rt.block_on(driver::run(&w.env, &setup, &actions))
         .unwrap_or_else(|e| panic!("{e}"));
-    let outcomes = driver::OUTCOMES.lock().expect("outcomes");
+    let outcomes = driver::OUTCOMES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     assert!(
         outcomes.keys().any(|k| k == "RightCode → Locked"),
         "{outcomes:?}"
