@@ -52,7 +52,7 @@ fn validator(name: &str) -> &'static jsonschema::Validator {
         return v;
     }
     let compiled = compile(name);
-    *cache()
+    cache()
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .entry(name.to_owned())
