@@ -41,12 +41,16 @@ install_browser() {
 
 # Every test binary's own time, read from libtest's "finished in" lines of the test log.
 per_binary_times() {
+    # "Running unittests src/lib.rs (target/debug/deps/mock_stytch-0123abcd)" -> "mock_stytch: unittests src/lib.rs"
     awk '
-        /^ *Running / { name = $2; if ($3 ~ /^\(/) { name = name " " $3 } }
-        /^ *Doc-tests / { name = "doc-tests " $2 }
+        /^ *Running / {
+            bin = $NF; sub(/^\(.*\//, "", bin); sub(/-[0-9a-f]+\)$/, "", bin)
+            src = $2; if ($2 == "unittests") src = $2 " " $3
+            name = bin ": " src
+        }
+        /^ *Doc-tests / { name = $2 ": doc-tests" }
         /^test result:/ {
             for (i = 1; i <= NF; i++) if ($i == "in") { t = $(i + 1); sub(/s$/, "", t) }
-            sub(/^\(target\/[^\/]+\/deps\//, "(", name)
             printf "  %-50s %8.1f s\n", name, t
         }
     ' "$1"
