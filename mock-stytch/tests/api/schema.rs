@@ -52,11 +52,9 @@ fn validator(name: &str) -> &'static jsonschema::Validator {
         return v;
     }
     let compiled = compile(name);
-    *cache()
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .entry(name.to_owned())
-        .or_insert(compiled)
+    let mut cache = cache().lock().unwrap_or_else(PoisonError::into_inner);
+    let stored: &'static jsonschema::Validator = cache.entry(name.to_owned()).or_insert(compiled);
+    stored
 }
 
 /// Assert `body` is valid for `name` (a file stem such as `organizations.CreateResponse`).
