@@ -73,11 +73,11 @@ step "node: fresh project, npm ci the pinned SDK + install the tarball, run the 
 proj=$out/node-project
 rm -rf "$proj" && mkdir -p "$proj"
 cp tests/sdk/node/package.json tests/sdk/node/package-lock.json "$proj/"
-cp mock-stytch/npm/user-test/*.mjs "$proj/"
+cp mock-stytch/npm/user-test/*.mjs mock-stytch/npm/tests/*.mjs "$proj/"
 npm_start=$(date +%s%N)
 (cd "$proj" && npm ci --silent --no-audit --no-fund --ignore-scripts \
     && npm install --silent --no-save --no-audit --no-fund --ignore-scripts "$tarball" \
-    && node --test mfa.test.mjs && node tls-run.mjs)
+    && node --test mfa.test.mjs api.test.mjs && node tls-run.mjs)
 awk -v s="$npm_start" -v e="$(date +%s%N)" 'BEGIN { printf "   %-44s %6.1f s\n", "npm install tarball -> user tests passed", (e - s) / 1e9 }' | tee -a "$out/times.txt"
 took "node user tests"
 
