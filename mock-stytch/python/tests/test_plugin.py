@@ -62,3 +62,20 @@ def test_a_missing_binary_is_a_clear_error(pytester, monkeypatch):
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)
     assert "no-such-binary" in result.stdout.str() and "does not exist" in result.stdout.str()
+
+
+def test_the_tls_option_serves_https_and_the_client_trusts_only_the_ca(pytester):
+    pytester.makepyfile(
+        """
+        import pytest, requests
+
+        def test_tls(stytch_mock):
+            assert stytch_mock.base_url.startswith("https://127.0.0.1:")
+            org = stytch_mock.client().organizations.create(organization_name="T", organization_slug="org-t").organization
+            assert org.organization_slug == "org-t"
+            with pytest.raises(requests.exceptions.SSLError):
+                requests.get(stytch_mock.base_url + "/_mock/health", verify=True)
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--stytch-mock-tls")
+    result.assert_outcomes(passed=1)

@@ -3,7 +3,7 @@
 * `stytch_mock` (session): one mock for the whole run, started on first use, stopped at the end.
 * `stytch_mock_fresh` (function): the same mock, reset (all data wiped) before the test.
 * `stytch_mock_factory` (session): `start(**kwargs)` for extra instances (another seed, TLS
-  next to plain HTTP); all stopped at the end.
+  next to plain HTTP; `MockStytch.start`'s arguments); all stopped at the end.
 
 Settings (command line, else environment, else default):
 
@@ -68,14 +68,16 @@ class Factory:
     """Starts extra mocks for this session; each is stopped when the session ends."""
 
     def __init__(self, config: pytest.Config) -> None:
-        self._config = config
+        self.config = config
         self.started: List[MockStytch] = []
 
     def start(self, **kwargs: Any) -> MockStytch:
-        merged = {**settings(self._config), **kwargs}
+        """A new mock with `MockStytch.start`'s defaults (in memory, seed 42); only the binary
+        comes from the options (the database and TLS options are `stytch_mock`'s)."""
+        merged = {"binary": settings(self.config)["binary"], **kwargs}
         mock = MockStytch.start(**merged)
         self.started.append(mock)
-        self._config.stash.setdefault(_STARTED, []).append(mock)
+        self.config.stash.setdefault(_STARTED, []).append(mock)
         return mock
 
     def close(self) -> None:
@@ -95,7 +97,7 @@ def stytch_mock_factory(pytestconfig: pytest.Config) -> Iterator[Factory]:
 @pytest.fixture(scope="session")
 def stytch_mock(stytch_mock_factory: Factory) -> MockStytch:
     """The session's mock: in memory, seed 42, on a free loopback port (see module doc)."""
-    return stytch_mock_factory.start()
+    return stytch_mock_factory.start(**settings(stytch_mock_factory.config))
 
 
 @pytest.fixture
