@@ -56,10 +56,11 @@ took "tarball packed"
 step "python: fresh venv, pip install the wheel + pytest + the pinned SDK, run the user test"
 venv=$out/py-user
 rm -rf "$venv" "$out/py-project"
-"$PYTHON" -m venv "$venv"
+# --without-pip + the tools venv's pip (`--python`): skips bootstrapping pip into every fresh venv.
+"$PYTHON" -m venv --without-pip "$venv"
 mkdir -p "$out/py-project" && cp mock-stytch/python/user-test/test_*.py mock-stytch/python/tests/test_*.py "$out/py-project/"
 pip_start=$(date +%s%N)
-"$venv/bin/pip" install -q --disable-pip-version-check --no-input "$wheel" \
+"$out/tools/bin/pip" --python "$venv/bin/python" install -q --disable-pip-version-check --no-input "$wheel" \
     -r mock-stytch/python/user-test/requirements.txt -r tests/sdk/python/requirements.txt
 # `pip install` put the binary on the venv's PATH.
 "$venv/bin/mock-stytch" --version
