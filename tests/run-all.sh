@@ -56,6 +56,7 @@ phase "fmt (cargo fmt --all --check)" cargo fmt --all --check
 phase "browser packages (apt, when missing)" install_browser
 phase "clippy (warnings are errors)" cargo clippy --workspace --all-targets --locked -- -D warnings
 phase "build tests (cargo test --no-run)" cargo test --workspace --locked --no-run
+phase "packages (wheel + npm tarball, user tests)" bash mock-stytch/test-packages.sh
 
 # insta: .ci/run sets CI=true, under which a changed snapshot fails and nothing is written.
 set +e
