@@ -68,6 +68,10 @@ clippy_driver=$(command -v clippy-driver) || {
 export RUSTC_WORKSPACE_WRAPPER="$clippy_driver"
 export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 phase "build + clippy (warnings are errors)" cargo test --workspace --all-targets --locked --no-run
+# The wheel and the npm tarball, installed as a user would, with their user tests. maturin
+# builds the mock alone (its own cargo invocation): not under the clippy wrapper.
+phase "packages (wheel + npm tarball, user tests)" \
+    env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS bash mock-stytch/test-packages.sh
 
 # insta: .ci/run sets CI=true, under which a changed snapshot fails and nothing is written.
 set +e

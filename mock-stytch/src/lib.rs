@@ -21,6 +21,7 @@ pub mod model;
 pub mod redact;
 pub mod routes;
 pub mod state;
+pub mod tls;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -30,6 +31,7 @@ use tokio::sync::oneshot;
 
 pub use config::{Config, DbLocation};
 pub use state::AppState;
+pub use tls::{TlsCert, TlsDir};
 
 /// Serve the mock on an already-bound listener until `shutdown` resolves.
 ///
@@ -49,23 +51,47 @@ pub async fn serve_state(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let app = routes::router(state.clone());
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await?;
+    serve_state_over(listener, state, None, shutdown).await
+}
+
+/// Like [`serve_state`], over HTTPS with `tls`'s certificate (`--tls`; see [`tls`]).
+pub async fn serve_state_tls(
+    listener: TcpListener,
+    state: AppState,
+    tls: TlsCert,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    serve_state_over(listener, state, Some(tls), shutdown).await
+}
+
+async fn serve_state_over(
+    listener: TcpListener,
+    state: AppState,
+    tls: Option<TlsCert>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let app = routes::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    match tls {
+        None => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await?
+        }
+        Some(cert) => tls::serve(listener, &cert, app, shutdown).await?,
+    }
     state.close().await;
     Ok(())
 }
 
 /// A mock running in this process on a loopback port; stop it with [`MockServer::stop`].
 pub struct MockServer {
-    /// `http://127.0.0.1:PORT` — what the SDKs take as `environment=` / `env:`.
+    /// `http://127.0.0.1:PORT` — what the SDKs take as `environment=` / `env:`; with TLS
+    /// `https://127.0.0.1:PORT`, their `custom_base_url`.
     pub base_url: String,
     pub addr: SocketAddr,
     pub state: AppState,
+    /// The certificate when serving HTTPS ([`MockServer::spawn_tls`]); clients trust its `ca_file`.
+    pub tls: Option<TlsCert>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -73,17 +99,34 @@ pub struct MockServer {
 impl MockServer {
     /// Bind `127.0.0.1:0`, open the state and serve in a background task.
     pub async fn spawn(config: Config) -> anyhow::Result<MockServer> {
+        MockServer::spawn_over(config, None).await
+    }
+
+    /// Like [`MockServer::spawn`], serving HTTPS with the local CA kept in `dir`.
+    pub async fn spawn_tls(config: Config, dir: TlsDir) -> anyhow::Result<MockServer> {
+        let cert = TlsCert::load_or_create(dir)?;
+        MockServer::spawn_over(config, Some(cert)).await
+    }
+
+    async fn spawn_over(config: Config, tls: Option<TlsCert>) -> anyhow::Result<MockServer> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let state = AppState::open(config).await?;
         let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(serve_state(listener, state.clone(), async move {
-            let _ = rx.await;
-        }));
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let task = tokio::spawn(serve_state_over(
+            listener,
+            state.clone(),
+            tls.clone(),
+            async move {
+                let _ = rx.await;
+            },
+        ));
         Ok(MockServer {
-            base_url: format!("http://{addr}"),
+            base_url: format!("{scheme}://{addr}"),
             addr,
             state,
+            tls,
             shutdown: Some(tx),
             task: Some(task),
         })

@@ -6,13 +6,14 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use mock_stytch::config::{DEFAULT_DB, DEFAULT_LISTEN, DEFAULT_PROJECT_ID, DEFAULT_SECRET};
-use mock_stytch::{Config, DbLocation};
+use mock_stytch::{Config, DbLocation, TlsCert, TlsDir};
 
 /// A stateful, deterministic mock of the Stytch B2B API (organizations, members, primary auth,
 /// sessions with RS256 JWTs, SMS OTP, TOTP, recovery codes) for offline MFA testing.
 ///
 /// Point the official SDKs at it with `environment="http://HOST:PORT"` (Python) or
-/// `env: "http://HOST:PORT/"` (Node). The control API under /_mock/ moves the virtual clock,
+/// `env: "http://HOST:PORT/"` (Node); with --tls use `custom_base_url="https://HOST:PORT"` and
+/// trust the printed CA file. The control API under /_mock/ moves the virtual clock,
 /// shows the outbox (magic links, SMS codes) and resets state.
 #[derive(Parser, Debug)]
 #[command(name = "mock-stytch", version)]
@@ -42,6 +43,15 @@ struct Args {
     /// Make every SMS OTP code equal to this value (demos). Default: derived from the seed.
     #[arg(long, env = "MOCK_STYTCH_FIXED_OTP")]
     fixed_otp: Option<String>,
+    /// Serve HTTPS (for the SDKs' `custom_base_url`, which must be https://) with a certificate
+    /// for localhost, 127.0.0.1 and ::1 from a local CA generated on first use. The banner
+    /// prints the CA file and the variables that make each SDK trust it.
+    #[arg(long, env = "MOCK_STYTCH_TLS")]
+    tls: bool,
+    /// Where --tls keeps ca.pem, cert.pem and key.pem. Default: `<db>.tls/` next to the
+    /// database; with --in-memory a temporary directory removed at exit.
+    #[arg(long, env = "MOCK_STYTCH_TLS_DIR", requires = "tls")]
+    tls_dir: Option<PathBuf>,
 }
 
 fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
@@ -86,18 +96,49 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e} (is another mock already running? try --listen 127.0.0.1:0)", args.listen))?;
-    let base = format!("http://{}", listener.local_addr()?);
+    let tls = match (args.tls, args.tls_dir) {
+        (false, _) => None,
+        (true, Some(dir)) => Some(TlsCert::load_or_create(TlsDir::Kept(dir))?),
+        (true, None) => Some(TlsCert::load_or_create(TlsDir::for_db(&config.db))?),
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let base = format!("{scheme}://{}", listener.local_addr()?);
     let state = mock_stytch::AppState::open(config.clone()).await?;
+    let text = match &tls {
+        None => banner(&base, &config),
+        Some(cert) => tls_banner(&base, &config, cert),
+    };
     // A closed stdout (a test that read only the first line) must not kill the server.
-    let _ = writeln!(std::io::stdout().lock(), "{}", banner(&base, &config));
-    mock_stytch::serve_state(listener, state, shutdown_signal()).await
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
+    match tls {
+        None => mock_stytch::serve_state(listener, state, shutdown_signal()).await,
+        Some(cert) => mock_stytch::serve_state_tls(listener, state, cert, shutdown_signal()).await,
+    }
+}
+
+fn db_line(c: &Config) -> String {
+    match &c.db {
+        DbLocation::File(p) => p.display().to_string(),
+        DbLocation::Memory => "in memory (nothing is kept)".into(),
+    }
+}
+
+fn tls_banner(base: &str, c: &Config, cert: &TlsCert) -> String {
+    format!(
+        "mock-stytch listening on {base}\n\
+         \x20 project_id: {pid}\n\
+         \x20 secret:     {secret}\n\
+         \x20 database:   {db}\n\
+         {tls}",
+        pid = c.project_id,
+        secret = c.secret,
+        db = db_line(c),
+        tls = cert.banner(base, &c.project_id, &c.secret),
+    )
 }
 
 fn banner(base: &str, c: &Config) -> String {
-    let db = match &c.db {
-        DbLocation::File(p) => p.display().to_string(),
-        DbLocation::Memory => "in memory (nothing is kept)".into(),
-    };
+    let db = db_line(c);
     format!(
         "mock-stytch listening on {base}\n\
          \x20 project_id: {pid}\n\

@@ -10,6 +10,7 @@ mod core_members;
 mod core_organizations;
 mod core_persistence;
 mod core_signing_key;
+mod core_tls;
 mod mfa_determinism;
 mod mfa_flows;
 mod mfa_helpers;

@@ -4,7 +4,9 @@
 // from this folder into target/sdk-node, starts a fresh mock and passes, through the
 // environment:
 //
-//   MOCK_BASE_URL      http://127.0.0.1:PORT, given to the SDK as `env:` (CONTRACT §5)
+//   MOCK_BASE_URL      http://127.0.0.1:PORT, given to the SDK as `env:` (CONTRACT §5);
+//                      https://127.0.0.1:PORT (the mock's --tls) as `custom_base_url:`, with the
+//                      mock's CA in NODE_EXTRA_CA_CERTS (MOCK_CA_FILE names it)
 //   STYTCH_PROJECT_ID  project id / Basic-auth user
 //   STYTCH_SECRET      secret / Basic-auth password
 //   COMPAT_CHECKS      comma-separated check names or group prefixes (`totp`); empty: all
@@ -24,7 +26,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import readline from "node:readline";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const sdkDir = process.env.SDK_NODE_DIR || path.resolve(here, "../../../target/sdk-node");
@@ -185,8 +188,11 @@ class Ctx {
 
   setBaseUrl(baseUrl) {
     this.baseUrl = baseUrl.replace(/\/+$/, "");
-    // CONTRACT §5: any non-standard `env` is used as the base URL, plain HTTP allowed.
-    this.client = new stytch.B2BClient({ project_id: PROJECT_ID, secret: SECRET, env: `${this.baseUrl}/` });
+    // CONTRACT §5: any non-standard `env` is used as the base URL, plain HTTP allowed. Over TLS
+    // (`mock-stytch --tls`) the SDK's documented `custom_base_url` is used instead; the harness
+    // makes the mock's CA trusted through NODE_EXTRA_CA_CERTS.
+    const where = this.baseUrl.startsWith("https://") ? { custom_base_url: this.baseUrl } : { env: `${this.baseUrl}/` };
+    this.client = new stytch.B2BClient({ project_id: PROJECT_ID, secret: SECRET, ...where });
   }
 
   uniq(prefix) {
@@ -1292,6 +1298,47 @@ check("recovery_codes.error_expired_ist", async (c) => {
       intermediate_session_token: primary.intermediate_session_token,
     }),
   );
+});
+
+// ---- TLS (`mock-stytch --tls`, `custom_base_url`) -------------------------------------------
+
+// The SDK in a fresh `node` (NODE_EXTRA_CA_CERTS is read once, at start). The SDK turns a
+// network failure into RequestError("fetch failed"), so the probe also asks fetch for the cause.
+const TLS_PROBE = `
+const stytch = require(require("node:path").join(process.env.SDK_NODE_DIR, "node_modules/stytch"));
+const url = process.env.MOCK_BASE_URL;
+const client = new stytch.B2BClient({ project_id: process.env.STYTCH_PROJECT_ID, secret: process.env.STYTCH_SECRET, custom_base_url: url });
+client.organizations.search({}).then(
+  (r) => console.log("OK", r.organizations.length),
+  async (e) => {
+    let cause = "";
+    try { await fetch(url + "/_mock/health"); } catch (f) { cause = f?.cause?.code || String(f?.cause); }
+    console.log("ERR", e?.constructor?.name, e?.message, cause);
+  });
+`;
+
+function tlsProbe(baseUrl, extra) {
+  const env = { ...process.env, MOCK_BASE_URL: baseUrl, SDK_NODE_DIR: sdkDir };
+  delete env.NODE_EXTRA_CA_CERTS;
+  Object.assign(env, extra);
+  const out = spawnSync(process.execPath, ["-e", TLS_PROBE], { env, encoding: "utf8", timeout: 120000 });
+  return `${out.stdout || ""}${out.stderr || ""}`.trim();
+}
+
+check("tls.ca_variable_is_what_is_trusted", async (c) => {
+  ok(c.baseUrl.startsWith("https://"), `needs the mock over TLS, MOCK_BASE_URL is ${c.baseUrl}`);
+  const ca = process.env.MOCK_CA_FILE || "";
+  ok(ca && existsSync(ca), `MOCK_CA_FILE ${fmt(ca)} is not a file`);
+  const refused = tlsProbe(c.baseUrl, {});
+  ok(
+    refused.startsWith("ERR RequestError") && /UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT|SELF_SIGNED/.test(refused),
+    `without NODE_EXTRA_CA_CERTS the SDK should fail certificate verification, got: ${refused.slice(0, 400)}`,
+  );
+  const trusted = tlsProbe(c.baseUrl, { NODE_EXTRA_CA_CERTS: ca });
+  ok(trusted.startsWith("OK "), `with NODE_EXTRA_CA_CERTS=${ca} the SDK should succeed: ${trusted.slice(0, 400)}`);
+  const logged = await c.control("GET", "/_mock/requests", { params: { limit: "20" } });
+  const paths = logged.requests.map((r) => r.path);
+  ok(paths.some((p) => p && p.includes("organizations/search")), `search not in the request log: ${fmt(paths)}`);
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -4,7 +4,9 @@
 Driven by tests/tests/sdk (the Rust harness), which installs the SDK into target/sdk-venv,
 starts a fresh mock and passes, through the environment:
 
-  MOCK_BASE_URL       http://127.0.0.1:PORT, given to the SDK as `environment=` (CONTRACT §5)
+  MOCK_BASE_URL       http://127.0.0.1:PORT, given to the SDK as `environment=` (CONTRACT §5);
+                      https://127.0.0.1:PORT (the mock's --tls) as `custom_base_url=`, with
+                      the mock's CA in SSL_CERT_FILE / REQUESTS_CA_BUNDLE (MOCK_CA_FILE names it)
   STYTCH_PROJECT_ID   project id / Basic-auth user
   STYTCH_SECRET       secret / Basic-auth password
   COMPAT_CHECKS       comma-separated check names or group prefixes (`totp`); empty: all
@@ -36,6 +38,7 @@ import hmac
 import json
 import os
 import struct
+import subprocess
 import sys
 import traceback
 import uuid
@@ -150,13 +153,20 @@ class Ctx:
     def set_base_url(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
         self.session = RecordingSession()
-        # CONTRACT §5: any non-standard `environment` is the base URL, plain HTTP allowed.
+        # CONTRACT §5: any non-standard `environment` is the base URL, plain HTTP allowed. Over
+        # TLS (`mock-stytch --tls`) the SDK's documented `custom_base_url` is used instead; the
+        # harness makes the mock's CA trusted through REQUESTS_CA_BUNDLE / SSL_CERT_FILE.
+        where = (
+            {"custom_base_url": self.base_url}
+            if self.base_url.startswith("https://")
+            else {"environment": self.base_url}
+        )
         self.client = stytch.B2BClient(
             project_id=PROJECT_ID,
             secret=SECRET,
-            environment=self.base_url,
             suppress_warnings=True,
             sync_session=self.session,
+            **where,
         )
         self.http = requests.Session()
         self.http.auth = (PROJECT_ID, SECRET)
@@ -1474,6 +1484,51 @@ def _(c: Ctx) -> None:
         recovery_code=created.recovery_codes[0],
         intermediate_session_token=primary.intermediate_session_token,
     )
+
+
+# ---- TLS (`mock-stytch --tls`, `custom_base_url`) -------------------------------------------
+
+# What makes Python trust a CA: requests reads REQUESTS_CA_BUNDLE (and CURL_CA_BUNDLE), the
+# ssl module (urllib, aiohttp, PyJWT's JWKS fetch) reads SSL_CERT_FILE / SSL_CERT_DIR.
+CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR")
+
+TLS_PROBE = """
+import os, stytch
+client = stytch.B2BClient(project_id=os.environ["STYTCH_PROJECT_ID"],
+    secret=os.environ["STYTCH_SECRET"], custom_base_url=os.environ["MOCK_BASE_URL"])
+try:
+    print("OK", len(client.organizations.search().organizations))
+except Exception as e:
+    print("ERR", type(e).__name__, str(e).replace("\\n", " "))
+"""
+
+
+def tls_probe(base_url: str, **ca: str) -> str:
+    """The SDK in a fresh interpreter (trust is read at start) with only `ca` as CA variables."""
+    env = {k: v for k, v in os.environ.items() if k not in CA_VARIABLES}
+    env.update(ca, MOCK_BASE_URL=base_url)
+    out = subprocess.run(
+        [sys.executable, "-c", TLS_PROBE], env=env, capture_output=True, text=True, timeout=120
+    )
+    return (out.stdout + out.stderr).strip()
+
+
+@check("tls.ca_variable_is_what_is_trusted")
+def _(c: Ctx) -> None:
+    ok(c.base_url.startswith("https://"), f"needs the mock over TLS, MOCK_BASE_URL is {c.base_url}")
+    ca = os.environ.get("MOCK_CA_FILE", "")
+    ok(ca and os.path.isfile(ca), f"MOCK_CA_FILE {ca!r} is not a file")
+    refused = tls_probe(c.base_url)
+    ok(
+        refused.startswith("ERR SSLError") and "CERTIFICATE_VERIFY_FAILED" in refused,
+        f"without a CA variable the SDK should fail certificate verification, got: {refused[:400]}",
+    )
+    trusted = tls_probe(c.base_url, REQUESTS_CA_BUNDLE=ca)
+    ok(trusted.startswith("OK "), f"with REQUESTS_CA_BUNDLE={ca} the SDK should succeed: {trusted[:400]}")
+    # The URL the SDK really used is https: the mock's own request log saw the search.
+    logged = c.control("GET", "/_mock/requests", params={"limit": "20"})
+    paths = [r.get("path") for r in logged["requests"]]
+    ok(any(p and "organizations/search" in p for p in paths), f"search not in the request log: {paths}")
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,6 +9,10 @@
 //! * `@@restart` on stdout asks the harness to stop the mock and start it again on the same
 //!   database file; the harness answers on the script's stdin with the new base URL (the
 //!   port changes) or with `@@error <why>`.
+//! * over TLS ([`Transport::Tls`]) `MOCK_BASE_URL` is `https://127.0.0.1:PORT` (the scripts
+//!   pass it as `custom_base_url`), and the mock's CA (`<db>.tls/ca.pem`, kept across a
+//!   restart) is in `MOCK_CA_FILE`, `SSL_CERT_FILE`, `REQUESTS_CA_BUNDLE` and
+//!   `NODE_EXTRA_CA_CERTS`.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -16,7 +20,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use mock_stytch::config::{DEFAULT_PROJECT_ID, DEFAULT_SECRET};
-use mock_stytch::{Config, DbLocation, MockServer};
+use mock_stytch::{Config, DbLocation, MockServer, TlsDir};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 
@@ -35,6 +39,15 @@ impl Sdk {
             Sdk::Node => "node",
         }
     }
+}
+
+/// How the scripts reach the mock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// `http://`, given to the SDKs as their environment (`environment=` / `env:`).
+    Http,
+    /// `https://` with the mock's local CA (`--tls`), given as `custom_base_url`.
+    Tls,
 }
 
 /// How long one script run may take before the test fails.
@@ -89,10 +102,22 @@ fn mock_config(db: PathBuf) -> Config {
 /// Start the mock on `db`. Under heavy machine load the mock has been seen to fail opening a
 /// brand-new SQLite file with `database is locked` (tests/sdk/FINDINGS.md); that is retried
 /// twice and every failed attempt is written to `notes`, which the test prints.
-async fn spawn_mock(db: &std::path::Path, notes: &mut String) -> Result<MockServer, String> {
+async fn spawn_mock(
+    db: &std::path::Path,
+    transport: Transport,
+    notes: &mut String,
+) -> Result<MockServer, String> {
     let mut last = String::new();
     for attempt in 1..=3 {
-        match MockServer::spawn(mock_config(db.to_path_buf())).await {
+        let config = mock_config(db.to_path_buf());
+        let spawned = match transport {
+            Transport::Http => MockServer::spawn(config).await,
+            Transport::Tls => {
+                let dir = TlsDir::for_db(&config.db);
+                MockServer::spawn_tls(config, dir).await
+            }
+        };
+        match spawned {
             Ok(m) => return Ok(m),
             Err(e) => {
                 last = format!("{e:#}");
@@ -110,6 +135,12 @@ async fn spawn_mock(db: &std::path::Path, notes: &mut String) -> Result<MockServ
 /// the SDK script with `COMPAT_CHECKS=<group>`, and require that exactly `expected` ran and
 /// passed. On any failure the test panics with the script's full stdout and stderr.
 pub async fn run_group(sdk: Sdk, group: &str, expected: &[&str]) {
+    run_group_over(sdk, Transport::Http, group, expected).await
+}
+
+/// [`run_group`] with the mock reached over `transport`; `group` may name several groups
+/// (comma-separated), `expected` lists every check they hold.
+pub async fn run_group_over(sdk: Sdk, transport: Transport, group: &str, expected: &[&str]) {
     let runtime_dir = tokio::task::spawn_blocking(move || match sdk {
         Sdk::Python => install::python(),
         Sdk::Node => install::node_dir(),
@@ -128,7 +159,7 @@ pub async fn run_group(sdk: Sdk, group: &str, expected: &[&str]) {
     let db = tmp.path().join("mock.db");
     let mut notes = String::new();
     let mut mock = Some(
-        spawn_mock(&db, &mut notes)
+        spawn_mock(&db, transport, &mut notes)
             .await
             .unwrap_or_else(|e| panic!("{notes}mock does not start: {e}")),
     );
@@ -136,6 +167,15 @@ pub async fn run_group(sdk: Sdk, group: &str, expected: &[&str]) {
         .as_ref()
         .map(|m| m.base_url.clone())
         .unwrap_or_default();
+    let ca_file = mock
+        .as_ref()
+        .and_then(|m| m.tls.as_ref())
+        .map(|t| t.ca_file.clone());
+    assert_eq!(
+        ca_file.is_some(),
+        transport == Transport::Tls,
+        "the mock's TLS does not match the requested transport {transport:?}"
+    );
 
     let sdk_dir = install::sdk_dir();
     let mut cmd = match sdk {
@@ -158,10 +198,23 @@ pub async fn run_group(sdk: Sdk, group: &str, expected: &[&str]) {
         .env("STYTCH_SECRET", DEFAULT_SECRET)
         .env("COMPAT_CHECKS", group)
         .env("STYTCH_SCHEMAS_DIR", &schemas)
+        .env_remove("SSL_CERT_FILE")
+        .env_remove("REQUESTS_CA_BUNDLE")
+        .env_remove("NODE_EXTRA_CA_CERTS")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
+    if let Some(ca) = &ca_file {
+        for var in [
+            "MOCK_CA_FILE",
+            "SSL_CERT_FILE",
+            "REQUESTS_CA_BUNDLE",
+            "NODE_EXTRA_CA_CERTS",
+        ] {
+            cmd.env(var, ca);
+        }
+    }
     let mut child = cmd
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start the {} script: {e}", sdk.name()));
@@ -183,7 +236,7 @@ pub async fn run_group(sdk: Sdk, group: &str, expected: &[&str]) {
             if line.trim() == "@@restart" {
                 let answer = match mock.take() {
                     Some(old) => match old.stop().await {
-                        Ok(()) => match spawn_mock(&db, &mut notes).await {
+                        Ok(()) => match spawn_mock(&db, transport, &mut notes).await {
                             Ok(new) => {
                                 let url = new.base_url.clone();
                                 mock = Some(new);

@@ -264,3 +264,34 @@ mod recovery_codes {
         ]
     );
 }
+
+mod tls {
+    //! Over HTTPS: the mock with `--tls` (its local CA kept next to the database, so the JWT
+    //! restart check also restarts TLS with the same CA), each SDK given `custom_base_url =
+    //! "https://127.0.0.1:PORT"` and trusting the CA through its variable. Runs the SMS
+    //! enrollment and JWT groups, plus `tls.ca_variable_is_what_is_trusted`: in a fresh process
+    //! without the CA variable the SDK fails certificate verification, with it the same call
+    //! succeeds.
+
+    use crate::harness::{Sdk, Transport, run_group_over};
+
+    const GROUPS: &str = "sms_otp,jwt,tls";
+
+    fn checks() -> Vec<&'static str> {
+        let mut all = Vec::new();
+        all.extend_from_slice(crate::sms_otp::CHECKS);
+        all.extend_from_slice(crate::jwt::CHECKS);
+        all.push("tls.ca_variable_is_what_is_trusted");
+        all
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn python() {
+        run_group_over(Sdk::Python, Transport::Tls, GROUPS, &checks()).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn node() {
+        run_group_over(Sdk::Node, Transport::Tls, GROUPS, &checks()).await;
+    }
+}
