@@ -4,7 +4,7 @@
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
-use mfa_engine::{EnrollmentPending, EnrollmentStarted, FlowStore, LoginStep, ServiceError};
+use mfa_engine::{EnrollmentStarted, ErrorKind, FlowStore, LoginStep, ServiceError};
 use minijinja::context;
 use serde::Deserialize;
 use stytch_client::secret::ExposeSecretStr;
@@ -61,7 +61,7 @@ pub async fn sms(
     let phone: String = form.phone.chars().filter(|c| !c.is_whitespace()).collect();
     match state.mfa.enroll_sms(flow_id, &phone).await {
         Ok(_) => Ok(Redirect::to("/enroll?notice=sms-sent").into_response()),
-        Err(ServiceError::Rejected(api)) if api.error_type.contains("phone") => {
+        Err(e) if e.kind() == ErrorKind::BadPhoneNumber => {
             Ok(Redirect::to("/enroll?notice=bad-phone").into_response())
         }
         Err(e) => Err(e.into()),
@@ -108,7 +108,7 @@ async fn qr_label(
         .load_flow(flow_id, chrono::Utc::now())
         .await
         .map_err(ServiceError::from)?
-        .into_state::<EnrollmentPending>()
+        .into_enrollment()
         .map_err(ServiceError::from)?;
     let resp = state
         .mfa
