@@ -120,14 +120,6 @@ impl AnyChallenge {
         StateKind::ChallengePending(self.method())
     }
 
-    /// Wrap a challenge of a method known only as a type parameter.
-    pub fn from_flow<M: Method>(flow: LoginFlow<ChallengePending<M>>) -> AnyChallenge {
-        match M::METHOD {
-            MfaMethod::Sms => AnyChallenge::Sms(challenge::retype(flow)),
-            MfaMethod::Totp => AnyChallenge::Totp(challenge::retype(flow)),
-        }
-    }
-
     /// The challenge as `LoginFlow<ChallengePending<M>>` if `M` is its method.
     #[allow(clippy::result_large_err)] // the `Err` is the same value, moved once
     pub fn into_method<M: Method>(self) -> Result<LoginFlow<ChallengePending<M>>, AnyChallenge> {

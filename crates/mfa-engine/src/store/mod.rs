@@ -165,4 +165,6 @@ pub trait FlowStore: Send + Sync {
 }
 
 #[cfg(test)]
+mod migration_tests;
+#[cfg(test)]
 mod tests;

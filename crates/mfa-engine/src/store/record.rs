@@ -46,8 +46,7 @@ impl StoredState {
     }
 }
 
-/// One row of `login_flows` (see `migrations/engine/` for each column's meaning).
-/// `Debug` shows no secret.
+/// One row of `login_flows` (see `migrations/engine/`). `Debug` shows no secret.
 #[derive(Clone, Debug)]
 pub struct FlowRecord {
     pub flow_id: String,
