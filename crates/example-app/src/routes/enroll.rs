@@ -4,12 +4,12 @@
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
-use mfa_engine::{EnrollmentStarted, ErrorKind, FlowStore, LoginStep, ServiceError};
+use mfa_engine::{EnrollPrompt, EnrollmentStarted, ErrorKind, FlowStore, ServiceError};
 use minijinja::context;
 use serde::Deserialize;
 use stytch_client::secret::ExposeSecretStr;
 
-use super::{FlowCookie, Purpose, notice, step_location};
+use super::{FlowCookie, InState, notice};
 use crate::csrf::{CsrfForm, NoFields};
 use crate::error::AppError;
 use crate::qr;
@@ -23,15 +23,10 @@ pub struct EnrollQuery {
 
 /// `/enroll`: the method choice, or the code form once a method was started.
 pub async fn page(
-    State(state): State<AppState>,
     page: Page,
-    FlowCookie(flow_id): FlowCookie,
+    InState(prompt): InState<EnrollPrompt>,
     Query(q): Query<EnrollQuery>,
 ) -> Result<Response, AppError> {
-    let prompt = match state.mfa.resume(flow_id).await? {
-        LoginStep::Enroll(p) => p,
-        other => return Ok(Redirect::to(&step_location(&other, Purpose::Login)).into_response()),
-    };
     let offered = context! { sms => prompt.offered.sms, totp => prompt.offered.totp };
     let notice = notice(q.notice.as_deref());
     let html = match &prompt.started {
