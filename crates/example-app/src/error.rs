@@ -6,7 +6,7 @@
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use mfa_engine::{ServiceError, TransitionError};
+use mfa_engine::{ErrorKind, ServiceError};
 
 use crate::cookies::{self, FLOW_COOKIE};
 use crate::views;
@@ -63,116 +63,105 @@ fn page(
     }
 }
 
-/// The user-facing reading of an engine error.
+/// The user-facing reading of an engine error, by its [`ErrorKind`] (never by its text).
 pub fn friendly_service(e: &ServiceError) -> Friendly {
     use StatusCode as S;
-    match e {
-        ServiceError::NotFound(_) | ServiceError::Expired(_) => page(
+    match e.kind() {
+        ErrorKind::FlowNotFound | ErrorKind::FlowExpired => page(
             S::GONE,
             "Your sign-in has expired",
             "This sign-in is no longer valid (it expired or was finished). Please sign in again.",
             START_AGAIN,
             true,
         ),
-        ServiceError::Stale(_) | ServiceError::WrongState(_) => page(
+        ErrorKind::FlowStale | ErrorKind::WrongState => page(
             S::CONFLICT,
             "Already done in another tab",
             "This step was already completed in another tab or window. Continue from where that one left off.",
             CONTINUE,
             false,
         ),
-        ServiceError::WrongCode { .. } => page(
+        ErrorKind::WrongCode => page(
             S::BAD_REQUEST,
             "That code is not right",
             "The code did not match. Please check it and try again.",
             CONTINUE,
             false,
         ),
-        ServiceError::TooManyAttempts => page(
+        ErrorKind::TooManyAttempts => page(
             S::TOO_MANY_REQUESTS,
             "Too many wrong codes",
             "For your safety this sign-in was stopped after too many wrong codes. Please sign in again.",
             START_AGAIN,
             true,
         ),
-        ServiceError::Locked => page(
+        ErrorKind::Locked => page(
             S::TOO_MANY_REQUESTS,
             "Account temporarily locked",
             "After too many failed attempts this account is locked for a while. Please try again later.",
             START_AGAIN,
             true,
         ),
-        ServiceError::Transition(TransitionError::NothingToOffer) => page(
+        ErrorKind::NothingToOffer => page(
             S::CONFLICT,
             "Nothing to set up",
             "You already use every second factor your organization allows.",
             CONTINUE,
             false,
         ),
-        ServiceError::Transition(_) => page(
+        ErrorKind::TransitionNotAllowed => page(
             S::BAD_REQUEST,
             "That option is not available",
             "Your organization does not allow that method here. Please pick one of the options shown.",
             CONTINUE,
             false,
         ),
-        ServiceError::PrimaryRequired { .. } => page(
+        ErrorKind::PrimaryRequired => page(
             S::FORBIDDEN,
             "Another sign-in method is required",
             "Your organization requires a different way of signing in than the one you used.",
             START_AGAIN,
             true,
         ),
-        ServiceError::NoAllowedMfaMethod => page(
+        ErrorKind::NoAllowedMfaMethod => page(
             S::FORBIDDEN,
             "No second factor available",
             "Your organization requires a second factor, but allows none that this app supports. Please contact your administrator.",
             START_AGAIN,
             true,
         ),
-        ServiceError::Rejected(api) => rejected(&api.error_type),
-        ServiceError::Stytch(_) | ServiceError::Inconsistent(_) | ServiceError::Store(_) => page(
-            S::BAD_GATEWAY,
-            "Something went wrong",
-            "Something went wrong on our side. Please try again in a moment.",
-            CONTINUE,
-            false,
-        ),
-    }
-}
-
-/// A Stytch 4xx, by its `error_type` (the message text is Stytch's, not shown).
-fn rejected(error_type: &str) -> Friendly {
-    use StatusCode as S;
-    match error_type {
-        "unauthorized_credentials"
-        | "member_password_not_found"
-        | "member_not_found"
-        | "email_not_found" => page(
+        ErrorKind::BadCredentials => page(
             S::UNAUTHORIZED,
             "Could not sign you in",
             "The email address or password is not right for this organization.",
             START_AGAIN,
             false,
         ),
-        t if t.contains("phone") => page(
+        ErrorKind::BadPhoneNumber => page(
             S::BAD_REQUEST,
             "That phone number does not work",
             "Please enter the number in international format, for example +14155552671.",
             CONTINUE,
             false,
         ),
-        t if t.contains("magic_link") || t.contains("token") || t.contains("expired") => page(
+        ErrorKind::LinkUnusable => page(
             S::GONE,
             "This link no longer works",
             "The sign-in link expired or was already used. Please request a new one.",
             START_AGAIN,
             true,
         ),
-        _ => page(
+        ErrorKind::Refused => page(
             S::BAD_REQUEST,
             "Request refused",
             "The request could not be completed. Please check what you entered and try again.",
+            CONTINUE,
+            false,
+        ),
+        ErrorKind::StytchUnavailable | ErrorKind::Inconsistent | ErrorKind::Store => page(
+            S::BAD_GATEWAY,
+            "Something went wrong",
+            "Something went wrong on our side. Please try again in a moment.",
             CONTINUE,
             false,
         ),

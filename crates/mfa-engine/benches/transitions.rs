@@ -1,9 +1,9 @@
 //! Persisted flow transitions per second (issue 10: ≥ 10,000/s in-process), file-backed SQLite
 //! in WAL mode as an app would run it. Run: `cargo bench -p mfa-engine --bench transitions`.
 //!
-//! One iteration takes a flow that finished primary auth with MFA pending and walks it through
+//! One iteration takes a flow as primary auth stored it (a TOTP challenge) and walks it through
 //! four transitions, each a typed load → transition → compare-and-set save:
-//! route (PrimaryAuthed → ChallengePending), switch to SMS, SMS code sent, a wrong code recorded.
+//! switch to SMS, SMS code sent, a wrong code recorded, back to TOTP.
 //! Rows are seeded outside the timed region with plain SQL (the public API cannot forge a flow,
 //! by design; reaching `MemberSession` needs a Stytch-verified factor, so it is not measured).
 

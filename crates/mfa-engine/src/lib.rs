@@ -1,21 +1,29 @@
 //! The MFA login flow for Stytch B2B as typestates, persisted in SQLite.
 //!
 //! ```text
-//! LoginFlow<S: FlowState>   S ∈ {PrimaryAuthed, EnrollmentPending, ChallengePending, MemberSession}
-//!   PrimaryAuthed ──route()──▶ AfterPrimary::{Session, Enroll, Challenge}
-//!   EnrollmentPending ──confirm(FactorVerified)──▶ MemberSession
-//!   ChallengePending  ──complete(FactorVerified)──▶ MemberSession | ──record_failure()──▶ itself | Exhausted
+//! PrimaryAuthed (in memory only) ──route()──▶ AfterPrimary::{Session, Enroll, Challenge}   (inserted once)
+//! LoginFlow<S: FlowState>
+//!   EnrollmentPending ──sms_code_sent / totp_created──▶ EnrollmentCodePending<M>
+//!   EnrollmentCodePending<M> ──confirm(FactorVerified<M>)──▶ MemberSession | ──record_failure()──▶ itself | Exhausted
+//!   ChallengePending<M> ──complete(FactorVerified<M>)──▶ MemberSession | ──switch_to::<N>()──▶ ChallengePending<N>
+//!   ChallengePending<Sms> ──sms_code_sent()──▶ itself;  ChallengePending<Totp> ──recover(FactorVerified<RecoveryCode>)──▶ MemberSession
 //!   MemberSession ──begin_enrollment()──▶ EnrollmentPending   (optional enrollment)
-//!   MemberSession ──begin_step_up()──▶ ChallengePending       (step-up)
+//!   MemberSession ──begin_step_up()──▶ ChallengePending<M>    (step-up)
 //! AnyLoginFlow: what the store loads; into_state::<S>() is the one runtime check.
 //! ```
 //!
-//! Layout: [`method`] and [`routing`] are pure (CONTRACT §3), [`proof`] is the only code that
-//! vouches for a verified factor, [`flow`] holds the typestates, [`store`] persists them (a
-//! small trait plus SQLite), [`service`] is what an app calls: one method per user action.
-//! Nothing in this crate logs a token, code or password.
+//! Layout: [`method`] and [`routing`] are pure (CONTRACT §3), [`kind`] names methods and proofs
+//! as types, [`proof`] is the only code that vouches for a verified factor, [`flow`] holds the
+//! typestates, [`store`] persists them (a small trait plus SQLite; the row mapping lives there,
+//! not in the states), [`service`] is what an app calls: one method per user action. Imports go
+//! one way: `id`/`credential`/`kind` ← `proof` ← `flow` ← `store` ← `service`.
+//! Nothing in this crate logs a token, code or password. The rules the compiler enforces are
+//! pinned by the trybuild cases in `tests/ui/` (one file per rule).
 
+pub mod credential;
 pub mod flow;
+pub mod id;
+pub mod kind;
 pub mod method;
 pub mod proof;
 pub mod routing;
@@ -26,20 +34,17 @@ pub mod time;
 #[cfg(test)]
 mod test_support;
 
-/// Illegal transitions do not compile: doctests only (see the module).
-#[cfg(doctest)]
-pub mod compile_fail;
-
 pub use flow::{
-    AfterFailure, AfterPrimary, AnyLoginFlow, ChallengePending, EnrollmentPending,
-    EnrollmentStarted, Exhausted, FlowId, FlowState, InitialState, LoginFlow, MemberSession,
-    PrimaryAuthed, StateKind, TransitionError, UnexpectedState,
+    AfterFailure, AfterPrimary, AnyChallenge, AnyEnrollment, AnyLoginFlow, ChallengePending,
+    EnrollmentCodePending, EnrollmentPending, EnrollmentStarted, Exhausted, FlowId, FlowState,
+    LoginFlow, MemberSession, PrimaryAuthed, StateKind, TransitionError, UnexpectedState,
 };
+pub use kind::{Method, ProofKind, RecoveryCode, Sms, Totp, VerifiedBy};
 pub use method::{MethodSet, MfaMethod};
-pub use proof::{FactorVerified, VerifiedBy};
+pub use proof::FactorVerified;
 pub use service::{
-    ChallengePrompt, EngineConfig, EnrollPrompt, LoginStep, MfaService, ServiceError, SignedIn,
-    TotpSetup,
+    ChallengePrompt, EngineConfig, EnrollPrompt, ErrorKind, LoginStep, MfaService, ServiceError,
+    SignedIn, TotpSetup,
 };
 pub use store::{FlowStore, SqliteFlowStore, StoreError};
 pub use time::{Clock, ManualClock, SystemClock};

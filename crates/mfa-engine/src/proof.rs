@@ -5,6 +5,8 @@
 //! flow, the session token is present). `grep FactorVerified::from_` finds every place that
 //! vouches. This module must never create a proof from anything the user sent.
 
+use std::marker::PhantomData;
+
 use chrono::{DateTime, Utc};
 use stytch_client::api::MfaAuthenticateResponse;
 use stytch_client::api::recovery_codes::RecoverResponse;
@@ -12,46 +14,19 @@ use stytch_client::api::sessions::SessionAuthenticateResponse;
 use stytch_client::wire::{MemberSession as WireSession, PrimaryAuthResponse};
 use stytch_client::{SessionJwt, SessionToken};
 
-use crate::flow::{FlowId, SessionCredential};
+use crate::credential::SessionCredential;
+use crate::id::FlowId;
+use crate::kind::{ExistingSession, Method, PrimaryAuth, ProofKind, RecoveryCode, VerifiedBy};
 
-/// Which check produced the proof.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum VerifiedBy {
-    /// The primary factor alone sufficed (`mfa_required: null`).
-    PrimaryAuth,
-    /// An existing session, checked with sessions authenticate.
-    ExistingSession,
-    Sms,
-    Totp,
-    RecoveryCode,
-}
-
-impl VerifiedBy {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            VerifiedBy::PrimaryAuth => "primary_auth",
-            VerifiedBy::ExistingSession => "existing_session",
-            VerifiedBy::Sms => "sms_otp",
-            VerifiedBy::Totp => "totp",
-            VerifiedBy::RecoveryCode => "recovery_code",
-        }
-    }
-}
-
-impl std::fmt::Display for VerifiedBy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A verified factor plus the session Stytch granted for it. Fields are private and there is
-/// no public constructor: see the module docs.
+/// A verified factor of kind `K` plus the session Stytch granted for it. Fields are private and
+/// there is no public constructor: see the module docs. `K` is what a transition may accept:
+/// `ChallengePending<Sms>::complete` takes a `FactorVerified<Sms>` and nothing else.
 #[derive(Debug)]
-pub struct FactorVerified {
+pub struct FactorVerified<K: ProofKind> {
     flow_id: FlowId,
-    by: VerifiedBy,
     session: SessionCredential,
     session_expires_at: Option<DateTime<Utc>>,
+    kind: PhantomData<K>,
 }
 
 /// Stytch's answer did not vouch for this flow's member.
@@ -72,120 +47,38 @@ pub(crate) struct Expected<'a> {
     pub organization_id: &'a str,
 }
 
-impl FactorVerified {
+impl<K: ProofKind> FactorVerified<K> {
     pub fn verified_by(&self) -> VerifiedBy {
-        self.by
+        K::BY
     }
 
     pub fn flow_id(&self) -> FlowId {
         self.flow_id
     }
 
-    pub(crate) fn session(&self) -> &SessionCredential {
-        &self.session
+    pub(crate) fn into_parts(self) -> (SessionCredential, Option<DateTime<Utc>>) {
+        (self.session, self.session_expires_at)
     }
 
-    pub(crate) fn into_parts(self) -> (VerifiedBy, SessionCredential, Option<DateTime<Utc>>) {
-        (self.by, self.session, self.session_expires_at)
-    }
-
-    /// SMS OTP / TOTP authenticate succeeded.
+    /// SMS OTP / TOTP authenticate succeeded: `K` is the method whose endpoint answered.
     pub(crate) fn from_mfa_response(
         expected: &Expected<'_>,
-        by: VerifiedBy,
         resp: &MfaAuthenticateResponse,
-    ) -> Result<Self, ProofError> {
+    ) -> Result<Self, ProofError>
+    where
+        K: Method,
+    {
         Self::checked(
             expected,
-            by,
             (&resp.member_id, &resp.organization.organization_id),
             &resp.session_token,
             Some(&resp.session_jwt),
             resp.member_session.as_ref(),
         )
-    }
-
-    /// Recovery code recover succeeded.
-    pub(crate) fn from_recover_response(
-        expected: &Expected<'_>,
-        resp: &RecoverResponse,
-    ) -> Result<Self, ProofError> {
-        Self::checked(
-            expected,
-            VerifiedBy::RecoveryCode,
-            (&resp.member_id, &resp.organization.organization_id),
-            &resp.session_token,
-            Some(&resp.session_jwt),
-            resp.member_session.as_ref(),
-        )
-    }
-
-    /// A primary authentication that Stytch answered with a full session.
-    pub(crate) fn from_primary_response(
-        flow_id: FlowId,
-        resp: &PrimaryAuthResponse,
-    ) -> Result<Self, ProofError> {
-        if !resp.member_authenticated {
-            return Err(ProofError::NoSession);
-        }
-        let token = resp.session_token.as_ref().ok_or(ProofError::NoSession)?;
-        let expected = Expected {
-            flow_id,
-            member_id: &resp.member.member_id,
-            organization_id: &resp.member.organization_id,
-        };
-        Self::checked(
-            &expected,
-            VerifiedBy::PrimaryAuth,
-            (&resp.member_id, resp.organization_id()),
-            token,
-            resp.session_jwt.as_ref(),
-            resp.member_session.as_ref(),
-        )
-    }
-
-    /// sessions authenticate accepted an existing session (start of a session-holding flow).
-    pub(crate) fn from_session_authenticate(
-        flow_id: FlowId,
-        resp: &SessionAuthenticateResponse,
-    ) -> Result<Self, ProofError> {
-        let expected = Expected {
-            flow_id,
-            member_id: &resp.member.member_id,
-            organization_id: &resp.member.organization_id,
-        };
-        Self::checked(
-            &expected,
-            VerifiedBy::ExistingSession,
-            (
-                &resp.member_session.member_id,
-                &resp.member_session.organization_id,
-            ),
-            &resp.session_token,
-            Some(&resp.session_jwt),
-            Some(&resp.member_session),
-        )
-    }
-
-    /// A stored `primary_authed` row with a session: the store wrote it only after
-    /// [`FactorVerified::from_primary_response`] or [`FactorVerified::from_session_authenticate`]
-    /// vouched, so re-reading it is not a new claim.
-    pub(crate) fn from_stored_row(
-        flow_id: FlowId,
-        by: VerifiedBy,
-        session: SessionCredential,
-    ) -> Self {
-        FactorVerified {
-            flow_id,
-            by,
-            session,
-            session_expires_at: None,
-        }
     }
 
     fn checked(
         expected: &Expected<'_>,
-        by: VerifiedBy,
         (member_id, organization_id): (&str, &str),
         token: &SessionToken,
         jwt: Option<&SessionJwt>,
@@ -213,16 +106,82 @@ impl FactorVerified {
         };
         Ok(FactorVerified {
             flow_id: expected.flow_id,
-            by,
             session,
             session_expires_at: wire_session.and_then(|s| s.expires_at),
+            kind: PhantomData,
         })
+    }
+}
+
+impl FactorVerified<RecoveryCode> {
+    /// Recovery code recover succeeded.
+    pub(crate) fn from_recover_response(
+        expected: &Expected<'_>,
+        resp: &RecoverResponse,
+    ) -> Result<Self, ProofError> {
+        Self::checked(
+            expected,
+            (&resp.member_id, &resp.organization.organization_id),
+            &resp.session_token,
+            Some(&resp.session_jwt),
+            resp.member_session.as_ref(),
+        )
+    }
+}
+
+impl FactorVerified<PrimaryAuth> {
+    /// A primary authentication that Stytch answered with a full session.
+    pub(crate) fn from_primary_response(
+        flow_id: FlowId,
+        resp: &PrimaryAuthResponse,
+    ) -> Result<Self, ProofError> {
+        if !resp.member_authenticated {
+            return Err(ProofError::NoSession);
+        }
+        let token = resp.session_token.as_ref().ok_or(ProofError::NoSession)?;
+        let expected = Expected {
+            flow_id,
+            member_id: &resp.member.member_id,
+            organization_id: &resp.member.organization_id,
+        };
+        Self::checked(
+            &expected,
+            (&resp.member_id, resp.organization_id()),
+            token,
+            resp.session_jwt.as_ref(),
+            resp.member_session.as_ref(),
+        )
+    }
+}
+
+impl FactorVerified<ExistingSession> {
+    /// sessions authenticate accepted an existing session (start of a session-holding flow).
+    pub(crate) fn from_session_authenticate(
+        flow_id: FlowId,
+        resp: &SessionAuthenticateResponse,
+    ) -> Result<Self, ProofError> {
+        let expected = Expected {
+            flow_id,
+            member_id: &resp.member.member_id,
+            organization_id: &resp.member.organization_id,
+        };
+        Self::checked(
+            &expected,
+            (
+                &resp.member_session.member_id,
+                &resp.member_session.organization_id,
+            ),
+            &resp.session_token,
+            Some(&resp.session_jwt),
+            Some(&resp.member_session),
+        )
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kind::Sms;
     use crate::test_support::{authenticated, mfa_ok};
 
     #[test]
@@ -233,11 +192,10 @@ mod tests {
             member_id: "mem-1",
             organization_id: "org-1",
         };
-        let err = FactorVerified::from_mfa_response(&expected, VerifiedBy::Sms, &mfa_ok("mem-2"))
-            .unwrap_err();
+        let err =
+            FactorVerified::<Sms>::from_mfa_response(&expected, &mfa_ok("mem-2")).unwrap_err();
         assert!(matches!(err, ProofError::WrongMember { .. }), "{err:?}");
-        let ok = FactorVerified::from_mfa_response(&expected, VerifiedBy::Sms, &mfa_ok("mem-1"))
-            .unwrap();
+        let ok = FactorVerified::<Sms>::from_mfa_response(&expected, &mfa_ok("mem-1")).unwrap();
         assert_eq!((ok.flow_id(), ok.verified_by()), (id, VerifiedBy::Sms));
     }
 
@@ -246,7 +204,7 @@ mod tests {
         let mut resp = authenticated();
         resp.session_token = None;
         assert_eq!(
-            FactorVerified::from_primary_response(FlowId::new(), &resp).unwrap_err(),
+            FactorVerified::<PrimaryAuth>::from_primary_response(FlowId::new(), &resp).unwrap_err(),
             ProofError::NoSession
         );
     }

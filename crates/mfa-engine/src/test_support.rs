@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 use stytch_client::api::MfaAuthenticateResponse;
+use stytch_client::api::recovery_codes::RecoverResponse;
 use stytch_client::wire::PrimaryAuthResponse;
 
 fn merge(mut base: Value, extra: Value) -> Value {
@@ -64,6 +65,16 @@ pub(crate) fn mfa_ok(member_id: &str) -> MfaAuthenticateResponse {
         "member_session":{"member_session_id":"ms-2","member_id":member_id,"organization_id":"org-1",
             "expires_at":"2030-01-01T01:00:00Z","authentication_factors":[]}}))
     .expect("valid mfa response")
+}
+
+/// A successful recovery-code response for `member_id` in org-1 (same JSON as [`mfa_ok`]).
+pub(crate) fn recover_ok(member_id: &str) -> RecoverResponse {
+    serde_json::from_value(json!({"status_code":200,"request_id":"r","member_id":member_id,
+        "member":member(json!({"member_id":member_id})),"organization":organization(json!({})),
+        "session_token":"st-3","session_jwt":"jwt-3","recovery_codes_remaining":9,
+        "member_session":{"member_session_id":"ms-3","member_id":member_id,"organization_id":"org-1",
+            "expires_at":"2030-01-01T01:00:00Z","authentication_factors":[]}}))
+    .expect("valid recover response")
 }
 
 /// 2030-01-01T00:00:00Z — before the IST expiry used above.

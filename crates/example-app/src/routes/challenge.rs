@@ -3,11 +3,11 @@
 
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use mfa_engine::{LoginStep, MfaMethod, ServiceError};
+use mfa_engine::{ChallengePrompt, LoginStep, MfaMethod, ServiceError};
 use minijinja::context;
 use serde::Deserialize;
 
-use super::{FlowCookie, Purpose, notice, step_location};
+use super::{FlowCookie, InState, Purpose, notice, step_location};
 use crate::csrf::CsrfForm;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -27,16 +27,11 @@ fn label(m: MfaMethod) -> &'static str {
 }
 
 pub async fn page(
-    State(state): State<AppState>,
     page: Page,
-    FlowCookie(flow_id): FlowCookie,
+    InState(prompt): InState<ChallengePrompt>,
     Query(q): Query<ChallengeQuery>,
 ) -> Result<Response, AppError> {
     let purpose = Purpose::parse(q.purpose.as_deref());
-    let prompt = match state.mfa.resume(flow_id).await? {
-        LoginStep::Challenge(p) => p,
-        other => return Ok(Redirect::to(&step_location(&other, purpose)).into_response()),
-    };
     let other_methods: Vec<_> = prompt
         .available
         .iter()

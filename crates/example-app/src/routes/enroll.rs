@@ -4,12 +4,12 @@
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
-use mfa_engine::{EnrollmentPending, EnrollmentStarted, FlowStore, LoginStep, ServiceError};
+use mfa_engine::{EnrollPrompt, EnrollmentStarted, ErrorKind, FlowStore, ServiceError};
 use minijinja::context;
 use serde::Deserialize;
 use stytch_client::secret::ExposeSecretStr;
 
-use super::{FlowCookie, Purpose, notice, step_location};
+use super::{FlowCookie, InState, notice};
 use crate::csrf::{CsrfForm, NoFields};
 use crate::error::AppError;
 use crate::qr;
@@ -23,15 +23,10 @@ pub struct EnrollQuery {
 
 /// `/enroll`: the method choice, or the code form once a method was started.
 pub async fn page(
-    State(state): State<AppState>,
     page: Page,
-    FlowCookie(flow_id): FlowCookie,
+    InState(prompt): InState<EnrollPrompt>,
     Query(q): Query<EnrollQuery>,
 ) -> Result<Response, AppError> {
-    let prompt = match state.mfa.resume(flow_id).await? {
-        LoginStep::Enroll(p) => p,
-        other => return Ok(Redirect::to(&step_location(&other, Purpose::Login)).into_response()),
-    };
     let offered = context! { sms => prompt.offered.sms, totp => prompt.offered.totp };
     let notice = notice(q.notice.as_deref());
     let html = match &prompt.started {
@@ -61,7 +56,7 @@ pub async fn sms(
     let phone: String = form.phone.chars().filter(|c| !c.is_whitespace()).collect();
     match state.mfa.enroll_sms(flow_id, &phone).await {
         Ok(_) => Ok(Redirect::to("/enroll?notice=sms-sent").into_response()),
-        Err(ServiceError::Rejected(api)) if api.error_type.contains("phone") => {
+        Err(e) if e.kind() == ErrorKind::BadPhoneNumber => {
             Ok(Redirect::to("/enroll?notice=bad-phone").into_response())
         }
         Err(e) => Err(e.into()),
@@ -108,7 +103,7 @@ async fn qr_label(
         .load_flow(flow_id, chrono::Utc::now())
         .await
         .map_err(ServiceError::from)?
-        .into_state::<EnrollmentPending>()
+        .into_enrollment()
         .map_err(ServiceError::from)?;
     let resp = state
         .mfa

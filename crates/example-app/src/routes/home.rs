@@ -3,12 +3,12 @@
 
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use mfa_engine::{LoginStep, ServiceError};
+use mfa_engine::{ServiceError, SignedIn};
 use minijinja::context;
 use serde::Deserialize;
 use stytch_client::wire::{MfaMethod, MfaMethods, MfaPolicy};
 
-use super::{FlowCookie, Purpose, notice, step_location};
+use super::{FlowCookie, InState, notice};
 use crate::csrf::{CsrfForm, NoFields};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -22,13 +22,9 @@ pub struct HomeQuery {
 pub async fn page(
     State(state): State<AppState>,
     page: Page,
-    FlowCookie(flow_id): FlowCookie,
+    InState(signed_in): InState<SignedIn>,
     Query(q): Query<HomeQuery>,
 ) -> Result<Response, AppError> {
-    let signed_in = match state.mfa.resume(flow_id).await? {
-        LoginStep::SignedIn(s) => s,
-        other => return Ok(Redirect::to(&step_location(&other, Purpose::Login)).into_response()),
-    };
     let resp = state
         .mfa
         .stytch()

@@ -4,13 +4,17 @@
 //!
 //! `signin.rs` (sign-in, magic-link callback, sign-out), `enroll.rs` (choose / SMS / TOTP /
 //! confirm), `challenge.rs` (code entry, switch method, recovery code), `home.rs` (org home,
-//! optional enrollment, step-up). Handlers never call Stytch for a flow step themselves, and
-//! never read a POST body except through [`crate::csrf::CsrfForm`].
+//! optional enrollment, step-up), `in_state.rs` (the [`InState`] extractor: a page names the
+//! state it needs). Handlers never call Stytch for a flow step themselves, and never read a
+//! POST body except through [`crate::csrf::CsrfForm`].
 
 mod challenge;
 mod enroll;
 mod home;
+mod in_state;
 mod signin;
+
+pub use in_state::{InState, PageState};
 
 use axum::Router;
 use axum::extract::FromRequestParts;

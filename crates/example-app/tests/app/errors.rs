@@ -92,3 +92,36 @@ async fn unknown_pages_and_missing_fields_are_friendly() {
     assert!(incomplete.body.contains("The form was incomplete"));
     incomplete.assert_friendly();
 }
+
+#[tokio::test]
+async fn a_page_for_another_state_redirects_to_where_the_flow_is() {
+    // Arrange: Alice is at the SMS challenge.
+    let app = spawn_app().await;
+    let tab = app.tab();
+    let login = tab
+        .login(&app.org_id("Acme Corp"), "alice@acme.example")
+        .await;
+    login.assert_redirect("/challenge?purpose=login");
+
+    // Act + Assert: the enrollment and home pages send her back to the challenge.
+    tab.get("/enroll")
+        .await
+        .assert_redirect("/challenge?purpose=login");
+    tab.get("/home")
+        .await
+        .assert_redirect("/challenge?purpose=login");
+
+    // Once signed in, the challenge and enrollment pages send her home (a 303, never a 5xx).
+    let code = app.sms_code("+14155552671").await;
+    tab.submit_code(&code).await.assert_redirect("/home");
+    tab.get("/challenge")
+        .await
+        .assert_redirect("/home?notice=signed-in");
+    tab.get("/challenge?purpose=step-up")
+        .await
+        .assert_redirect("/home?notice=stepped-up");
+    tab.get("/enroll")
+        .await
+        .assert_redirect("/home?notice=signed-in");
+    assert_eq!(tab.get("/home").await.status, 200);
+}

@@ -1,39 +1,103 @@
-//! `ChallengePending`: the member has a usable factor and must prove it (login MFA or step-up).
-//! They may switch among `available` methods; TOTP also admits a recovery code.
+//! `ChallengePending<M>`: the member has a usable factor and must prove it with a code of method
+//! `M` (login MFA or step-up). `complete` takes only a `FactorVerified<M>`; sending an SMS code
+//! exists only for `M = Sms`, a recovery code only for `M = Totp`. Switching among the
+//! `available` methods changes the type, and is the one runtime check here (it depends on what
+//! the member enrolled).
 
-use super::session::{check_owner, from_proof};
+use std::marker::PhantomData;
+
+use super::sealed::Sealed;
+use super::session::from_proof;
 use super::{
-    AfterFailure, Credential, Exhausted, FlowState, LoginFlow, MemberSession, StateKind,
-    TransitionError,
+    AfterFailure, AnyLoginFlow, Credential, FlowState, LoginFlow, MemberSession, StateKind,
+    StateView, TransitionError, count_failure,
 };
+use crate::kind::{Method, RecoveryCode, Sms, Totp};
 use crate::method::{MethodSet, MfaMethod};
-use crate::proof::{FactorVerified, VerifiedBy};
+use crate::proof::FactorVerified;
 
 #[derive(Debug)]
-pub struct ChallengePending {
+pub struct ChallengePending<M: Method> {
     pub(crate) credential: Credential,
-    /// Enrolled ∩ allowed; never empty, always contains `method`.
+    /// Enrolled ∩ allowed; never empty, always contains `M`.
     pub(crate) available: MethodSet,
-    pub(crate) method: MfaMethod,
-    /// An SMS code is on its way for the current method.
+    /// An SMS code is on its way (only ever true for `M = Sms`).
     pub(crate) sms_sent: bool,
     pub(crate) phone_number: Option<String>,
     pub(crate) failures: u32,
+    pub(crate) method: PhantomData<M>,
 }
 
-impl FlowState for ChallengePending {
-    const KIND: StateKind = StateKind::ChallengePending;
+impl<M: Method> ChallengePending<M> {
+    pub(crate) fn new(
+        credential: Credential,
+        available: MethodSet,
+        sms_sent: bool,
+        phone_number: Option<String>,
+    ) -> Self {
+        ChallengePending {
+            credential,
+            available,
+            sms_sent: sms_sent && M::METHOD == MfaMethod::Sms,
+            phone_number,
+            failures: 0,
+            method: PhantomData,
+        }
+    }
 }
 
-impl LoginFlow<ChallengePending> {
+impl<M: Method> Sealed for ChallengePending<M> {}
+
+impl<M: Method> FlowState for ChallengePending<M> {
+    const KIND: StateKind = StateKind::ChallengePending(M::METHOD);
+
+    fn extract(any: AnyLoginFlow) -> Result<LoginFlow<Self>, AnyLoginFlow> {
+        match any {
+            AnyLoginFlow::Challenge(c) => c.into_method::<M>().map_err(AnyLoginFlow::Challenge),
+            other => Err(other),
+        }
+    }
+
+    fn view(&self) -> StateView<'_> {
+        StateView::Challenge {
+            credential: &self.credential,
+            available: self.available,
+            method: M::METHOD,
+            sms_sent: self.sms_sent,
+            phone_number: self.phone_number.as_deref(),
+            failures: self.failures,
+        }
+    }
+}
+
+/// The same challenge under another method parameter. Callers check that `N` is right.
+pub(super) fn retype<M: Method, N: Method>(
+    flow: LoginFlow<ChallengePending<M>>,
+) -> LoginFlow<ChallengePending<N>> {
+    let LoginFlow { core, state } = flow;
+    LoginFlow {
+        core,
+        state: ChallengePending {
+            credential: state.credential,
+            available: state.available,
+            sms_sent: state.sms_sent && N::METHOD == MfaMethod::Sms,
+            phone_number: state.phone_number,
+            failures: state.failures,
+            method: PhantomData,
+        },
+    }
+}
+
+impl<M: Method> LoginFlow<ChallengePending<M>> {
     pub fn method(&self) -> MfaMethod {
-        self.state.method
+        M::METHOD
     }
 
     pub fn available(&self) -> MethodSet {
         self.state.available
     }
 
+    /// An SMS code is on its way (always false for a TOTP challenge).
     pub fn sms_sent(&self) -> bool {
         self.state.sms_sent
     }
@@ -60,58 +124,49 @@ impl LoginFlow<ChallengePending> {
         &self.state.credential
     }
 
-    /// Use another enrolled, allowed method.
-    pub fn switch_to(mut self, method: MfaMethod) -> Result<Self, TransitionError> {
-        if !self.state.available.contains(method) {
-            return Err(TransitionError::MethodNotAvailable(method));
+    /// Use another enrolled, allowed method (or stay on this one, keeping a sent SMS).
+    pub fn switch_to<N: Method>(self) -> Result<LoginFlow<ChallengePending<N>>, TransitionError> {
+        if !self.state.available.contains(N::METHOD) {
+            return Err(TransitionError::MethodNotAvailable(N::METHOD));
         }
-        if method != self.state.method {
-            self.state.method = method;
-            self.state.sms_sent = false;
+        let same = M::METHOD == N::METHOD;
+        let mut next = retype::<M, N>(self);
+        if !same {
+            next.state.sms_sent = false;
         }
-        Ok(self)
+        Ok(next)
     }
 
-    /// Stytch sent an SMS code for the current (SMS) method.
-    pub fn sms_code_sent(mut self) -> Result<Self, TransitionError> {
-        if self.state.method != MfaMethod::Sms {
-            return Err(TransitionError::MethodNotAvailable(MfaMethod::Sms));
-        }
-        self.state.sms_sent = true;
-        Ok(self)
-    }
-
-    /// Stytch accepted a code for the current method (or a recovery code in place of TOTP).
+    /// Stytch accepted a code of this challenge's method: only a `FactorVerified<M>` fits.
     pub fn complete(
         self,
-        proof: FactorVerified,
+        proof: FactorVerified<M>,
     ) -> Result<LoginFlow<MemberSession>, TransitionError> {
-        check_owner(&self.core, &proof)?;
-        let ok = match proof.verified_by() {
-            VerifiedBy::Sms => self.state.method == MfaMethod::Sms,
-            VerifiedBy::Totp => self.state.method == MfaMethod::Totp,
-            VerifiedBy::RecoveryCode => self.recovery_code_allowed(),
-            VerifiedBy::PrimaryAuth | VerifiedBy::ExistingSession => false,
-        };
-        if !ok {
-            return Err(TransitionError::ProofMethodMismatch {
-                expected: self.state.method.as_str(),
-                got: proof.verified_by(),
-            });
-        }
-        Ok(from_proof(self.core, proof))
+        from_proof(&self.core, proof)
     }
 
     /// A wrong code. After `max_failures` wrong codes the flow is spent.
-    pub fn record_failure(mut self, max_failures: u32) -> AfterFailure<ChallengePending> {
-        self.state.failures += 1;
-        if self.state.failures >= max_failures {
-            AfterFailure::Exhausted(Exhausted {
-                id: self.core.id,
-                version: self.core.version,
-            })
-        } else {
-            AfterFailure::Retry(self)
-        }
+    pub fn record_failure(self, max_failures: u32) -> AfterFailure<ChallengePending<M>> {
+        count_failure(self, |s| &mut s.failures, max_failures)
+    }
+}
+
+/// Steps of an SMS challenge only.
+impl LoginFlow<ChallengePending<Sms>> {
+    /// Stytch sent an SMS code.
+    pub fn sms_code_sent(mut self) -> Self {
+        self.state.sms_sent = true;
+        self
+    }
+}
+
+/// Steps of a TOTP challenge only.
+impl LoginFlow<ChallengePending<Totp>> {
+    /// Stytch accepted a recovery code in place of a TOTP code.
+    pub fn recover(
+        self,
+        proof: FactorVerified<RecoveryCode>,
+    ) -> Result<LoginFlow<MemberSession>, TransitionError> {
+        from_proof(&self.core, proof)
     }
 }

@@ -1,14 +1,16 @@
-//! The typestates. `LoginFlow<S>` is one login (or session-holding) flow in state `S`.
+//! The typestates. `LoginFlow<S>` is one stored login (or session-holding) flow in state `S`.
 //!
 //! Fields are private; transitions consume `self`; each state's methods live in its own
-//! `impl LoginFlow<State>` block (one file per state). [`FlowState`] is sealed, so no other
-//! crate can add a state. [`AnyLoginFlow`] is the one runtime bridge, used by the store.
-//! A transition that is refused returns an error and drops the in-memory value: the stored
-//! row is untouched, so nothing is lost. Nothing here performs I/O.
+//! `impl LoginFlow<State>` block (one file per state), and a step that only one method has (send
+//! an SMS, use a recovery code) lives in a block for that method only. [`FlowState`] is sealed,
+//! so no other crate can add a state. [`PrimaryAuthed`] is not a `LoginFlow`: it exists only in
+//! memory until [`PrimaryAuthed::route`] says where the flow goes, so it is never stored.
+//! [`AnyLoginFlow`] is the one runtime bridge, used by the store. A transition that is refused
+//! returns an error and drops the in-memory value: the stored row is untouched. Nothing here
+//! performs I/O or knows how a flow is stored ([`FlowState::view`] is plain data).
 
 mod any;
 mod challenge;
-mod credential;
 mod enrollment;
 mod primary;
 mod session;
@@ -19,96 +21,88 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 
-pub use any::{AnyLoginFlow, UnexpectedState};
+pub use any::{AnyChallenge, AnyEnrollment, AnyLoginFlow, UnexpectedState};
 pub use challenge::ChallengePending;
-pub(crate) use credential::Credential;
-pub use credential::SessionCredential;
-pub use enrollment::{EnrollmentPending, EnrollmentStarted};
-pub(crate) use primary::PrimaryOutcome;
+pub use enrollment::{EnrollmentCodePending, EnrollmentPending, EnrollmentStarted};
 pub use primary::{AfterPrimary, PrimaryAuthed, StartError};
 pub use session::MemberSession;
 
+pub use crate::credential::{Credential, SessionCredential};
+pub use crate::id::FlowId;
 use crate::method::{MethodSet, MfaMethod};
-use crate::proof::VerifiedBy;
 
-/// A flow's id: a random UUID, safe to put in a cookie or URL (it grants nothing alone).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct FlowId(uuid::Uuid);
-
-impl FlowId {
-    pub(crate) fn new() -> Self {
-        FlowId(uuid::Uuid::new_v4())
-    }
-
-    pub fn parse(s: &str) -> Option<FlowId> {
-        uuid::Uuid::parse_str(s).ok().map(FlowId)
-    }
-}
-
-impl fmt::Display for FlowId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.hyphenated().fmt(f)
-    }
-}
-
-/// The state names, as stored in the `state` column.
+/// Which state a stored flow is in. The method is part of the state: an SMS challenge and a
+/// TOTP challenge accept different proofs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StateKind {
-    PrimaryAuthed,
+    /// Enrollment chosen (or offered), nothing sent yet.
     EnrollmentPending,
-    ChallengePending,
+    /// An enrollment code was sent (SMS) or a registration created (TOTP).
+    EnrollmentCodePending(MfaMethod),
+    ChallengePending(MfaMethod),
     MemberSession,
 }
 
 impl StateKind {
-    pub fn as_str(self) -> &'static str {
+    /// A stable name, e.g. `challenge_pending(sms_otp)`.
+    pub const fn name(self) -> &'static str {
         match self {
-            StateKind::PrimaryAuthed => "primary_authed",
             StateKind::EnrollmentPending => "enrollment_pending",
-            StateKind::ChallengePending => "challenge_pending",
+            StateKind::EnrollmentCodePending(MfaMethod::Sms) => "enrollment_code_pending(sms_otp)",
+            StateKind::EnrollmentCodePending(MfaMethod::Totp) => "enrollment_code_pending(totp)",
+            StateKind::ChallengePending(MfaMethod::Sms) => "challenge_pending(sms_otp)",
+            StateKind::ChallengePending(MfaMethod::Totp) => "challenge_pending(totp)",
             StateKind::MemberSession => "member_session",
         }
-    }
-
-    pub fn parse(s: &str) -> Option<StateKind> {
-        Some(match s {
-            "primary_authed" => StateKind::PrimaryAuthed,
-            "enrollment_pending" => StateKind::EnrollmentPending,
-            "challenge_pending" => StateKind::ChallengePending,
-            "member_session" => StateKind::MemberSession,
-            _ => return None,
-        })
     }
 }
 
 impl fmt::Display for StateKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(self.name())
     }
 }
 
 pub(crate) mod sealed {
     /// Implemented only in this crate: that is what makes [`super::FlowState`] sealed.
-    pub trait Sealed {
-        /// Take the flow out of the runtime enum if it is in this state. The `Err` hands the
-        /// same (large) value back unchanged; it is moved once, so boxing would buy nothing.
-        #[allow(clippy::result_large_err)]
-        fn extract(any: super::AnyLoginFlow) -> Result<super::LoginFlow<Self>, super::AnyLoginFlow>
-        where
-            Self: super::FlowState;
-
-        /// Write this state's columns into a store record.
-        fn write_columns(&self, record: &mut crate::store::FlowRecord);
-    }
+    pub trait Sealed {}
 }
 
-/// A state a login flow can be in. Sealed: only the four states of this crate implement it.
+/// A state a stored login flow can be in. Sealed: only the states of this crate implement it.
 pub trait FlowState: sealed::Sealed + Sized + Send + Sync + 'static {
     const KIND: StateKind;
+
+    /// Take the flow out of the runtime enum if it is in this state; the `Err` hands the same
+    /// value back. Prefer [`AnyLoginFlow::into_state`].
+    #[allow(clippy::result_large_err)] // moved once; boxing would buy nothing
+    fn extract(any: AnyLoginFlow) -> Result<LoginFlow<Self>, AnyLoginFlow>;
+
+    /// This state's data, borrowed: what a store persists (a record, not the machine).
+    fn view(&self) -> StateView<'_>;
 }
 
-/// A state a flow may be *created* in (the store's `insert_flow` accepts only these).
-pub trait InitialState: FlowState {}
+/// A state's data as plain values, for a store to write. Built only by the states themselves.
+#[derive(Clone, Copy, Debug)]
+pub enum StateView<'a> {
+    Enrollment {
+        credential: &'a Credential,
+        offered: MethodSet,
+        started: Option<&'a EnrollmentStarted>,
+        set_mfa_enrollment: bool,
+        failures: u32,
+    },
+    Challenge {
+        credential: &'a Credential,
+        available: MethodSet,
+        method: MfaMethod,
+        sms_sent: bool,
+        phone_number: Option<&'a str>,
+        failures: u32,
+    },
+    Session {
+        session: &'a SessionCredential,
+    },
+}
 
 /// What every state shares: who, which organization rules, until when, and the version read.
 #[derive(Clone, Debug)]
@@ -195,13 +189,6 @@ pub enum TransitionError {
     ProofForAnotherFlow,
     #[error("{0} is not available in this flow")]
     MethodNotAvailable(MfaMethod),
-    #[error("no enrollment was started")]
-    EnrollmentNotStarted,
-    #[error("a {got} proof cannot confirm a {expected} step")]
-    ProofMethodMismatch {
-        expected: &'static str,
-        got: VerifiedBy,
-    },
     #[error("there is nothing to enroll")]
     NothingToOffer,
 }
@@ -218,4 +205,22 @@ pub enum AfterFailure<S: FlowState> {
 pub struct Exhausted {
     pub id: FlowId,
     pub version: i64,
+}
+
+/// Count a wrong code; shared by the states that wait for one.
+fn count_failure<S: FlowState>(
+    mut flow: LoginFlow<S>,
+    failures: impl FnOnce(&mut S) -> &mut u32,
+    max_failures: u32,
+) -> AfterFailure<S> {
+    let n = failures(&mut flow.state);
+    *n += 1;
+    if *n >= max_failures {
+        AfterFailure::Exhausted(Exhausted {
+            id: flow.core.id,
+            version: flow.core.version,
+        })
+    } else {
+        AfterFailure::Retry(flow)
+    }
 }

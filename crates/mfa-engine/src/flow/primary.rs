@@ -1,31 +1,39 @@
 //! `PrimaryAuthed`: the member proved a primary factor; where to go next is not decided yet.
-//! The only initial state. Built from a Stytch response inside this crate, never by callers.
+//! It lives only in memory, between a Stytch response and [`PrimaryAuthed::route`]: it is not a
+//! [`FlowState`](super::FlowState), so no store can hold it, and a flow's first write is in the
+//! state it routed to. Built from a Stytch response inside this crate, never by callers.
 
 use chrono::{DateTime, Duration, Utc};
 use stytch_client::IntermediateSessionToken;
 use stytch_client::api::sessions::SessionAuthenticateResponse;
 use stytch_client::wire::PrimaryAuthResponse;
 
+use super::session::into_session;
 use super::{
-    ChallengePending, Credential, EnrollmentPending, FlowCore, FlowId, FlowState, InitialState,
-    LoginFlow, MemberSession, StateKind,
+    AnyChallenge, ChallengePending, Credential, EnrollmentPending, FlowCore, FlowId, LoginFlow,
+    MemberSession,
 };
-use crate::method::MethodSet;
+use crate::kind::{ExistingSession, PrimaryAuth, Sms, Totp};
+use crate::method::{MethodSet, MfaMethod};
 use crate::proof::{FactorVerified, ProofError};
 use crate::routing::{self, MfaFacts, Route};
 
 /// An IST lives 10 minutes (CONTRACT §1.9); used when Stytch does not say.
 pub(crate) const IST_LIFETIME: Duration = Duration::minutes(10);
 
+/// A flow that has passed primary authentication and is not routed yet. Not storable.
 #[derive(Debug)]
 pub struct PrimaryAuthed {
-    pub(crate) outcome: PrimaryOutcome,
+    core: FlowCore,
+    outcome: PrimaryOutcome,
 }
 
 #[derive(Debug)]
-pub(crate) enum PrimaryOutcome {
+enum PrimaryOutcome {
     /// `mfa_required: null`: Stytch granted a session (the proof carries it).
-    Authenticated(FactorVerified),
+    Authenticated(FactorVerified<PrimaryAuth>),
+    /// An existing session was checked with sessions authenticate.
+    Adopted(FactorVerified<ExistingSession>),
     /// MFA is pending: the IST to continue with, and what Stytch said about the factors.
     MfaPending {
         ist: IntermediateSessionToken,
@@ -33,18 +41,31 @@ pub(crate) enum PrimaryOutcome {
     },
 }
 
-impl FlowState for PrimaryAuthed {
-    const KIND: StateKind = StateKind::PrimaryAuthed;
-}
-
-impl InitialState for PrimaryAuthed {}
-
-/// The three ways out of [`PrimaryAuthed`].
+/// The three ways out of [`PrimaryAuthed`]: the only values a store inserts.
 #[derive(Debug)]
 pub enum AfterPrimary {
     Session(LoginFlow<MemberSession>),
     Enroll(LoginFlow<EnrollmentPending>),
-    Challenge(LoginFlow<ChallengePending>),
+    Challenge(AnyChallenge),
+}
+
+impl AfterPrimary {
+    pub fn id(&self) -> FlowId {
+        match self {
+            AfterPrimary::Session(f) => f.id(),
+            AfterPrimary::Enroll(f) => f.id(),
+            AfterPrimary::Challenge(c) => c.id(),
+        }
+    }
+
+    pub(crate) fn core_mut(&mut self) -> &mut FlowCore {
+        match self {
+            AfterPrimary::Session(f) => &mut f.core,
+            AfterPrimary::Enroll(f) => &mut f.core,
+            AfterPrimary::Challenge(AnyChallenge::Sms(f)) => &mut f.core,
+            AfterPrimary::Challenge(AnyChallenge::Totp(f)) => &mut f.core,
+        }
+    }
 }
 
 /// A primary-auth response this engine cannot start a flow from.
@@ -62,7 +83,7 @@ pub enum StartError {
     Proof(#[from] ProofError),
 }
 
-impl LoginFlow<PrimaryAuthed> {
+impl PrimaryAuthed {
     /// Start a flow from any primary-auth response (magic link, password, SSO, OAuth, resets,
     /// sessions exchange). `session_lifetime` is used when Stytch omits the session's expiry.
     pub(crate) fn from_primary_response(
@@ -132,7 +153,7 @@ impl LoginFlow<PrimaryAuthed> {
             &resp.member_session.organization_id,
             &resp.member_session.member_id,
             allowed,
-            PrimaryOutcome::Authenticated(proof),
+            PrimaryOutcome::Adopted(proof),
             now,
             expires_at,
         ))
@@ -153,7 +174,7 @@ impl LoginFlow<PrimaryAuthed> {
         } else {
             now + IST_LIFETIME
         };
-        LoginFlow {
+        PrimaryAuthed {
             core: FlowCore {
                 id,
                 organization_id: organization_id.to_owned(),
@@ -163,54 +184,78 @@ impl LoginFlow<PrimaryAuthed> {
                 expires_at,
                 version: 0,
             },
-            state: PrimaryAuthed { outcome },
+            outcome,
         }
+    }
+
+    pub fn id(&self) -> FlowId {
+        self.core.id
+    }
+
+    pub fn expires_at(&self) -> DateTime<Utc> {
+        self.core.expires_at
     }
 
     /// True while MFA (enrollment or challenge) still stands between the member and a session.
     pub fn mfa_required(&self) -> bool {
-        matches!(self.state.outcome, PrimaryOutcome::MfaPending { .. })
+        matches!(self.outcome, PrimaryOutcome::MfaPending { .. })
     }
 
     /// CONTRACT §3: session, enrollment or challenge. See [`routing::decide`].
     pub fn route(self) -> AfterPrimary {
-        let LoginFlow { core, state } = self;
-        let (ist, facts) = match state.outcome {
+        let PrimaryAuthed { core, outcome } = self;
+        // The proofs here were made for this very flow (same id), when it was built.
+        match outcome {
             PrimaryOutcome::Authenticated(proof) => {
-                return AfterPrimary::Session(super::session::from_proof(core, proof));
+                AfterPrimary::Session(into_session(core, proof))
             }
-            PrimaryOutcome::MfaPending { ist, facts } => (ist, facts),
-        };
-        match routing::decide(core.allowed, Some(&facts)) {
-            // `decide` only says Session when no facts are given; kept total all the same.
-            Route::Session | Route::Enroll { .. } => {
-                let offered = core.allowed;
-                AfterPrimary::Enroll(LoginFlow {
-                    core,
-                    state: EnrollmentPending {
-                        credential: Credential::Intermediate(ist),
-                        offered,
-                        started: None,
-                        set_mfa_enrollment: false,
-                        failures: 0,
-                    },
-                })
-            }
-            Route::Challenge {
-                available,
-                method,
-                sms_sent,
-            } => AfterPrimary::Challenge(LoginFlow {
+            PrimaryOutcome::Adopted(proof) => AfterPrimary::Session(into_session(core, proof)),
+            PrimaryOutcome::MfaPending { ist, facts } => route_mfa(core, ist, facts),
+        }
+    }
+}
+
+fn route_mfa(core: FlowCore, ist: IntermediateSessionToken, facts: MfaFacts) -> AfterPrimary {
+    match routing::decide(core.allowed, Some(&facts)) {
+        // `decide` only says Session when no facts are given; kept total all the same.
+        Route::Session | Route::Enroll { .. } => {
+            let offered = core.allowed;
+            AfterPrimary::Enroll(LoginFlow {
                 core,
-                state: ChallengePending {
+                state: EnrollmentPending {
                     credential: Credential::Intermediate(ist),
-                    available,
-                    method,
-                    sms_sent,
-                    phone_number: facts.phone_number,
-                    failures: 0,
+                    offered,
+                    set_mfa_enrollment: false,
                 },
-            }),
+            })
+        }
+        Route::Challenge {
+            available,
+            method,
+            sms_sent,
+        } => {
+            let credential = Credential::Intermediate(ist);
+            let phone_number = facts.phone_number;
+            AfterPrimary::Challenge(match method {
+                MfaMethod::Sms => AnyChallenge::Sms(LoginFlow {
+                    core,
+                    state: ChallengePending::<Sms>::new(
+                        credential,
+                        available,
+                        sms_sent,
+                        phone_number,
+                    ),
+                }),
+                MfaMethod::Totp => AnyChallenge::Totp(LoginFlow {
+                    core,
+                    state: ChallengePending::<Totp>::new(
+                        credential,
+                        available,
+                        false,
+                        phone_number,
+                    ),
+                }),
+            })
         }
     }
 }

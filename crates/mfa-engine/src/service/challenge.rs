@@ -1,5 +1,7 @@
 //! Challenge steps: enter a code of the current method, switch method, resend the SMS, or
 //! use a recovery code instead of TOTP. Used at login (IST) and for step-up (session).
+//! Each step loads the challenge in whichever method it is in and hands it to code that is
+//! generic over the method, so the proof built is always of the challenge's own method.
 
 use stytch_client::api::MfaAuthenticateResponse;
 use stytch_client::api::otp_sms::{MfaAuthenticateRequest, SmsSendRequest};
@@ -7,25 +9,22 @@ use stytch_client::api::recovery_codes::RecoverRequest;
 use stytch_client::{Secret, StytchError};
 
 use super::{ChallengePrompt, LoginStep, MfaService, ServiceError, expected, signed_in};
-use crate::flow::{ChallengePending, FlowId, LoginFlow};
+use crate::flow::{AnyChallenge, ChallengePending, FlowId, LoginFlow, TransitionError};
+use crate::kind::{Method, Sms, Totp};
 use crate::method::MfaMethod;
-use crate::proof::{FactorVerified, VerifiedBy};
+use crate::proof::FactorVerified;
 use crate::store::FlowStore;
 use crate::time::Clock;
 
 impl<St: FlowStore, C: Clock> MfaService<St, C> {
-    /// Send an SMS or TOTP code to its Stytch endpoint; also says which factor it would prove.
-    pub(super) async fn authenticate_code(
+    /// Send an SMS or TOTP code to the Stytch endpoint of method `M`.
+    pub(super) async fn authenticate_code<M: Method>(
         &self,
-        method: MfaMethod,
         req: &MfaAuthenticateRequest,
-    ) -> (Result<MfaAuthenticateResponse, StytchError>, VerifiedBy) {
-        match method {
-            MfaMethod::Sms => (
-                self.stytch.otps_sms_authenticate(req).await,
-                VerifiedBy::Sms,
-            ),
-            MfaMethod::Totp => (self.stytch.totp_authenticate(req).await, VerifiedBy::Totp),
+    ) -> Result<MfaAuthenticateResponse, StytchError> {
+        match M::METHOD {
+            MfaMethod::Sms => self.stytch.otps_sms_authenticate(req).await,
+            MfaMethod::Totp => self.stytch.totp_authenticate(req).await,
         }
     }
 
@@ -36,15 +35,17 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
         flow_id: FlowId,
         method: MfaMethod,
     ) -> Result<ChallengePrompt, ServiceError> {
-        let flow: LoginFlow<ChallengePending> = self.load(flow_id).await?;
-        let flow = flow.switch_to(method)?;
-        let flow = if method == MfaMethod::Sms {
-            self.send_sms(flow).await?
-        } else {
-            flow
+        let challenge = self.load_challenge(flow_id).await?;
+        let next = match method {
+            MfaMethod::Sms => {
+                let flow = self.send_sms(challenge.switch_to::<Sms>()?).await?;
+                AnyChallenge::Sms(self.store.save_flow(flow).await?)
+            }
+            MfaMethod::Totp => {
+                AnyChallenge::Totp(self.store.save_flow(challenge.switch_to::<Totp>()?).await?)
+            }
         };
-        let flow = self.store.save_flow(flow).await?;
-        Ok(self.challenge_prompt(&flow))
+        Ok(self.any_challenge_prompt(&next))
     }
 
     /// Send (or resend) an SMS code; switches to SMS if it is available.
@@ -59,7 +60,17 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
         flow_id: FlowId,
         code: Secret,
     ) -> Result<LoginStep, ServiceError> {
-        let flow: LoginFlow<ChallengePending> = self.load(flow_id).await?;
+        match self.load_challenge(flow_id).await? {
+            AnyChallenge::Sms(flow) => self.submit_code_to(flow, code).await,
+            AnyChallenge::Totp(flow) => self.submit_code_to(flow, code).await,
+        }
+    }
+
+    async fn submit_code_to<M: Method>(
+        &self,
+        flow: LoginFlow<ChallengePending<M>>,
+        code: Secret,
+    ) -> Result<LoginStep, ServiceError> {
         let mut req = MfaAuthenticateRequest::new(
             flow.organization_id(),
             flow.member_id(),
@@ -67,8 +78,7 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
             flow.credential().session_auth(),
         );
         req.session_duration_minutes = self.config.session_duration_minutes;
-        let (result, by) = self.authenticate_code(flow.method(), &req).await;
-        let resp = match result {
+        let resp = match self.authenticate_code::<M>(&req).await {
             Ok(resp) => resp,
             Err(e) => {
                 return Err(self
@@ -76,7 +86,7 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
                     .await);
             }
         };
-        let proof = FactorVerified::from_mfa_response(&expected(&flow), by, &resp)?;
+        let proof = FactorVerified::<M>::from_mfa_response(&expected(&flow), &resp)?;
         let flow = self.store.save_flow(flow.complete(proof)?).await?;
         Ok(LoginStep::SignedIn(signed_in(&flow)))
     }
@@ -88,9 +98,20 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
         flow_id: FlowId,
         code: Secret,
     ) -> Result<LoginStep, ServiceError> {
-        let flow: LoginFlow<ChallengePending> = self.load(flow_id).await?;
+        match self.load_challenge(flow_id).await? {
+            AnyChallenge::Sms(flow) => self.recover_in(flow, code).await,
+            AnyChallenge::Totp(flow) => self.recover_in(flow, code).await,
+        }
+    }
+
+    async fn recover_in<M: Method>(
+        &self,
+        flow: LoginFlow<ChallengePending<M>>,
+        code: Secret,
+    ) -> Result<LoginStep, ServiceError> {
+        // Checked before Stytch spends the code: the switch below cannot fail after it.
         if !flow.recovery_code_allowed() {
-            return Err(crate::flow::TransitionError::MethodNotAvailable(MfaMethod::Totp).into());
+            return Err(TransitionError::MethodNotAvailable(MfaMethod::Totp).into());
         }
         let mut req = RecoverRequest::new(
             flow.organization_id(),
@@ -108,20 +129,22 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
             }
         };
         let proof = FactorVerified::from_recover_response(&expected(&flow), &resp)?;
-        let flow = self.store.save_flow(flow.complete(proof)?).await?;
+        // A recovery code stands in for TOTP: it completes the challenge as a TOTP one.
+        let session = flow.switch_to::<Totp>()?.recover(proof)?;
+        let flow = self.store.save_flow(session).await?;
         Ok(LoginStep::SignedIn(signed_in(&flow)))
     }
 
     /// Ask Stytch to text a code to the member's phone, then record that it was sent.
     pub(super) async fn send_sms(
         &self,
-        flow: LoginFlow<ChallengePending>,
-    ) -> Result<LoginFlow<ChallengePending>, ServiceError> {
+        flow: LoginFlow<ChallengePending<Sms>>,
+    ) -> Result<LoginFlow<ChallengePending<Sms>>, ServiceError> {
         let mut req = SmsSendRequest::new(flow.organization_id(), flow.member_id());
         req.session = Some(flow.credential().session_auth());
         match self.stytch.otps_sms_send(&req).await {
-            Ok(_) => Ok(flow.sms_code_sent()?),
-            Err(e) => Err(self.call_failed(&flow, e).await),
+            Ok(_) => Ok(flow.sms_code_sent()),
+            Err(e) => Err(self.call_failed(flow.id(), e)),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Enrollment steps: start SMS or TOTP, then confirm with a code. Works both with an IST
-//! (required enrollment at login) and with a session (optional enrollment).
+//! (required enrollment at login) and with a session (optional enrollment). Confirming before
+//! anything was sent is the wrong state (the flow waits for a method choice, not a code).
 
 use stytch_client::Secret;
 use stytch_client::api::SetMfaEnrollment;
@@ -7,7 +8,8 @@ use stytch_client::api::otp_sms::{MfaAuthenticateRequest, SmsSendRequest};
 use stytch_client::api::totp::TotpCreateRequest;
 
 use super::{EnrollPrompt, LoginStep, MfaService, ServiceError, TotpSetup, expected, signed_in};
-use crate::flow::{EnrollmentPending, LoginFlow, TransitionError};
+use crate::flow::{AnyEnrollment, EnrollmentCodePending, LoginFlow, TransitionError};
+use crate::kind::Method;
 use crate::method::MfaMethod;
 use crate::proof::FactorVerified;
 use crate::store::FlowStore;
@@ -22,7 +24,7 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
         flow_id: crate::FlowId,
         phone_number: &str,
     ) -> Result<EnrollPrompt, ServiceError> {
-        let flow: LoginFlow<EnrollmentPending> = self.load(flow_id).await?;
+        let flow = self.load_enrollment(flow_id).await?;
         if !flow.offered().contains(MfaMethod::Sms) {
             return Err(TransitionError::MethodNotAvailable(MfaMethod::Sms).into());
         }
@@ -30,19 +32,19 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
         req.mfa_phone_number = Some(phone_number.to_owned());
         req.session = Some(flow.credential().session_auth());
         if let Err(e) = self.stytch.otps_sms_send(&req).await {
-            return Err(self.call_failed(&flow, e).await);
+            return Err(self.call_failed(flow.id(), e));
         }
         let flow = self
             .store
             .save_flow(flow.sms_code_sent(phone_number.to_owned())?)
             .await?;
-        Ok(self.enroll_prompt(&flow))
+        Ok(self.enroll_prompt(&AnyEnrollment::Sms(flow)))
     }
 
     /// The member chose TOTP: create a registration and return the QR code to show once.
     #[tracing::instrument(name = "enroll TOTP", skip_all, fields(%flow_id))]
     pub async fn enroll_totp(&self, flow_id: crate::FlowId) -> Result<TotpSetup, ServiceError> {
-        let flow: LoginFlow<EnrollmentPending> = self.load(flow_id).await?;
+        let flow = self.load_enrollment(flow_id).await?;
         if !flow.offered().contains(MfaMethod::Totp) {
             return Err(TransitionError::MethodNotAvailable(MfaMethod::Totp).into());
         }
@@ -50,14 +52,14 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
         req.session = Some(flow.credential().session_auth());
         let resp = match self.stytch.totp_create(&req).await {
             Ok(resp) => resp,
-            Err(e) => return Err(self.call_failed(&flow, e).await),
+            Err(e) => return Err(self.call_failed(flow.id(), e)),
         };
         let flow = self
             .store
             .save_flow(flow.totp_created(resp.totp_registration_id)?)
             .await?;
         Ok(TotpSetup {
-            prompt: self.enroll_prompt(&flow),
+            prompt: self.enroll_prompt(&AnyEnrollment::Totp(flow)),
             qr_code: resp.qr_code,
             secret: resp.secret,
             recovery_codes: resp.recovery_codes,
@@ -82,11 +84,26 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
         code: Secret,
         make_default: bool,
     ) -> Result<LoginStep, ServiceError> {
-        let flow: LoginFlow<EnrollmentPending> = self.load(flow_id).await?;
-        let method = flow
-            .started()
-            .ok_or(TransitionError::EnrollmentNotStarted)?
-            .method();
+        let any = self.store.load_flow(flow_id, self.clock.now()).await?;
+        match any.into_enrollment()? {
+            AnyEnrollment::Sms(flow) => self.confirm_in(flow, code, make_default).await,
+            AnyEnrollment::Totp(flow) => self.confirm_in(flow, code, make_default).await,
+            AnyEnrollment::Pending(flow) => {
+                Err(ServiceError::WrongState(crate::flow::UnexpectedState {
+                    flow_id,
+                    expected: "enrollment_code_pending",
+                    found: flow.kind(),
+                }))
+            }
+        }
+    }
+
+    async fn confirm_in<M: Method>(
+        &self,
+        flow: LoginFlow<EnrollmentCodePending<M>>,
+        code: Secret,
+        make_default: bool,
+    ) -> Result<LoginStep, ServiceError> {
         let mut req = MfaAuthenticateRequest::new(
             flow.organization_id(),
             flow.member_id(),
@@ -99,8 +116,7 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
         if flow.sets_mfa_enrollment() {
             req.set_mfa_enrollment = Some(SetMfaEnrollment::Enroll);
         }
-        let (result, by) = self.authenticate_code(method, &req).await;
-        let resp = match result {
+        let resp = match self.authenticate_code::<M>(&req).await {
             Ok(resp) => resp,
             Err(e) => {
                 return Err(self
@@ -108,7 +124,7 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
                     .await);
             }
         };
-        let proof = FactorVerified::from_mfa_response(&expected(&flow), by, &resp)?;
+        let proof = FactorVerified::<M>::from_mfa_response(&expected(&flow), &resp)?;
         let flow = self.store.save_flow(flow.confirm(proof)?).await?;
         Ok(LoginStep::SignedIn(signed_in(&flow)))
     }

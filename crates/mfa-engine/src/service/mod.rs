@@ -22,13 +22,14 @@ mod session;
 use chrono::{DateTime, Duration, Utc};
 use stytch_client::{SessionJwt, SessionToken, StytchClient, StytchError};
 
-pub use error::ServiceError;
 use error::{CodeFailure, classify};
+pub use error::{ErrorKind, ServiceError};
 
 use crate::flow::{
-    AfterFailure, AfterPrimary, AnyLoginFlow, ChallengePending, EnrollmentPending,
+    AfterFailure, AfterPrimary, AnyChallenge, AnyEnrollment, AnyLoginFlow, ChallengePending,
     EnrollmentStarted, FlowId, FlowState, LoginFlow, MemberSession,
 };
+use crate::kind::Method;
 use crate::method::{MethodSet, MfaMethod};
 use crate::proof::Expected;
 use crate::store::{FlowStore, SqliteFlowStore};
@@ -163,9 +164,8 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
     pub async fn resume(&self, flow_id: FlowId) -> Result<LoginStep, ServiceError> {
         let any = self.store.load_flow(flow_id, self.clock.now()).await?;
         Ok(match any {
-            AnyLoginFlow::PrimaryAuthed(f) => return self.save_routed(f.route()).await,
-            AnyLoginFlow::EnrollmentPending(f) => LoginStep::Enroll(self.enroll_prompt(&f)),
-            AnyLoginFlow::ChallengePending(f) => LoginStep::Challenge(self.challenge_prompt(&f)),
+            AnyLoginFlow::Enrollment(e) => LoginStep::Enroll(self.enroll_prompt(&e)),
+            AnyLoginFlow::Challenge(c) => LoginStep::Challenge(self.any_challenge_prompt(&c)),
             AnyLoginFlow::MemberSession(f) => LoginStep::SignedIn(signed_in(&f)),
         })
     }
@@ -180,31 +180,50 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
         Ok(any.into_state::<S>()?)
     }
 
-    async fn save_routed(&self, next: AfterPrimary) -> Result<LoginStep, ServiceError> {
-        Ok(match next {
-            AfterPrimary::Session(f) => {
-                LoginStep::SignedIn(signed_in(&self.store.save_flow(f).await?))
-            }
+    async fn load_challenge(&self, flow_id: FlowId) -> Result<AnyChallenge, ServiceError> {
+        let any = self.store.load_flow(flow_id, self.clock.now()).await?;
+        Ok(any.into_challenge()?)
+    }
+
+    async fn load_enrollment(&self, flow_id: FlowId) -> Result<AnyEnrollment, ServiceError> {
+        let any = self.store.load_flow(flow_id, self.clock.now()).await?;
+        Ok(any.into_enrollment()?)
+    }
+
+    /// Insert a just-routed flow (its one write) and say what the app shows next.
+    async fn insert_routed(&self, routed: AfterPrimary) -> Result<LoginStep, ServiceError> {
+        Ok(match self.store.insert_flow(routed).await? {
+            AfterPrimary::Session(f) => LoginStep::SignedIn(signed_in(&f)),
             AfterPrimary::Enroll(f) => {
-                LoginStep::Enroll(self.enroll_prompt(&self.store.save_flow(f).await?))
+                LoginStep::Enroll(self.enroll_prompt(&AnyEnrollment::Pending(f)))
             }
-            AfterPrimary::Challenge(f) => {
-                LoginStep::Challenge(self.challenge_prompt(&self.store.save_flow(f).await?))
-            }
+            AfterPrimary::Challenge(c) => LoginStep::Challenge(self.any_challenge_prompt(&c)),
         })
     }
 
-    fn enroll_prompt(&self, f: &LoginFlow<EnrollmentPending>) -> EnrollPrompt {
+    fn enroll_prompt(&self, e: &AnyEnrollment) -> EnrollPrompt {
+        let (started, failures) = match e {
+            AnyEnrollment::Pending(_) => (None, 0),
+            AnyEnrollment::Sms(f) => (Some(f.started().clone()), f.failures()),
+            AnyEnrollment::Totp(f) => (Some(f.started().clone()), f.failures()),
+        };
         EnrollPrompt {
-            flow_id: f.id(),
-            offered: f.offered(),
-            started: f.started().cloned(),
-            attempts_left: self.config.max_failures.saturating_sub(f.failures()),
-            expires_at: f.expires_at(),
+            flow_id: e.id(),
+            offered: e.offered(),
+            started,
+            attempts_left: self.config.max_failures.saturating_sub(failures),
+            expires_at: e.core().expires_at,
         }
     }
 
-    fn challenge_prompt(&self, f: &LoginFlow<ChallengePending>) -> ChallengePrompt {
+    fn any_challenge_prompt(&self, c: &AnyChallenge) -> ChallengePrompt {
+        match c {
+            AnyChallenge::Sms(f) => self.challenge_prompt(f),
+            AnyChallenge::Totp(f) => self.challenge_prompt(f),
+        }
+    }
+
+    fn challenge_prompt<M: Method>(&self, f: &LoginFlow<ChallengePending<M>>) -> ChallengePrompt {
         ChallengePrompt {
             flow_id: f.id(),
             method: f.method(),
@@ -251,14 +270,10 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
     }
 
     /// A non-code call (send SMS, create TOTP) failed: a dead IST/session kills the flow.
-    async fn call_failed<S: FlowState>(
-        &self,
-        flow: &LoginFlow<S>,
-        err: StytchError,
-    ) -> ServiceError {
+    fn call_failed(&self, flow_id: FlowId, err: StytchError) -> ServiceError {
         // A dead IST/session ends the flow; the row is left to expire (see `code_rejected`).
         if classify(&err) == CodeFailure::FlowDead {
-            return ServiceError::Expired(flow.id());
+            return ServiceError::Expired(flow_id);
         }
         err.into()
     }

@@ -13,7 +13,7 @@ use stytch_client::wire::PrimaryAuthResponse;
 use stytch_client::{SessionAuth, SessionToken};
 
 use super::{LoginStep, MfaService, ServiceError};
-use crate::flow::{LoginFlow, PrimaryAuthed};
+use crate::flow::PrimaryAuthed;
 use crate::store::FlowStore;
 use crate::time::Clock;
 
@@ -141,16 +141,11 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
         self.start(resp).await
     }
 
-    /// Any primary-auth response → stored flow → routed → stored again.
+    /// Any primary-auth response → routed in memory → stored once, in the state it routed to.
     pub(crate) async fn start(&self, resp: PrimaryAuthResponse) -> Result<LoginStep, ServiceError> {
         let now = self.clock.now();
-        let flow = LoginFlow::<PrimaryAuthed>::from_primary_response(
-            &resp,
-            now,
-            self.config.session_lifetime,
-        )?;
+        let flow = PrimaryAuthed::from_primary_response(&resp, now, self.config.session_lifetime)?;
         tracing::debug!(flow_id = %flow.id(), mfa_required = flow.mfa_required(), "primary factor accepted");
-        let flow = self.store.insert_flow(flow).await?;
-        self.save_routed(flow.route()).await
+        self.insert_routed(flow.route()).await
     }
 }

@@ -6,7 +6,9 @@ use stytch_client::wire::Member;
 use stytch_client::{SessionAuth, SessionToken};
 
 use super::{ChallengePrompt, EnrollPrompt, MfaService, ServiceError, SignedIn, signed_in};
-use crate::flow::{AnyLoginFlow, FlowId, LoginFlow, MemberSession, PrimaryAuthed};
+use crate::flow::{
+    AnyChallenge, AnyEnrollment, AnyLoginFlow, FlowId, LoginFlow, MemberSession, PrimaryAuthed,
+};
 use crate::method::{MethodSet, MfaMethod};
 use crate::routing::allowed_methods;
 use crate::store::FlowStore;
@@ -29,15 +31,14 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
     ) -> Result<SignedIn, ServiceError> {
         let req = SessionAuthenticateRequest::new(SessionAuth::Token(session_token));
         let resp = self.stytch.sessions_authenticate(&req).await?;
-        let flow = LoginFlow::<PrimaryAuthed>::from_session_authenticate(
+        let flow = PrimaryAuthed::from_session_authenticate(
             &resp,
             self.clock.now(),
             self.config.session_lifetime,
         )?;
-        let flow = self.store.insert_flow(flow).await?;
-        match self.save_routed(flow.route()).await? {
+        match self.insert_routed(flow.route()).await? {
             super::LoginStep::SignedIn(s) => Ok(s),
-            // An authenticated start always routes to a session.
+            // An adopted session always routes to a session.
             other => Err(ServiceError::Inconsistent(format!(
                 "session routed to {:?}",
                 other.flow_id()
@@ -65,7 +66,7 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
             .store
             .save_flow(flow.begin_enrollment(offered, require_at_login)?)
             .await?;
-        Ok(self.enroll_prompt(&flow))
+        Ok(self.enroll_prompt(&AnyEnrollment::Pending(flow)))
     }
 
     /// Step-up: ask for an enrolled factor again (default method first; SMS is sent at once).
@@ -83,14 +84,13 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
             .member
             .default_mfa_method
             .and_then(MfaMethod::from_wire);
-        let flow = flow.begin_step_up(usable, preferred)?;
-        let flow = if flow.method() == MfaMethod::Sms {
-            self.send_sms(flow).await?
-        } else {
-            flow
+        let next = match flow.begin_step_up(usable, preferred)? {
+            AnyChallenge::Sms(f) => {
+                AnyChallenge::Sms(self.store.save_flow(self.send_sms(f).await?).await?)
+            }
+            AnyChallenge::Totp(f) => AnyChallenge::Totp(self.store.save_flow(f).await?),
         };
-        let flow = self.store.save_flow(flow).await?;
-        Ok(self.challenge_prompt(&flow))
+        Ok(self.any_challenge_prompt(&next))
     }
 
     /// The member's active TOTP recovery codes (show them on a settings page).

@@ -2,8 +2,10 @@
 //!
 //! A backend stores [`FlowRecord`]s (one row per flow: state kind plus that state's columns)
 //! and implements five raw operations; the typed layer (`insert_flow`, `load_flow`,
-//! `save_flow`, `discard_flow`) is provided once, here, for every backend. Writes are
-//! compare-and-set on `version`, so two submissions of the same flow cannot both advance.
+//! `save_flow`, `discard_flow`) is provided once, here, for every backend. A flow is inserted
+//! once, in the state primary authentication routed it to ([`AfterPrimary`]); every later
+//! write is compare-and-set on `version`, so two submissions of the same flow cannot both
+//! advance. The mapping between typestates and rows is in `record.rs`, on this side only.
 //! A backend must never log a record: it holds session secrets.
 
 pub(crate) mod record;
@@ -13,10 +15,12 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
-pub use record::FlowRecord;
+pub use record::{FlowRecord, StoredState};
 pub use sqlite::SqliteFlowStore;
 
-use crate::flow::{AnyLoginFlow, Exhausted, FlowId, FlowState, InitialState, LoginFlow};
+use crate::flow::{
+    AfterPrimary, AnyChallenge, AnyLoginFlow, Exhausted, FlowId, FlowState, LoginFlow,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -39,7 +43,7 @@ pub enum StoreError {
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
-/// A record of a flow in an initial state; only [`FlowStore::insert_flow`] makes one.
+/// A record of a just-routed flow; only [`FlowStore::insert_flow`] makes one.
 pub struct NewFlow(FlowRecord);
 
 impl NewFlow {
@@ -63,12 +67,6 @@ impl FlowUpdate {
     pub fn expected_version(&self) -> i64 {
         self.expected_version
     }
-}
-
-fn to_record<S: FlowState>(flow: &LoginFlow<S>) -> FlowRecord {
-    let mut record = FlowRecord::base(&flow.core, S::KIND);
-    flow.state.write_columns(&mut record);
-    record
 }
 
 pub trait FlowStore: Send + Sync {
@@ -95,19 +93,25 @@ pub trait FlowStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
-    /// Store a flow that has just started. Only initial states compile here.
-    fn insert_flow<S: InitialState>(
+    /// Store a flow that has just been routed: its first and only insert, at version 1.
+    fn insert_flow(
         &self,
-        flow: LoginFlow<S>,
-    ) -> impl Future<Output = Result<LoginFlow<S>, StoreError>> + Send
+        routed: AfterPrimary,
+    ) -> impl Future<Output = Result<AfterPrimary, StoreError>> + Send
     where
         Self: Sized,
     {
         async move {
-            let mut flow = flow;
-            flow.core.version = 1;
-            self.insert(&NewFlow(to_record(&flow))).await?;
-            Ok(flow)
+            let mut routed = routed;
+            routed.core_mut().version = 1;
+            let record = match &routed {
+                AfterPrimary::Session(f) => FlowRecord::of(f),
+                AfterPrimary::Enroll(f) => FlowRecord::of(f),
+                AfterPrimary::Challenge(AnyChallenge::Sms(f)) => FlowRecord::of(f),
+                AfterPrimary::Challenge(AnyChallenge::Totp(f)) => FlowRecord::of(f),
+            };
+            self.insert(&NewFlow(record)).await?;
+            Ok(routed)
         }
     }
 
@@ -143,7 +147,7 @@ pub trait FlowStore: Send + Sync {
             let expected_version = flow.core.version;
             flow.core.version = expected_version + 1;
             let change = FlowUpdate {
-                record: to_record(&flow),
+                record: FlowRecord::of(&flow),
                 expected_version,
             };
             self.update(&change).await?;
@@ -160,5 +164,7 @@ pub trait FlowStore: Send + Sync {
     }
 }
 
+#[cfg(test)]
+mod migration_tests;
 #[cfg(test)]
 mod tests;

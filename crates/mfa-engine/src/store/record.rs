@@ -1,27 +1,57 @@
 //! [`FlowRecord`]: one `login_flows` row as plain data, and the two mappings between rows and
-//! typestates. Reading a row re-checks every rule the CHECK constraints state, so a backend
-//! without CHECKs still cannot hand the engine an impossible flow.
+//! typestates. Writing reads a state's [`StateView`] (the typestates know nothing of rows);
+//! reading re-checks every rule the CHECK constraints state, so a backend without CHECKs still
+//! cannot hand the engine an impossible flow.
+
+use std::marker::PhantomData;
 
 use chrono::DateTime;
 use stytch_client::secret::ExposeSecretStr;
 use stytch_client::{IntermediateSessionToken, SessionJwt, SessionToken};
 
 use super::StoreError;
+use crate::credential::{Credential, SessionCredential};
 use crate::flow::{
-    AnyLoginFlow, ChallengePending, Credential, EnrollmentPending, EnrollmentStarted, FlowCore,
-    FlowId, LoginFlow, MemberSession, PrimaryAuthed, PrimaryOutcome, SessionCredential, StateKind,
+    AnyChallenge, AnyEnrollment, AnyLoginFlow, ChallengePending, EnrollmentCodePending,
+    EnrollmentPending, EnrollmentStarted, FlowCore, FlowId, FlowState, LoginFlow, MemberSession,
+    StateView,
 };
 use crate::method::{MethodSet, MfaMethod};
-use crate::proof::{FactorVerified, VerifiedBy};
-use crate::routing::MfaFacts;
 
-/// One row of `login_flows` (see `migrations/engine/0001_login_flows.sql` for each column's
-/// meaning). `Debug` shows no secret.
+/// The `state` column: which of the stored states a row is in. The method (and, for an
+/// enrollment, whether one was started) is in the state's own columns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoredState {
+    EnrollmentPending,
+    ChallengePending,
+    MemberSession,
+}
+
+impl StoredState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoredState::EnrollmentPending => "enrollment_pending",
+            StoredState::ChallengePending => "challenge_pending",
+            StoredState::MemberSession => "member_session",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<StoredState> {
+        Some(match s {
+            "enrollment_pending" => StoredState::EnrollmentPending,
+            "challenge_pending" => StoredState::ChallengePending,
+            "member_session" => StoredState::MemberSession,
+            _ => return None,
+        })
+    }
+}
+
+/// One row of `login_flows` (see `migrations/engine/`). `Debug` shows no secret.
 #[derive(Clone, Debug)]
 pub struct FlowRecord {
     pub flow_id: String,
     pub version: i64,
-    pub state: StateKind,
+    pub state: StoredState,
     pub organization_id: String,
     pub member_id: String,
     pub sms_allowed: bool,
@@ -36,8 +66,6 @@ pub struct FlowRecord {
     pub member_session_id: Option<String>,
     pub sms_enrolled: Option<bool>,
     pub totp_enrolled: Option<bool>,
-    pub sms_auto_sent: Option<bool>,
-    pub default_method: Option<String>,
     pub phone_number: Option<String>,
     pub offer_sms: Option<bool>,
     pub offer_totp: Option<bool>,
@@ -50,7 +78,65 @@ pub struct FlowRecord {
 }
 
 impl FlowRecord {
-    pub(crate) fn base(core: &FlowCore, state: StateKind) -> FlowRecord {
+    /// The row for `flow` as it is now.
+    pub(crate) fn of<S: FlowState>(flow: &LoginFlow<S>) -> FlowRecord {
+        Self::from_parts(&flow.core, flow.state.view())
+    }
+
+    pub(crate) fn from_parts(core: &FlowCore, view: StateView<'_>) -> FlowRecord {
+        let state = match view {
+            StateView::Enrollment { .. } => StoredState::EnrollmentPending,
+            StateView::Challenge { .. } => StoredState::ChallengePending,
+            StateView::Session { .. } => StoredState::MemberSession,
+        };
+        let mut rec = Self::base(core, state);
+        match view {
+            StateView::Enrollment {
+                credential,
+                offered,
+                started,
+                set_mfa_enrollment,
+                failures,
+            } => {
+                rec.set_credential(credential);
+                rec.offer_sms = Some(offered.sms);
+                rec.offer_totp = Some(offered.totp);
+                match started {
+                    None => {}
+                    Some(EnrollmentStarted::Sms { phone_number }) => {
+                        rec.enroll_method = Some(MfaMethod::Sms.as_str().to_owned());
+                        rec.phone_number = Some(phone_number.clone());
+                    }
+                    Some(EnrollmentStarted::Totp { registration_id }) => {
+                        rec.enroll_method = Some(MfaMethod::Totp.as_str().to_owned());
+                        rec.totp_registration_id = Some(registration_id.clone());
+                    }
+                }
+                rec.set_mfa_enrollment = Some(set_mfa_enrollment);
+                rec.failures = Some(i64::from(failures));
+            }
+            StateView::Challenge {
+                credential,
+                available,
+                method,
+                sms_sent,
+                phone_number,
+                failures,
+            } => {
+                rec.set_credential(credential);
+                rec.sms_enrolled = Some(available.sms);
+                rec.totp_enrolled = Some(available.totp);
+                rec.challenge_method = Some(method.as_str().to_owned());
+                rec.sms_sent = Some(sms_sent);
+                rec.phone_number = phone_number.map(str::to_owned);
+                rec.failures = Some(i64::from(failures));
+            }
+            StateView::Session { session } => rec.set_session(session),
+        }
+        rec
+    }
+
+    fn base(core: &FlowCore, state: StoredState) -> FlowRecord {
         FlowRecord {
             flow_id: core.id.to_string(),
             version: core.version,
@@ -67,8 +153,6 @@ impl FlowRecord {
             member_session_id: None,
             sms_enrolled: None,
             totp_enrolled: None,
-            sms_auto_sent: None,
-            default_method: None,
             phone_number: None,
             offer_sms: None,
             offer_totp: None,
@@ -99,40 +183,7 @@ impl FlowRecord {
         let r = Reader { rec: &self };
         let core = r.core()?;
         Ok(match self.state {
-            StateKind::PrimaryAuthed => {
-                let outcome = match r.credential()? {
-                    Credential::Session(s) => {
-                        r.absent(&[("sms_enrolled", self.sms_enrolled.is_some())])?;
-                        PrimaryOutcome::Authenticated(FactorVerified::from_stored_row(
-                            core.id,
-                            VerifiedBy::PrimaryAuth,
-                            s,
-                        ))
-                    }
-                    Credential::Intermediate(ist) => {
-                        if core.allowed.is_empty() {
-                            return Err(r.corrupt("MFA pending but no method allowed"));
-                        }
-                        PrimaryOutcome::MfaPending {
-                            ist,
-                            facts: MfaFacts {
-                                enrolled: MethodSet {
-                                    sms: r.need(self.sms_enrolled, "sms_enrolled")?,
-                                    totp: r.need(self.totp_enrolled, "totp_enrolled")?,
-                                },
-                                sms_auto_sent: r.need(self.sms_auto_sent, "sms_auto_sent")?,
-                                default_method: r.method_opt(&self.default_method)?,
-                                phone_number: self.phone_number.clone(),
-                            },
-                        }
-                    }
-                };
-                AnyLoginFlow::PrimaryAuthed(LoginFlow {
-                    core,
-                    state: PrimaryAuthed { outcome },
-                })
-            }
-            StateKind::EnrollmentPending => {
+            StoredState::EnrollmentPending => {
                 let offered = MethodSet {
                     sms: r.need(self.offer_sms, "offer_sms")?,
                     totp: r.need(self.offer_totp, "offer_totp")?,
@@ -140,39 +191,58 @@ impl FlowRecord {
                 if offered.is_empty() || !offered.is_subset_of(core.allowed) {
                     return Err(r.corrupt("offered methods empty or not allowed"));
                 }
-                let started = match r.method_opt(&self.enroll_method)? {
-                    None => None,
-                    Some(MfaMethod::Sms) => Some(EnrollmentStarted::Sms {
-                        phone_number: r.need(self.phone_number.clone(), "phone_number")?,
-                    }),
-                    Some(MfaMethod::Totp) => Some(EnrollmentStarted::Totp {
-                        registration_id: r
-                            .need(self.totp_registration_id.clone(), "totp_registration_id")?,
-                    }),
-                };
-                if started
-                    .as_ref()
-                    .is_some_and(|s| !offered.contains(s.method()))
-                {
-                    return Err(r.corrupt("started method was not offered"));
-                }
                 let credential = r.credential()?;
                 let set_mfa_enrollment = r.need(self.set_mfa_enrollment, "set_mfa_enrollment")?;
                 if set_mfa_enrollment && !credential.is_session() {
                     return Err(r.corrupt("set_mfa_enrollment without a session"));
                 }
-                AnyLoginFlow::EnrollmentPending(LoginFlow {
-                    core,
-                    state: EnrollmentPending {
-                        credential,
-                        offered,
-                        started,
-                        set_mfa_enrollment,
-                        failures: r.failures()?,
+                let failures = r.failures()?;
+                let started = match r.method_opt(&self.enroll_method)? {
+                    None => {
+                        if failures != 0 || self.phone_number.is_some() {
+                            return Err(r.corrupt("nothing started, yet failures or a phone"));
+                        }
+                        return Ok(AnyLoginFlow::Enrollment(AnyEnrollment::Pending(
+                            LoginFlow {
+                                core,
+                                state: EnrollmentPending {
+                                    credential,
+                                    offered,
+                                    set_mfa_enrollment,
+                                },
+                            },
+                        )));
+                    }
+                    Some(MfaMethod::Sms) => EnrollmentStarted::Sms {
+                        phone_number: r.need(self.phone_number.clone(), "phone_number")?,
                     },
+                    Some(MfaMethod::Totp) => EnrollmentStarted::Totp {
+                        registration_id: r
+                            .need(self.totp_registration_id.clone(), "totp_registration_id")?,
+                    },
+                };
+                if !offered.contains(started.method()) {
+                    return Err(r.corrupt("started method was not offered"));
+                }
+                let code = |started| EnrollmentCodeParts {
+                    credential,
+                    offered,
+                    set_mfa_enrollment,
+                    started,
+                    failures,
+                };
+                AnyLoginFlow::Enrollment(match started.method() {
+                    MfaMethod::Sms => AnyEnrollment::Sms(LoginFlow {
+                        core,
+                        state: code(started).build(),
+                    }),
+                    MfaMethod::Totp => AnyEnrollment::Totp(LoginFlow {
+                        core,
+                        state: code(started).build(),
+                    }),
                 })
             }
-            StateKind::ChallengePending => {
+            StoredState::ChallengePending => {
                 let available = MethodSet {
                     sms: r.need(self.sms_enrolled, "sms_enrolled")?,
                     totp: r.need(self.totp_enrolled, "totp_enrolled")?,
@@ -187,19 +257,20 @@ impl FlowRecord {
                 {
                     return Err(r.corrupt("challenge method not available"));
                 }
-                AnyLoginFlow::ChallengePending(LoginFlow {
-                    core,
-                    state: ChallengePending {
-                        credential: r.credential()?,
-                        available,
-                        method,
-                        sms_sent,
-                        phone_number: self.phone_number.clone(),
-                        failures: r.failures()?,
-                    },
+                let (credential, failures) = (r.credential()?, r.failures()?);
+                let phone_number = self.phone_number.clone();
+                AnyLoginFlow::Challenge(match method {
+                    MfaMethod::Sms => AnyChallenge::Sms(LoginFlow {
+                        core,
+                        state: challenge(credential, available, sms_sent, phone_number, failures),
+                    }),
+                    MfaMethod::Totp => AnyChallenge::Totp(LoginFlow {
+                        core,
+                        state: challenge(credential, available, sms_sent, phone_number, failures),
+                    }),
                 })
             }
-            StateKind::MemberSession => match r.credential()? {
+            StoredState::MemberSession => match r.credential()? {
                 Credential::Session(session) => AnyLoginFlow::MemberSession(LoginFlow {
                     core,
                     state: MemberSession { session },
@@ -210,6 +281,42 @@ impl FlowRecord {
             },
         })
     }
+}
+
+/// An enrollment code state's fields, before the method parameter is fixed.
+struct EnrollmentCodeParts {
+    credential: Credential,
+    offered: MethodSet,
+    set_mfa_enrollment: bool,
+    started: EnrollmentStarted,
+    failures: u32,
+}
+
+impl EnrollmentCodeParts {
+    /// Callers pick `M` from `started.method()`.
+    fn build<M: crate::kind::Method>(self) -> EnrollmentCodePending<M> {
+        EnrollmentCodePending {
+            credential: self.credential,
+            offered: self.offered,
+            set_mfa_enrollment: self.set_mfa_enrollment,
+            started: self.started,
+            failures: self.failures,
+            method: PhantomData,
+        }
+    }
+}
+
+/// Callers pick `M` from the `challenge_method` column.
+fn challenge<M: crate::kind::Method>(
+    credential: Credential,
+    available: MethodSet,
+    sms_sent: bool,
+    phone_number: Option<String>,
+    failures: u32,
+) -> ChallengePending<M> {
+    let mut state = ChallengePending::new(credential, available, sms_sent, phone_number);
+    state.failures = failures;
+    state
 }
 
 /// Helpers that turn a missing or malformed column into [`StoreError::Corrupt`].
@@ -227,13 +334,6 @@ impl Reader<'_> {
 
     fn need<T>(&self, v: Option<T>, column: &str) -> Result<T, StoreError> {
         v.ok_or_else(|| self.corrupt(&format!("{column} is missing")))
-    }
-
-    fn absent(&self, columns: &[(&str, bool)]) -> Result<(), StoreError> {
-        match columns.iter().find(|(_, present)| *present) {
-            Some((c, _)) => Err(self.corrupt(&format!("{c} must be empty in this state"))),
-            None => Ok(()),
-        }
     }
 
     fn method_opt(&self, v: &Option<String>) -> Result<Option<MfaMethod>, StoreError> {
@@ -297,51 +397,4 @@ impl Reader<'_> {
             _ => Err(self.corrupt("need exactly one of IST and session token")),
         }
     }
-}
-
-pub(crate) fn write_primary(state: &PrimaryAuthed, rec: &mut FlowRecord) {
-    match &state.outcome {
-        PrimaryOutcome::Authenticated(proof) => rec.set_session(proof.session()),
-        PrimaryOutcome::MfaPending { ist, facts } => {
-            rec.intermediate_session_token = Some(ist.clone());
-            rec.sms_enrolled = Some(facts.enrolled.sms);
-            rec.totp_enrolled = Some(facts.enrolled.totp);
-            rec.sms_auto_sent = Some(facts.sms_auto_sent);
-            rec.default_method = facts.default_method.map(|m| m.as_str().to_owned());
-            rec.phone_number = facts.phone_number.clone();
-        }
-    }
-}
-
-pub(crate) fn write_enrollment(state: &EnrollmentPending, rec: &mut FlowRecord) {
-    rec.set_credential(&state.credential);
-    rec.offer_sms = Some(state.offered.sms);
-    rec.offer_totp = Some(state.offered.totp);
-    match &state.started {
-        None => {}
-        Some(EnrollmentStarted::Sms { phone_number }) => {
-            rec.enroll_method = Some(MfaMethod::Sms.as_str().to_owned());
-            rec.phone_number = Some(phone_number.clone());
-        }
-        Some(EnrollmentStarted::Totp { registration_id }) => {
-            rec.enroll_method = Some(MfaMethod::Totp.as_str().to_owned());
-            rec.totp_registration_id = Some(registration_id.clone());
-        }
-    }
-    rec.set_mfa_enrollment = Some(state.set_mfa_enrollment);
-    rec.failures = Some(i64::from(state.failures));
-}
-
-pub(crate) fn write_challenge(state: &ChallengePending, rec: &mut FlowRecord) {
-    rec.set_credential(&state.credential);
-    rec.sms_enrolled = Some(state.available.sms);
-    rec.totp_enrolled = Some(state.available.totp);
-    rec.challenge_method = Some(state.method.as_str().to_owned());
-    rec.sms_sent = Some(state.sms_sent);
-    rec.phone_number = state.phone_number.clone();
-    rec.failures = Some(i64::from(state.failures));
-}
-
-pub(crate) fn write_session(state: &MemberSession, rec: &mut FlowRecord) {
-    rec.set_session(&state.session);
 }

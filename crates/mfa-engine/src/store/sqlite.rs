@@ -17,15 +17,15 @@ use sqlx::sqlite::{
 use sqlx::{Row, SqlitePool};
 use stytch_client::secret::ExposeSecretStr;
 
-use super::{FlowRecord, FlowStore, FlowUpdate, NewFlow, StoreError};
-use crate::flow::{FlowId, StateKind};
+use super::{FlowRecord, FlowStore, FlowUpdate, NewFlow, StoreError, StoredState};
+use crate::flow::FlowId;
 
 /// The engine's migrations, embedded at compile time.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/engine");
 
 #[derive(Clone, Debug)]
 pub struct SqliteFlowStore {
-    pool: SqlitePool,
+    pub(super) pool: SqlitePool,
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -87,9 +87,9 @@ impl SqliteFlowStore {
 
 const COLUMNS: &str = "flow_id, version, state, organization_id, member_id, sms_allowed, \
     totp_allowed, created_at, expires_at, intermediate_session_token, session_token, \
-    session_jwt, member_session_id, sms_enrolled, totp_enrolled, sms_auto_sent, default_method, \
-    phone_number, offer_sms, offer_totp, enroll_method, totp_registration_id, \
-    set_mfa_enrollment, challenge_method, sms_sent, failures";
+    session_jwt, member_session_id, sms_enrolled, totp_enrolled, phone_number, offer_sms, \
+    offer_totp, enroll_method, totp_registration_id, set_mfa_enrollment, challenge_method, \
+    sms_sent, failures";
 
 /// Bind every column, in `COLUMNS` order.
 fn bind_all<'q>(
@@ -115,8 +115,6 @@ fn bind_all<'q>(
         .bind(&r.member_session_id)
         .bind(r.sms_enrolled)
         .bind(r.totp_enrolled)
-        .bind(r.sms_auto_sent)
-        .bind(&r.default_method)
         .bind(&r.phone_number)
         .bind(r.offer_sms)
         .bind(r.offer_totp)
@@ -131,7 +129,7 @@ fn bind_all<'q>(
 fn read_row(row: &SqliteRow) -> Result<FlowRecord, sqlx::Error> {
     let state: String = row.try_get("state")?;
     let flow_id: String = row.try_get("flow_id")?;
-    let state = StateKind::parse(&state).ok_or_else(|| sqlx::Error::ColumnDecode {
+    let state = StoredState::parse(&state).ok_or_else(|| sqlx::Error::ColumnDecode {
         index: "state".into(),
         source: format!("unknown state {state:?} in flow {flow_id}").into(),
     })?;
@@ -157,8 +155,6 @@ fn read_row(row: &SqliteRow) -> Result<FlowRecord, sqlx::Error> {
         member_session_id: row.try_get("member_session_id")?,
         sms_enrolled: row.try_get("sms_enrolled")?,
         totp_enrolled: row.try_get("totp_enrolled")?,
-        sms_auto_sent: row.try_get("sms_auto_sent")?,
-        default_method: row.try_get("default_method")?,
         phone_number: row.try_get("phone_number")?,
         offer_sms: row.try_get("offer_sms")?,
         offer_totp: row.try_get("offer_totp")?,
@@ -191,7 +187,7 @@ fn parse_id(s: &str) -> Result<FlowId, StoreError> {
 impl FlowStore for SqliteFlowStore {
     async fn insert(&self, new: &NewFlow) -> Result<(), StoreError> {
         let r = new.record();
-        let placeholders = vec!["?"; 26].join(", ");
+        let placeholders = vec!["?"; COLUMNS.split(", ").count()].join(", ");
         let sql = format!("INSERT INTO login_flows ({COLUMNS}) VALUES ({placeholders})");
         match bind_all(sqlx::query(&sql), r).execute(&self.pool).await {
             Ok(_) => Ok(()),

@@ -1,5 +1,7 @@
 //! Store tests: every state survives a round trip, the CHECK constraints refuse hand-written
 //! impossible rows, compare-and-set lets exactly one of two racing writers win, expiry.
+//! Over 400 lines because the table of impossible rows is one list, kept whole so each row's one
+//! change is read next to the good row it breaks.
 
 use std::sync::Arc;
 
@@ -9,8 +11,12 @@ use stytch_client::secret::ExposeSecretStr;
 
 use super::*;
 use crate::flow::tests::{challenge, enrollment, session};
-use crate::flow::{AfterFailure, AfterPrimary, AnyLoginFlow, PrimaryAuthed};
-use crate::method::{MethodSet, MfaMethod};
+use crate::flow::{
+    AfterFailure, AfterPrimary, AnyChallenge, AnyEnrollment, AnyLoginFlow, ChallengePending,
+    PrimaryAuthed,
+};
+use crate::kind::{Sms, Totp};
+use crate::method::MethodSet;
 use crate::test_support::{authenticated, pending, t0};
 
 /// Every column, secrets exposed, so two records can be compared exactly.
@@ -28,59 +34,67 @@ fn columns(r: &FlowRecord) -> String {
 
 fn record_of(any: &AnyLoginFlow) -> FlowRecord {
     match any {
-        AnyLoginFlow::PrimaryAuthed(f) => to_record(f),
-        AnyLoginFlow::EnrollmentPending(f) => to_record(f),
-        AnyLoginFlow::ChallengePending(f) => to_record(f),
-        AnyLoginFlow::MemberSession(f) => to_record(f),
+        AnyLoginFlow::Enrollment(AnyEnrollment::Pending(f)) => FlowRecord::of(f),
+        AnyLoginFlow::Enrollment(AnyEnrollment::Sms(f)) => FlowRecord::of(f),
+        AnyLoginFlow::Enrollment(AnyEnrollment::Totp(f)) => FlowRecord::of(f),
+        AnyLoginFlow::Challenge(AnyChallenge::Sms(f)) => FlowRecord::of(f),
+        AnyLoginFlow::Challenge(AnyChallenge::Totp(f)) => FlowRecord::of(f),
+        AnyLoginFlow::MemberSession(f) => FlowRecord::of(f),
     }
 }
 
-/// Store `flow`'s start, then write `flow` over it, as the service does.
+/// Give `flow` a stored row at version 1 (as if it had been routed there), then write it over
+/// that row once, as a transition does.
 async fn put<S: FlowState>(store: &SqliteFlowStore, flow: LoginFlow<S>) -> LoginFlow<S> {
-    let mut start = flow;
-    // Give the flow a stored row at version 1 by inserting a primary row with its id first.
-    let primary = LoginFlow {
-        core: start.core.clone(),
-        state: PrimaryAuthed {
-            outcome: crate::flow::PrimaryOutcome::MfaPending {
-                ist: "ist-seed".into(),
-                facts: crate::routing::MfaFacts {
-                    enrolled: MethodSet::NONE,
-                    sms_auto_sent: false,
-                    default_method: None,
-                    phone_number: None,
-                },
-            },
-        },
-    };
-    let primary = store.insert_flow(primary).await.expect("insert");
-    start.core.version = primary.version();
-    store.save_flow(start).await.expect("save")
+    let mut flow = flow;
+    flow.core.version = 1;
+    store
+        .insert(&NewFlow(FlowRecord::of(&flow)))
+        .await
+        .expect("insert");
+    store.save_flow(flow).await.expect("save")
 }
 
 async fn assert_round_trip<S: FlowState>(store: &SqliteFlowStore, flow: LoginFlow<S>) {
     let saved = put(store, flow).await;
     let raw = store.load(saved.id()).await.expect("load");
-    assert_eq!(columns(&raw), columns(&to_record(&saved)));
+    assert_eq!(columns(&raw), columns(&FlowRecord::of(&saved)));
     let any = store.load_flow(saved.id(), t0()).await.expect("typed load");
     assert_eq!(any.kind(), S::KIND);
-    assert_eq!(columns(&record_of(&any)), columns(&to_record(&saved)));
+    assert_eq!(columns(&record_of(&any)), columns(&FlowRecord::of(&saved)));
+}
+
+fn routed(resp: &stytch_client::wire::PrimaryAuthResponse) -> AfterPrimary {
+    PrimaryAuthed::from_primary_response(resp, t0(), Duration::hours(1))
+        .unwrap()
+        .route()
 }
 
 #[tokio::test]
 async fn every_state_round_trips() {
     let store = SqliteFlowStore::in_memory().await.unwrap();
 
-    // PrimaryAuthed, both outcomes (inserted directly: it is the initial state).
+    // Each way out of primary auth, inserted once in the state it routed to.
+    let to_challenge = pending(
+        json!({}),
+        json!({"mfa_phone_number_verified":true}),
+        json!({"member_options":{"mfa_phone_number":"+15005550006","totp_registration_id":""}}),
+    );
     for resp in [
         authenticated(),
         pending(json!({}), json!({}), json!({"member_options":null})),
+        to_challenge,
     ] {
-        let f = LoginFlow::<PrimaryAuthed>::from_primary_response(&resp, t0(), Duration::hours(1))
-            .unwrap();
-        let f = store.insert_flow(f).await.unwrap();
+        let f = store.insert_flow(routed(&resp)).await.unwrap();
         let any = store.load_flow(f.id(), t0()).await.unwrap();
-        assert_eq!(columns(&record_of(&any)), columns(&to_record(&f)));
+        assert_eq!(any.version(), 1);
+        let expected = match &f {
+            AfterPrimary::Session(f) => FlowRecord::of(f),
+            AfterPrimary::Enroll(f) => FlowRecord::of(f),
+            AfterPrimary::Challenge(AnyChallenge::Sms(f)) => FlowRecord::of(f),
+            AfterPrimary::Challenge(AnyChallenge::Totp(f)) => FlowRecord::of(f),
+        };
+        assert_eq!(columns(&record_of(&any)), columns(&expected));
     }
 
     assert_round_trip(&store, enrollment(json!({}))).await;
@@ -102,20 +116,15 @@ async fn every_state_round_trips() {
     )
     .await;
     assert_round_trip(&store, challenge()).await;
-    let failed = match challenge()
-        .switch_to(MfaMethod::Totp)
-        .unwrap()
-        .record_failure(5)
-    {
+    let failed = match challenge().switch_to::<Totp>().unwrap().record_failure(5) {
         AfterFailure::Retry(f) => f,
         AfterFailure::Exhausted(_) => panic!("one failure cannot exhaust"),
     };
     assert_round_trip(&store, failed).await;
-    assert_round_trip(
-        &store,
-        session().begin_step_up(MethodSet::ALL, None).unwrap(),
-    )
-    .await;
+    match session().begin_step_up(MethodSet::ALL, None).unwrap() {
+        AnyChallenge::Sms(f) => assert_round_trip(&store, f).await,
+        AnyChallenge::Totp(f) => assert_round_trip(&store, f).await,
+    }
     assert_round_trip(&store, session()).await;
 }
 
@@ -129,7 +138,10 @@ async fn reopening_the_file_keeps_the_flow() {
 
     let store = SqliteFlowStore::open(&path).await.unwrap();
     let again = store.load_flow(saved.id(), t0()).await.unwrap();
-    assert_eq!(columns(&record_of(&again)), columns(&to_record(&saved)));
+    assert_eq!(
+        columns(&record_of(&again)),
+        columns(&FlowRecord::of(&saved))
+    );
 }
 
 #[tokio::test]
@@ -180,7 +192,7 @@ async fn compare_and_set_lets_exactly_one_of_two_writers_win() {
     assert_eq!((stored.failures(), stored.version()), (1, *wins[0]));
 }
 
-type ChallengePendingAlias = crate::flow::ChallengePending;
+type ChallengePendingAlias = ChallengePending<Sms>;
 
 #[tokio::test]
 async fn expired_flows_are_refused_and_purged() {
@@ -229,24 +241,14 @@ async fn saving_a_deleted_flow_is_not_found_and_deleting_twice_is_not_found() {
 #[tokio::test]
 async fn inserting_the_same_flow_twice_is_a_duplicate() {
     let store = SqliteFlowStore::in_memory().await.unwrap();
-    let f = LoginFlow::<PrimaryAuthed>::from_primary_response(
-        &authenticated(),
-        t0(),
-        Duration::hours(1),
-    )
-    .unwrap();
-    let copy = LoginFlow {
-        core: f.core.clone(),
-        state: PrimaryAuthed {
-            outcome: crate::flow::PrimaryOutcome::Authenticated(
-                crate::proof::FactorVerified::from_primary_response(f.id(), &authenticated())
-                    .unwrap(),
-            ),
-        },
+    let AfterPrimary::Session(f) = routed(&authenticated()) else {
+        panic!("an authenticated response routes to a session")
     };
-    store.insert_flow(f).await.unwrap();
+    let mut copy = FlowRecord::of(&f);
+    copy.version = 1;
+    store.insert_flow(AfterPrimary::Session(f)).await.unwrap();
     assert!(matches!(
-        store.insert_flow(copy).await,
+        store.insert(&NewFlow(copy)).await,
         Err(StoreError::Duplicate(_))
     ));
 }
@@ -313,6 +315,11 @@ async fn check_constraints_reject_hand_written_impossible_rows() {
         ("negative failures", &[("failures", "-1")]),
         ("expires before it was created", &[("expires_at", "100")]),
         ("unknown state", &[("state", "'done'")]),
+        // The transient state of migration 0001 is gone: a flow is stored once routed.
+        (
+            "the transient primary_authed state",
+            &[("state", "'primary_authed'")],
+        ),
         ("version zero", &[("version", "0")]),
         (
             "member session with an IST",
@@ -361,6 +368,20 @@ async fn check_constraints_reject_hand_written_impossible_rows() {
             ],
         ),
         (
+            "nothing started, yet a wrong code counted",
+            &[
+                ("state", "'enrollment_pending'"),
+                ("sms_enrolled", "NULL"),
+                ("totp_enrolled", "NULL"),
+                ("challenge_method", "NULL"),
+                ("sms_sent", "NULL"),
+                ("offer_sms", "1"),
+                ("offer_totp", "0"),
+                ("set_mfa_enrollment", "0"),
+                ("failures", "1"),
+            ],
+        ),
+        (
             "optional enrollment with an IST",
             &[
                 ("state", "'enrollment_pending'"),
@@ -396,14 +417,14 @@ async fn check_constraints_reject_hand_written_impossible_rows() {
         )
         .await;
     assert!(
-        matches!(any, Ok(AnyLoginFlow::ChallengePending(_))),
+        matches!(any, Ok(AnyLoginFlow::Challenge(AnyChallenge::Sms(_)))),
         "{any:?}"
     );
 }
 
 #[tokio::test]
 async fn a_row_that_breaks_the_rules_is_corrupt_even_without_checks() {
-    let mut rec = to_record(&challenge());
+    let mut rec = FlowRecord::of(&challenge());
     rec.version = 1;
     rec.challenge_method = Some("totp".into());
     rec.totp_enrolled = Some(false);
@@ -416,17 +437,17 @@ async fn a_row_that_breaks_the_rules_is_corrupt_even_without_checks() {
 }
 
 #[tokio::test]
-async fn routed_flows_keep_their_id_and_advance_the_version() {
+async fn routed_flows_are_inserted_at_version_one_and_advance_on_save() {
     let store = SqliteFlowStore::in_memory().await.unwrap();
     let resp = pending(json!({}), json!({}), json!({"member_options":null}));
-    let f =
-        LoginFlow::<PrimaryAuthed>::from_primary_response(&resp, t0(), Duration::hours(1)).unwrap();
-    let f = store.insert_flow(f).await.unwrap();
-    assert_eq!(f.version(), 1);
-    let AfterPrimary::Enroll(e) = f.route() else {
+    let AfterPrimary::Enroll(e) = store.insert_flow(routed(&resp)).await.unwrap() else {
         panic!("enroll")
     };
-    let e = store.save_flow(e).await.unwrap();
+    assert_eq!(e.version(), 1);
+    let e = store
+        .save_flow(e.totp_created("t-1".into()).unwrap())
+        .await
+        .unwrap();
     assert_eq!(e.version(), 2);
     assert_eq!(store.load_flow(e.id(), t0()).await.unwrap().version(), 2);
 }

@@ -123,10 +123,18 @@ impl TestApp {
         org: &str,
         email: &str,
     ) -> Result<LoginStep, ServiceError> {
-        self.service.send_magic_link(org, email).await?;
-        let msg = self.outbox(&[("to", email), ("channel", "email")]).await;
-        let token = msg["token"].as_str().expect("magic link token").to_owned();
+        let token = self.magic_link_token(org, email).await;
         self.service.login_with_magic_link(token.into()).await
+    }
+
+    /// Send a magic link and read its token from the mock's outbox (not clicked yet).
+    pub async fn magic_link_token(&self, org: &str, email: &str) -> String {
+        self.service
+            .send_magic_link(org, email)
+            .await
+            .expect("magic link sent");
+        let msg = self.outbox(&[("to", email), ("channel", "email")]).await;
+        msg["token"].as_str().expect("magic link token").to_owned()
     }
 
     /// The newest SMS code the mock sent to this member.

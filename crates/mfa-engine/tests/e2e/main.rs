@@ -12,3 +12,4 @@ mod required_enrollment;
 mod restart;
 mod returning_mfa;
 mod step_up;
+mod writes;

@@ -314,7 +314,9 @@ impl Model {
             Flow::Enroll {
                 started: Some(m), ..
             } => Ok(*m),
-            Flow::Enroll { started: None, .. } => Err(ErrKind::Transition),
+            // Waiting for a method choice, not a code: the wrong state (the engine's typestates
+            // make confirming an unstarted enrollment a compile error; at run time it is this).
+            Flow::Enroll { started: None, .. } => Err(ErrKind::WrongState),
             Flow::Session { .. } => Err(ErrKind::WrongState),
             Flow::Never | Flow::Deleted => Err(ErrKind::NotFound),
         }

@@ -1,4 +1,5 @@
 //! The credential that continues a flow: an IST while MFA is pending, or a member session.
+//! Plain data shared by the proofs, the typestates and the store; must never be logged.
 
 use stytch_client::{IntermediateSessionToken, SessionAuth, SessionJwt, SessionToken};
 
@@ -24,8 +25,9 @@ impl SessionCredential {
     }
 }
 
+/// What continues a flow. `Debug` shows no secret.
 #[derive(Clone, Debug)]
-pub(crate) enum Credential {
+pub enum Credential {
     Intermediate(IntermediateSessionToken),
     Session(SessionCredential),
 }
