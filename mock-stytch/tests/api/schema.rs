@@ -52,11 +52,8 @@ fn validator(name: &str) -> &'static jsonschema::Validator {
         return v;
     }
     let compiled = compile(name);
-    *cache()
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .entry(name.to_owned())
-        .or_insert(compiled)
+    let mut cache = cache().lock().unwrap_or_else(PoisonError::into_inner);
+    cache.entry(name.to_owned()).or_insert(compiled)
 }
 
 /// Assert `body` is valid for `name` (a file stem such as `organizations.CreateResponse`).
