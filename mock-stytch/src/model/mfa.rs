@@ -15,6 +15,7 @@ use sqlx::SqliteConnection;
 use crate::db::WriteTx;
 use crate::error::{ApiError, ApiResult};
 use crate::http::Reply;
+use crate::jwt::SignLater;
 use crate::model::intermediate::Intermediate;
 use crate::model::session::{self, Session};
 use crate::model::{Member, Organization, factor, lockout};
@@ -235,7 +236,8 @@ impl Options {
 
 /// Complete MFA (§3 R5): reset the lock count, apply the member side effects, then mint a
 /// session from the IST (consuming it) or add the factor to the session. Saves `member`.
-/// Returns `{member_id, member, organization, session_token, session_jwt, member_session}`.
+/// Returns `{member_id, member, organization, session_token, session_jwt, member_session}`, the
+/// JWT to be signed after the commit.
 pub async fn complete(
     conn: &mut SqliteConnection,
     state: &AppState,
@@ -244,7 +246,7 @@ pub async fn complete(
     holder: Holder,
     proven: Proven,
     options: &Options,
-) -> ApiResult<Reply> {
+) -> ApiResult<SignLater> {
     lockout::record_success(conn, member).await?;
     if org.mfa_policy == "REQUIRED_FOR_ALL" {
         member.mfa_enrolled = true;
@@ -288,11 +290,12 @@ pub async fn complete(
             (s, jwt)
         }
     };
-    Ok(Reply::empty()
+    let reply = Reply::empty()
         .with("member_id", &member.member_id)
         .with("member", &*member)
         .with("organization", org)
         .with("session_token", &session.session_token)
-        .with("session_jwt", jwt)
-        .with("member_session", session.wire(member, org)))
+        .with("session_jwt", "")
+        .with("member_session", session.wire(member, org));
+    Ok(SignLater::new(reply, Some(jwt)))
 }

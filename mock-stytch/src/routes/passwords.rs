@@ -66,17 +66,33 @@ struct AuthenticateRequest {
     args: SessionArgs,
 }
 
-/// The organization and member a password is for, if it matches. A wrong password for an
-/// existing member is `Ok(Err(member))`, for the caller to count ([`refuse`]); an unknown email
-/// or a member without a password is a plain 401 (no member to count against). A locked member
-/// is 429 `user_lock_limit_reached` before the password is looked at.
+/// What the transaction makes of a password verified outside it ([`password::precheck`]).
+enum Checked {
+    /// The password is the member's.
+    Right(Box<Organization>, Member),
+    /// A wrong password for an existing member, for the caller to count ([`refuse`]).
+    Wrong(Member),
+    /// What was verified is not the member's current hash (none was found outside the lock, or
+    /// a reset changed it since): verify this one, outside the lock, and try again.
+    Stale { member_id: String, hash: String },
+}
+
+/// How many times a request verifies a hash that changed under it before it verifies inside the
+/// transaction (only a member whose password is reset in a tight loop ever gets there).
+const STALE_ROUNDS: u32 = 3;
+
+/// The organization and member a password is for, judged with the verdict `verified` reached
+/// outside the lock. An unknown email or a member without a password is a plain 401 (no member
+/// to count against). A locked member is 429 `user_lock_limit_reached` before the password is
+/// looked at. With `last_round`, a stale verdict is replaced by verifying here.
 async fn check_password(
     conn: &mut SqliteConnection,
     state: &AppState,
     org_key: &str,
     email: &str,
-    candidate: &str,
-) -> ApiResult<Result<(Organization, Member), Member>> {
+    verified: Option<&password::Verified>,
+    last_round: Option<&str>,
+) -> ApiResult<Checked> {
     let org = Organization::get(conn, org_key).await?;
     let email = validate::email(email).map_err(|_| password::wrong_credentials())?;
     let mut member = Member::find_by_email(conn, &org.organization_id, &email)
@@ -91,10 +107,62 @@ async fn check_password(
     if member != before {
         member.save(conn).await?;
     }
-    if !password::verify(&stored, candidate) {
-        return Ok(Err(member));
+    let matches = match (
+        verified.and_then(|v| v.verdict_for(&member.member_id, &stored)),
+        last_round,
+    ) {
+        (Some(matches), _) => matches,
+        (None, Some(candidate)) => password::verify(&stored, candidate),
+        (None, None) => {
+            return Ok(Checked::Stale {
+                member_id: member.member_id,
+                hash: stored,
+            });
+        }
+    };
+    Ok(if matches {
+        Checked::Right(Box::new(org), member)
+    } else {
+        Checked::Wrong(member)
+    })
+}
+
+/// Verify outside the lock, then open the write transaction, load the request's session
+/// arguments and judge the password in it ([`check_password`]); a hash that changed in between
+/// is verified again. Returns the open transaction with the organization and member when the
+/// password is right, or the member to count the wrong password against.
+async fn password_tx(
+    state: &AppState,
+    args: &SessionArgs,
+    org_key: &str,
+    email: &str,
+    candidate: &str,
+) -> ApiResult<(WriteTx, Context, Result<(Organization, Member), Member>)> {
+    let mut verified = password::precheck(state, org_key, email, candidate).await;
+    let mut round = 0;
+    loop {
+        round += 1;
+        let mut tx = state.db.write().await?;
+        let ctx = args.load(&mut tx, state).await?;
+        let last_round = (round >= STALE_ROUNDS).then_some(candidate);
+        match check_password(
+            &mut tx,
+            state,
+            org_key,
+            email,
+            verified.as_ref(),
+            last_round,
+        )
+        .await?
+        {
+            Checked::Stale { member_id, hash } => {
+                drop(tx);
+                verified = Some(password::Verified::check(member_id, hash, candidate).await?);
+            }
+            Checked::Right(org, member) => return Ok((tx, ctx, Ok((*org, member)))),
+            Checked::Wrong(member) => return Ok((tx, ctx, Err(member))),
+        }
     }
-    Ok(Ok((org, member)))
 }
 
 /// A wrong password: count it toward the member's lock, commit, answer 401.
@@ -115,17 +183,15 @@ async fn authenticate(
     State(state): State<AppState>,
     Body(req): Body<AuthenticateRequest>,
 ) -> ApiResult<Reply> {
-    let mut tx = state.db.write().await?;
-    let ctx = req.args.load(&mut tx, &state).await?;
-    let (org, member) = match check_password(
-        &mut tx,
+    let (mut tx, ctx, checked) = password_tx(
         &state,
+        &req.args,
         &req.organization_id,
         &req.email_address,
         &req.password,
     )
-    .await?
-    {
+    .await?;
+    let (org, member) = match checked {
         Ok(found) => found,
         Err(member) => return Err(refuse(tx, &state, member).await),
     };
@@ -143,8 +209,8 @@ async fn authenticate(
     )
     .await?;
     settle(&mut tx, &d).await?;
-    tx.commit(&state.ids).await?;
-    Ok(d.reply())
+    let done = tx.commit(&state.ids).await?;
+    d.reply().finish(&state, done).await
 }
 
 #[derive(Deserialize)]
@@ -363,9 +429,11 @@ async fn reset_by_email(
         carried: vec![factor::magic_link(&state.ids, &member, now)],
     };
     let d = decide::decide(&mut tx, &state, p, ctx).await?;
-    tx.commit(&state.ids).await?;
-    Ok(d.reply()
-        .with("member_email_id", factor::email_id(&state.ids, &member)))
+    let done = tx.commit(&state.ids).await?;
+    d.reply()
+        .with("member_email_id", factor::email_id(&state.ids, &member))
+        .finish(&state, done)
+        .await
 }
 
 #[derive(Deserialize)]
@@ -382,20 +450,18 @@ async fn reset_existing(
     State(state): State<AppState>,
     Body(req): Body<ResetExistingRequest>,
 ) -> ApiResult<Reply> {
-    let mut tx = state.db.write().await?;
     // This endpoint takes no IST (§2.4).
     let mut args = req.args;
     args.intermediate_session_token = None;
-    let ctx = args.load(&mut tx, &state).await?;
-    let (org, mut member) = match check_password(
-        &mut tx,
+    let (mut tx, ctx, checked) = password_tx(
         &state,
+        &args,
         &req.organization_id,
         &req.email_address,
         &req.existing_password,
     )
-    .await?
-    {
+    .await?;
+    let (org, mut member) = match checked {
         Ok(found) => found,
         Err(member) => return Err(refuse(tx, &state, member).await),
     };
@@ -419,10 +485,11 @@ async fn reset_existing(
     )
     .await?;
     settle(&mut tx, &d).await?;
-    tx.commit(&state.ids).await?;
-    let mut reply = d.reply();
-    reply.0.remove("organization_id");
-    Ok(reply)
+    let done = tx.commit(&state.ids).await?;
+    d.reply()
+        .without("organization_id")
+        .finish(&state, done)
+        .await
 }
 
 #[derive(Deserialize)]
@@ -493,9 +560,10 @@ async fn reset_by_session(
         ctx,
     )
     .await?;
-    tx.commit(&state.ids).await?;
-    let mut reply = d.reply();
-    reply.0.remove("organization_id");
-    reply.0.remove("primary_required");
-    Ok(reply)
+    let done = tx.commit(&state.ids).await?;
+    d.reply()
+        .without("organization_id")
+        .without("primary_required")
+        .finish(&state, done)
+        .await
 }
