@@ -118,14 +118,18 @@ pub async fn list(conn: &mut SqliteConnection, f: &Filter) -> ApiResult<Vec<Mess
 }
 
 /// The SELECT for `f` (recipient `to`, already lower-cased) and the values to bind, then the
-/// limit.
+/// limit. The most selective filter given drives the read through its index; the others are
+/// written `+column = ?`, which SQLite does not serve from an index. Without that, a read by
+/// member and channel may walk the channel index (every SMS ever sent, newest first) instead of
+/// the member's: measured 240× slower at 100k messages.
 fn statement<'a>(f: &'a Filter, to: Option<&'a str>) -> (String, Vec<&'a str>) {
+    // Most selective first: each has an index ending in seq (migrations 0001 and 0005).
     let filters = [
-        ("recipient", to),
-        ("channel", f.channel.as_deref()),
-        ("organization_id", f.organization_id.as_deref()),
         ("member_id", f.member_id.as_deref()),
+        ("recipient", to),
+        ("organization_id", f.organization_id.as_deref()),
         ("kind", f.kind.as_deref()),
+        ("channel", f.channel.as_deref()),
     ];
     let mut sql = String::from(
         "SELECT id, channel, recipient, organization_id, member_id, kind, token, code, sent_at FROM outbox",
@@ -133,8 +137,12 @@ fn statement<'a>(f: &'a Filter, to: Option<&'a str>) -> (String, Vec<&'a str>) {
     let mut values = Vec::new();
     for (column, value) in filters {
         if let Some(v) = value {
-            let glue = if values.is_empty() { "WHERE" } else { "AND" };
-            sql.push_str(&format!(" {glue} {column} = ?"));
+            let (glue, unindexed) = if values.is_empty() {
+                ("WHERE", "")
+            } else {
+                ("AND", "+")
+            };
+            sql.push_str(&format!(" {glue} {unindexed}{column} = ?"));
             values.push(v);
         }
     }
@@ -149,21 +157,39 @@ mod tests {
     use crate::db::Db;
 
     #[tokio::test]
-    async fn every_filter_reads_through_an_index() {
+    async fn every_filter_reads_through_its_own_index() {
         let db = Db::open(&DbLocation::Memory).await.unwrap();
-        let one = |set: fn(&mut Filter)| {
-            let mut f = Filter::default();
-            set(&mut f);
-            f
+        let filter = |to: Option<&str>,
+                      member: Option<&str>,
+                      org: Option<&str>,
+                      channel: Option<&str>,
+                      kind: Option<&str>| Filter {
+            to: to.map(Into::into),
+            member_id: member.map(Into::into),
+            organization_id: org.map(Into::into),
+            channel: channel.map(Into::into),
+            kind: kind.map(Into::into),
+            limit: None,
         };
+        let (to, m, o) = (
+            Some("+14155552671"),
+            Some("member-test-1"),
+            Some("organization-test-1"),
+        );
+        let (sms, otp) = (Some("sms"), Some("sms_otp"));
         let cases = [
-            one(|f| f.to = Some("ada@acme.com".into())),
-            one(|f| f.channel = Some("sms".into())),
-            one(|f| f.organization_id = Some("organization-test-1".into())),
-            one(|f| f.member_id = Some("member-test-1".into())),
-            one(|f| f.kind = Some("sms_otp".into())),
+            (filter(to, None, None, None, None), "outbox_by_recipient"),
+            (filter(None, m, None, None, None), "outbox_by_member"),
+            (filter(None, None, o, None, None), "outbox_by_organization"),
+            (filter(None, None, None, sms, None), "outbox_by_channel"),
+            (filter(None, None, None, None, otp), "outbox_by_kind"),
+            // what tests ask most: the member's newest SMS / message of a kind
+            (filter(None, m, None, sms, None), "outbox_by_member"),
+            (filter(None, m, None, None, otp), "outbox_by_member"),
+            (filter(to, None, None, sms, otp), "outbox_by_recipient"),
+            (filter(None, m, o, sms, otp), "outbox_by_member"),
         ];
-        for f in &cases {
+        for (f, index) in &cases {
             let (sql, values) = statement(f, f.to.as_deref());
             let explain = format!("EXPLAIN QUERY PLAN {sql}");
             let mut q = sqlx::query_as::<_, (i64, i64, i64, String)>(&explain);
@@ -179,8 +205,13 @@ mod tests {
                 .map(|r| r.3)
                 .collect();
             assert!(
-                plan.iter().any(|d| d.contains("USING INDEX outbox_by_")),
+                plan.iter()
+                    .any(|d| d.contains(&format!("USING INDEX {index} "))),
                 "{sql}: {plan:?}"
+            );
+            assert!(
+                !plan.iter().any(|d| d.contains("TEMP B-TREE")),
+                "{sql} sorts: {plan:?}"
             );
         }
     }
