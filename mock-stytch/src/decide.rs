@@ -54,6 +54,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::Reply;
 use crate::jwt::{SignLater, Unsigned};
 use crate::model::intermediate::{self, Intermediate};
+use crate::model::policy::{MethodSetting, MfaPolicy};
 use crate::model::session::{self, Session};
 use crate::model::{Member, Organization, factor, lockout, sms};
 use crate::state::AppState;
@@ -176,7 +177,7 @@ pub fn auth_method_of(f: &Value) -> Option<String> {
 
 /// R1: must this member prove a second factor in this organization?
 pub fn mfa_required(org: &Organization, member: &Member) -> bool {
-    org.mfa_policy == "REQUIRED_FOR_ALL" || member.mfa_enrolled
+    org.mfa_policy == MfaPolicy::RequiredForAll || member.mfa_enrolled
 }
 
 /// R3: the member's usable factors, or `None` when there is none (must enroll).
@@ -205,7 +206,7 @@ pub fn auto_sends_sms(org: &Organization, member: &Member) -> bool {
 
 /// Steps 3–5: the verdict on a factor bag (no session of the member was passed in).
 pub fn judge(org: &Organization, member: &Member, bag: &[Value]) -> Verdict {
-    let restricted = org.auth_methods == "RESTRICTED" && !member.is_breakglass;
+    let restricted = org.auth_methods == MethodSetting::Restricted && !member.is_breakglass;
     if restricted
         && !bag
             .iter()
@@ -457,13 +458,13 @@ mod tests {
             },
         )
         .unwrap();
-        o.mfa_policy = policy.into();
+        o.mfa_policy = MfaPolicy::from_wire(policy).unwrap();
         if !sms_allowed {
-            o.mfa_methods = "RESTRICTED".into();
+            o.mfa_methods = MethodSetting::Restricted;
             o.allowed_mfa_methods = vec!["totp".into()];
         }
         if let Some(methods) = restricted_to {
-            o.auth_methods = "RESTRICTED".into();
+            o.auth_methods = MethodSetting::Restricted;
             o.allowed_auth_methods = methods.iter().map(|m| m.to_string()).collect();
         }
         o

@@ -17,6 +17,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::Reply;
 use crate::jwt::SignLater;
 use crate::model::intermediate::Intermediate;
+use crate::model::policy::MfaPolicy;
 use crate::model::session::{self, Session};
 use crate::model::{Member, Organization, factor, lockout};
 use crate::state::AppState;
@@ -248,7 +249,7 @@ pub async fn complete(
     options: &Options,
 ) -> ApiResult<SignLater> {
     lockout::record_success(conn, member).await?;
-    if org.mfa_policy == "REQUIRED_FOR_ALL" {
+    if org.mfa_policy == MfaPolicy::RequiredForAll {
         member.mfa_enrolled = true;
     } else {
         match options.set_mfa_enrollment.as_deref() {
