@@ -46,7 +46,16 @@ impl std::ops::DerefMut for WriteTx {
 }
 
 /// Proof that the request's writes are durable (or that it made none): what the work that must
-/// run after the commit and outside the write lock (signing a session JWT) asks for.
+/// run after the commit and outside the write lock (signing a session JWT) asks for. Only
+/// [`WriteTx::commit`] and, for a request that wrote nothing, [`Committed::read_only`] make one:
+///
+/// ```compile_fail
+/// let done = mock_stytch::db::Committed(()); // no proof without a commit
+/// ```
+///
+/// ```
+/// let done = mock_stytch::db::Committed::read_only(); // the explicit, greppable exception
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Committed(());
 
