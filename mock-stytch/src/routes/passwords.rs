@@ -2,7 +2,9 @@
 //! existing-password reset and session reset.
 //!
 //! Hashes are made and checked by [`crate::model::password`] and stay in the members table; no
-//! response carries one. Every endpoint that proves a password ends in [`crate::decide`].
+//! response carries one. An existing password is judged through
+//! [`crate::routes::password_check`] (verified outside the write lock, counted inside it). Every
+//! endpoint that proves a password ends in [`crate::decide`].
 //! Choices where Stytch is UNCONFIRMED:
 //! * wrong password, unknown email and "member has no password" all answer 401
 //!   `unauthorized_credentials` (no member enumeration);
@@ -37,6 +39,7 @@ use crate::model::session::Session;
 use crate::model::{Member, Organization, factor, lockout, mfa, provision, validate};
 use crate::routes::magic_links::{self, send_link};
 use crate::routes::members::member_reply;
+use crate::routes::password_check::password_tx;
 use crate::state::AppState;
 
 pub const DEFAULT_RESET_MINUTES: i64 = 30;
@@ -64,105 +67,6 @@ struct AuthenticateRequest {
     password: String,
     #[serde(flatten)]
     args: SessionArgs,
-}
-
-/// What the transaction makes of a password verified outside it ([`password::precheck`]).
-enum Checked {
-    /// The password is the member's.
-    Right(Box<Organization>, Member),
-    /// A wrong password for an existing member, for the caller to count ([`refuse`]).
-    Wrong(Member),
-    /// What was verified is not the member's current hash (none was found outside the lock, or
-    /// a reset changed it since): verify this one, outside the lock, and try again.
-    Stale { member_id: String, hash: String },
-}
-
-/// How many times a request verifies a hash that changed under it before it verifies inside the
-/// transaction (only a member whose password is reset in a tight loop ever gets there).
-const STALE_ROUNDS: u32 = 3;
-
-/// The organization and member a password is for, judged with the verdict `verified` reached
-/// outside the lock. An unknown email or a member without a password is a plain 401 (no member
-/// to count against). A locked member is 429 `user_lock_limit_reached` before the password is
-/// looked at. With `last_round`, a stale verdict is replaced by verifying here.
-async fn check_password(
-    conn: &mut SqliteConnection,
-    state: &AppState,
-    org_key: &str,
-    email: &str,
-    verified: Option<&password::Verified>,
-    last_round: Option<&str>,
-) -> ApiResult<Checked> {
-    let org = Organization::get(conn, org_key).await?;
-    let email = validate::email(email).map_err(|_| password::wrong_credentials())?;
-    let mut member = Member::find_by_email(conn, &org.organization_id, &email)
-        .await?
-        .ok_or_else(password::wrong_credentials)?;
-    let stored = member
-        .password_hash(conn)
-        .await?
-        .ok_or_else(password::wrong_credentials)?;
-    let before = member.clone();
-    lockout::ensure_unlocked(conn, state, &mut member).await?;
-    if member != before {
-        member.save(conn).await?;
-    }
-    let matches = match (
-        verified.and_then(|v| v.verdict_for(&member.member_id, &stored)),
-        last_round,
-    ) {
-        (Some(matches), _) => matches,
-        (None, Some(candidate)) => password::verify(&stored, candidate),
-        (None, None) => {
-            return Ok(Checked::Stale {
-                member_id: member.member_id,
-                hash: stored,
-            });
-        }
-    };
-    Ok(if matches {
-        Checked::Right(Box::new(org), member)
-    } else {
-        Checked::Wrong(member)
-    })
-}
-
-/// Verify outside the lock, then open the write transaction, load the request's session
-/// arguments and judge the password in it ([`check_password`]); a hash that changed in between
-/// is verified again. Returns the open transaction with the organization and member when the
-/// password is right, or the member to count the wrong password against.
-async fn password_tx(
-    state: &AppState,
-    args: &SessionArgs,
-    org_key: &str,
-    email: &str,
-    candidate: &str,
-) -> ApiResult<(WriteTx, Context, Result<(Organization, Member), Member>)> {
-    let mut verified = password::precheck(state, org_key, email, candidate).await;
-    let mut round = 0;
-    loop {
-        round += 1;
-        let mut tx = state.db.write().await?;
-        let ctx = args.load(&mut tx, state).await?;
-        let last_round = (round >= STALE_ROUNDS).then_some(candidate);
-        match check_password(
-            &mut tx,
-            state,
-            org_key,
-            email,
-            verified.as_ref(),
-            last_round,
-        )
-        .await?
-        {
-            Checked::Stale { member_id, hash } => {
-                drop(tx);
-                verified = Some(password::Verified::check(member_id, hash, candidate).await?);
-            }
-            Checked::Right(org, member) => return Ok((tx, ctx, Ok((*org, member)))),
-            Checked::Wrong(member) => return Ok((tx, ctx, Err(member))),
-        }
-    }
 }
 
 /// A wrong password: count it toward the member's lock, commit, answer 401.
