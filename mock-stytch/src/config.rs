@@ -15,6 +15,12 @@ pub const DEFAULT_SECRET: &str = "secret-test-mock-stytch-local-only-000000000";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9010";
 /// Default database file, relative to the working directory.
 pub const DEFAULT_DB: &str = "mock-stytch.db";
+/// bcrypt cost of the passwords the mock hashes itself (resets): the cheapest bcrypt allows
+/// (~1 ms a verification instead of ~50 ms at 10). A hash never leaves the mock, so its cost
+/// is invisible to clients; imported (`passwords.migrate`) hashes keep their own cost.
+pub const DEFAULT_BCRYPT_COST: u32 = 4;
+/// The costs bcrypt accepts.
+pub const BCRYPT_COSTS: std::ops::RangeInclusive<u32> = 4..=31;
 
 #[derive(Clone, Debug)]
 pub enum DbLocation {
@@ -37,7 +43,8 @@ pub struct Config {
     pub frozen_clock: Option<DateTime<Utc>>,
     /// Every SMS OTP code equals this (demos). `None`: codes derive from the seed.
     pub fixed_otp: Option<String>,
-    /// bcrypt cost for passwords the mock hashes itself; tests lower it to stay fast.
+    /// bcrypt cost for passwords the mock hashes itself (default [`DEFAULT_BCRYPT_COST`], within
+    /// [`BCRYPT_COSTS`]); migrated hashes are verified at their own cost.
     pub password_hash_cost: u32,
     /// Wrong attempts allowed on one OTP code before the code is dead.
     pub max_code_attempts: u32,
@@ -56,7 +63,7 @@ impl Default for Config {
             seed: None,
             frozen_clock: None,
             fixed_otp: None,
-            password_hash_cost: 10,
+            password_hash_cost: DEFAULT_BCRYPT_COST,
             max_code_attempts: 5,
             lockout_threshold: 10,
             lockout_seconds: 3600,
@@ -65,12 +72,12 @@ impl Default for Config {
 }
 
 impl Config {
-    /// In-memory, seed 42, cheap password hashing: what in-process tests want.
+    /// In-memory, seed 42 (password hashing at the default, already cheapest, cost): what
+    /// in-process tests want.
     pub fn for_tests() -> Config {
         Config {
             db: DbLocation::Memory,
             seed: Some(42),
-            password_hash_cost: 4,
             ..Config::default()
         }
     }

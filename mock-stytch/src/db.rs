@@ -3,7 +3,9 @@
 //!
 //! Writes are serialised behind one async mutex: SQLite has a single writer anyway, holding the
 //! lock turns "check then consume" (a code, a token) into one atomic step, and it makes the order
-//! of generated ids follow the order of requests. A handler must never write outside a `WriteTx`.
+//! of generated ids follow the order of requests. A handler must never write outside a `WriteTx`,
+//! and must keep CPU-heavy work (password hashes, RS256 signatures, QR images) out of one: work
+//! that belongs after the commit takes the [`Committed`] proof that [`WriteTx::commit`] returns.
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -43,11 +45,34 @@ impl std::ops::DerefMut for WriteTx {
     }
 }
 
+/// Proof that the request's writes are durable (or that it made none): what the work that must
+/// run after the commit and outside the write lock (signing a session JWT) asks for. Only
+/// [`WriteTx::commit`] and, for a request that wrote nothing, [`Committed::read_only`] make one:
+///
+/// ```compile_fail
+/// let done = mock_stytch::db::Committed(()); // no proof without a commit
+/// ```
+///
+/// ```
+/// let done = mock_stytch::db::Committed::read_only(); // the explicit, greppable exception
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Committed(());
+
+impl Committed {
+    /// For a request that wrote nothing (a read-only answer): there is nothing to wait for.
+    pub fn read_only() -> Committed {
+        Committed(())
+    }
+}
+
 impl WriteTx {
     /// Commit, persisting the id counter in the same transaction so a restart resumes after it.
-    pub async fn commit(mut self, ids: &Ids) -> Result<(), sqlx::Error> {
+    /// The write lock is released when this returns.
+    pub async fn commit(mut self, ids: &Ids) -> Result<Committed, sqlx::Error> {
         set_meta(&mut self.tx, "id_counter", &ids.counter().to_string()).await?;
-        self.tx.commit().await
+        self.tx.commit().await?;
+        Ok(Committed(()))
     }
 }
 

@@ -52,7 +52,9 @@ use sqlx::SqliteConnection;
 use crate::clock::rfc3339;
 use crate::error::{ApiError, ApiResult};
 use crate::http::Reply;
+use crate::jwt::{SignLater, Unsigned};
 use crate::model::intermediate::{self, Intermediate};
+use crate::model::policy::{MethodSetting, MfaPolicy};
 use crate::model::session::{self, Session};
 use crate::model::{Member, Organization, factor, lockout, sms};
 use crate::state::AppState;
@@ -87,17 +89,22 @@ pub struct Context {
 impl SessionArgs {
     /// Check the arguments: at most one of token / JWT, both live if given; a live IST if given;
     /// `session_duration_minutes` in range. Errors are the documented Stytch ones.
-    pub async fn load(self, conn: &mut SqliteConnection, state: &AppState) -> ApiResult<Context> {
+    /// Takes `&self` so a request that retries its transaction can load again.
+    pub async fn load(&self, conn: &mut SqliteConnection, state: &AppState) -> ApiResult<Context> {
         let duration_minutes = session::duration(self.session_duration_minutes)?;
-        let token = self.session_token.filter(|t| !t.is_empty());
-        let jwt = self.session_jwt.filter(|t| !t.is_empty());
+        let token = self.session_token.as_deref().filter(|t| !t.is_empty());
+        let jwt = self.session_jwt.as_deref().filter(|t| !t.is_empty());
         let session = if token.is_some() || jwt.is_some() {
-            Some(Session::from_args(conn, state, token.as_deref(), jwt.as_deref()).await?)
+            Some(Session::from_args(conn, state, token, jwt).await?)
         } else {
             None
         };
-        let ist = match self.intermediate_session_token.filter(|t| !t.is_empty()) {
-            Some(t) => Some(Intermediate::live(conn, state, &t).await?),
+        let ist = match self
+            .intermediate_session_token
+            .as_deref()
+            .filter(|t| !t.is_empty())
+        {
+            Some(t) => Some(Intermediate::live(conn, state, t).await?),
             None => None,
         };
         if let Some(c) = &self.session_custom_claims {
@@ -108,8 +115,8 @@ impl SessionArgs {
             session,
             ist,
             duration_minutes,
-            custom_claims: self.session_custom_claims,
-            locale: self.locale,
+            custom_claims: self.session_custom_claims.clone(),
+            locale: self.locale.clone(),
         })
     }
 }
@@ -170,7 +177,7 @@ pub fn auth_method_of(f: &Value) -> Option<String> {
 
 /// R1: must this member prove a second factor in this organization?
 pub fn mfa_required(org: &Organization, member: &Member) -> bool {
-    org.mfa_policy == "REQUIRED_FOR_ALL" || member.mfa_enrolled
+    org.mfa_policy == MfaPolicy::RequiredForAll || member.mfa_enrolled
 }
 
 /// R3: the member's usable factors, or `None` when there is none (must enroll).
@@ -199,7 +206,7 @@ pub fn auto_sends_sms(org: &Organization, member: &Member) -> bool {
 
 /// Steps 3–5: the verdict on a factor bag (no session of the member was passed in).
 pub fn judge(org: &Organization, member: &Member, bag: &[Value]) -> Verdict {
-    let restricted = org.auth_methods == "RESTRICTED" && !member.is_breakglass;
+    let restricted = org.auth_methods == MethodSetting::Restricted && !member.is_breakglass;
     if restricted
         && !bag
             .iter()
@@ -220,14 +227,15 @@ pub fn judge(org: &Organization, member: &Member, bag: &[Value]) -> Verdict {
 }
 
 /// The §2.6 primary-auth fields. Endpoints add their own (`method_id`, `reset_sessions`, ...)
-/// to [`Decision::reply`].
-#[derive(Clone, Debug, Serialize)]
+/// to [`Decision::reply`], and finish it (sign the session JWT) after the commit.
+#[derive(Debug, Serialize)]
 pub struct Decision {
     pub member_id: String,
     pub organization_id: String,
     pub member: Member,
     pub organization: Organization,
     pub session_token: String,
+    /// `""` here; an authenticated answer's JWT is signed after the commit from `unsigned`.
     pub session_jwt: String,
     pub member_session: Option<Value>,
     pub intermediate_session_token: String,
@@ -239,11 +247,16 @@ pub struct Decision {
     /// The session now backing the answer (authenticated only).
     #[serde(skip)]
     pub session: Option<Session>,
+    /// The claims of the session JWT (authenticated only).
+    #[serde(skip)]
+    unsigned: Option<Unsigned>,
 }
 
 impl Decision {
-    pub fn reply(&self) -> Reply {
-        Reply::of(self)
+    /// The answer, its `session_jwt` still to be signed ([`SignLater::finish`] after the commit).
+    pub fn reply(mut self) -> SignLater {
+        let unsigned = self.unsigned.take();
+        SignLater::new(Reply::of(&self), unsigned)
     }
 }
 
@@ -383,14 +396,14 @@ async fn pending_ist(
     .await
 }
 
-fn authenticated(member: &Member, org: &Organization, s: Session, jwt: String) -> Decision {
+fn authenticated(member: &Member, org: &Organization, s: Session, jwt: Unsigned) -> Decision {
     Decision {
         member_id: member.member_id.clone(),
         organization_id: org.organization_id.clone(),
         member: member.clone(),
         organization: org.clone(),
         session_token: s.session_token.clone(),
-        session_jwt: jwt,
+        session_jwt: String::new(),
         member_session: Some(s.wire(member, org)),
         intermediate_session_token: String::new(),
         intermediate_session_token_expires_at: None,
@@ -399,6 +412,7 @@ fn authenticated(member: &Member, org: &Organization, s: Session, jwt: String) -
         primary_required: None,
         member_device: None,
         session: Some(s),
+        unsigned: Some(jwt),
     }
 }
 
@@ -424,6 +438,7 @@ fn pending(
         primary_required: primary,
         member_device: None,
         session: None,
+        unsigned: None,
     }
 }
 
@@ -443,13 +458,13 @@ mod tests {
             },
         )
         .unwrap();
-        o.mfa_policy = policy.into();
+        o.mfa_policy = MfaPolicy::from_wire(policy).unwrap();
         if !sms_allowed {
-            o.mfa_methods = "RESTRICTED".into();
+            o.mfa_methods = MethodSetting::Restricted;
             o.allowed_mfa_methods = vec!["totp".into()];
         }
         if let Some(methods) = restricted_to {
-            o.auth_methods = "RESTRICTED".into();
+            o.auth_methods = MethodSetting::Restricted;
             o.allowed_auth_methods = methods.iter().map(|m| m.to_string()).collect();
         }
         o

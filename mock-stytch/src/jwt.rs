@@ -7,6 +7,11 @@
 //! path: a fresh database starts serving at once while [`SigningKey::generate_in_background`]
 //! derives the key on a blocking thread, publishes it, then stores it. Only requests that sign
 //! or verify a JWT (or serve the JWKS) wait for it. Signing uses ring through `jsonwebtoken`.
+//!
+//! A session JWT is made in two steps so the ~1 ms signature is never made under the write lock:
+//! inside the transaction the claims are fixed ([`Unsigned`], with the transaction's clock
+//! reading), and the signature is made from a [`Committed`] proof ([`Unsigned::sign`],
+//! [`SignLater::finish`]). Same claims, same bytes: answers do not change.
 //! This module never accepts another algorithm than RS256, and never logs key material.
 
 use std::collections::HashMap;
@@ -24,8 +29,9 @@ use sqlx::SqliteConnection;
 
 use tokio::sync::watch;
 
-use crate::db::{get_meta, set_meta};
+use crate::db::{Committed, get_meta, set_meta};
 use crate::error::{ApiError, ApiResult};
+use crate::http::Reply;
 use crate::ids::Ids;
 use crate::state::AppState;
 
@@ -201,6 +207,59 @@ impl Signer {
         jsonwebtoken::decode::<Value>(jwt, &self.decoding, &v)
             .ok()
             .map(|d| d.claims)
+    }
+}
+
+/// The claim set of a session JWT, fixed inside the write transaction; signed after its commit.
+#[derive(Debug)]
+#[must_use = "an unsigned JWT is signed after the commit"]
+pub struct Unsigned(Value);
+
+impl Unsigned {
+    pub fn new(claims: Value) -> Unsigned {
+        Unsigned(claims)
+    }
+
+    /// Sign, once the request's writes are committed (outside the write lock).
+    pub async fn sign(self, state: &AppState, _: Committed) -> ApiResult<String> {
+        Ok(state.signing.get().await?.sign(&self.0))
+    }
+}
+
+/// A reply whose `session_jwt` field is still to be signed: built inside the transaction (the
+/// field already holds a placeholder, so the key keeps its place), finished after the commit.
+#[derive(Debug)]
+#[must_use = "finish the reply after the commit"]
+pub struct SignLater {
+    reply: Reply,
+    jwt: Option<Unsigned>,
+}
+
+impl SignLater {
+    /// `reply` must carry the `session_jwt` key when `jwt` is `Some`.
+    pub fn new(reply: Reply, jwt: Option<Unsigned>) -> SignLater {
+        SignLater { reply, jwt }
+    }
+
+    pub fn with(mut self, key: &str, value: impl serde::Serialize) -> SignLater {
+        self.reply = self.reply.with(key, value);
+        self
+    }
+
+    pub fn without(mut self, key: &str) -> SignLater {
+        self.reply.0.remove(key);
+        self
+    }
+
+    /// Sign the JWT (if any) into `session_jwt`: after the commit, outside the write lock.
+    pub async fn finish(mut self, state: &AppState, done: Committed) -> ApiResult<Reply> {
+        if let Some(jwt) = self.jwt {
+            let signed = jwt.sign(state, done).await?;
+            self.reply
+                .0
+                .insert("session_jwt".to_owned(), Value::String(signed));
+        }
+        Ok(self.reply)
     }
 }
 

@@ -5,7 +5,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use mock_stytch::config::{DEFAULT_DB, DEFAULT_LISTEN, DEFAULT_PROJECT_ID, DEFAULT_SECRET};
+use mock_stytch::config::{
+    BCRYPT_COSTS, DEFAULT_BCRYPT_COST, DEFAULT_DB, DEFAULT_LISTEN, DEFAULT_PROJECT_ID,
+    DEFAULT_SECRET,
+};
 use mock_stytch::{Config, DbLocation, TlsCert, TlsDir};
 
 /// A stateful, deterministic mock of the Stytch B2B API (organizations, members, primary auth,
@@ -52,6 +55,12 @@ struct Args {
     /// database; with --in-memory a temporary directory removed at exit.
     #[arg(long, env = "MOCK_STYTCH_TLS_DIR", requires = "tls")]
     tls_dir: Option<PathBuf>,
+    /// bcrypt cost (4–31) of the passwords the mock hashes itself (the password resets). The
+    /// default 4 keeps a password login near 1 ms; a hash never leaves the mock, so clients cannot
+    /// tell. Hashes imported with passwords.migrate keep their own algorithm and cost.
+    #[arg(long, env = "MOCK_STYTCH_BCRYPT_COST", default_value_t = DEFAULT_BCRYPT_COST,
+          value_parser = clap::value_parser!(u32).range(*BCRYPT_COSTS.start() as i64..=*BCRYPT_COSTS.end() as i64))]
+    bcrypt_cost: u32,
 }
 
 fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
@@ -91,6 +100,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         seed: args.seed,
         frozen_clock: args.frozen_clock,
         fixed_otp: args.fixed_otp,
+        password_hash_cost: args.bcrypt_cost,
         ..Config::default()
     };
     let listener = tokio::net::TcpListener::bind(&args.listen)
@@ -167,4 +177,18 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bcrypt_cost_defaults_to_four_and_must_be_one_bcrypt_accepts() {
+        let parse = |extra: &[&str]| Args::try_parse_from([&["mock-stytch"], extra].concat());
+        assert_eq!(parse(&[]).unwrap().bcrypt_cost, 4);
+        assert_eq!(parse(&["--bcrypt-cost", "12"]).unwrap().bcrypt_cost, 12);
+        assert!(parse(&["--bcrypt-cost", "3"]).is_err());
+        assert!(parse(&["--bcrypt-cost", "32"]).is_err());
+    }
 }

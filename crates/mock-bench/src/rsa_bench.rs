@@ -205,6 +205,19 @@ fn candidates(der: &[u8]) -> anyhow::Result<Vec<(&'static str, &'static str, Sig
     Ok(out)
 }
 
+/// One core's RS256 signatures per second with ring, what the mock signs with (via
+/// jsonwebtoken), on the same signing input as [`signing`].
+pub fn ring_signs_per_sec(der: &[u8], budget: Duration) -> anyhow::Result<f64> {
+    let msg = signing_input();
+    let (_, _, mut sign, _) = candidates(der)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("no RS256 implementation"))?;
+    Ok(rate(budget, 20, || {
+        std::hint::black_box(sign(std::hint::black_box(&msg)));
+    }))
+}
+
 /// Signing and verification rate of every candidate, `budget` each.
 pub fn signing(der: &[u8], budget: Duration) -> anyhow::Result<Vec<SignResult>> {
     let msg = signing_input();

@@ -117,6 +117,8 @@ pub enum Target {
     AtLeast(f64),
     /// A value (ms, MB, growth factor) at most this.
     AtMost(f64),
+    /// Throughput at least `fraction` of a machine limit measured in the same run (`limit`/s).
+    OfLimit { fraction: f64, limit: f64 },
     /// No target: the figure is context.
     None,
 }
@@ -127,6 +129,7 @@ impl Target {
         match self {
             Target::RatioAtLeast(t) | Target::AtLeast(t) => Some(value >= t),
             Target::AtMost(t) => Some(value <= t),
+            Target::OfLimit { fraction, limit } => Some(value >= fraction * limit),
             Target::None => None,
         }
     }

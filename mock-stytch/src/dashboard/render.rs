@@ -117,8 +117,8 @@ fn organizations(m: &mut Markup, v: &View) {
         .elem("td", &[], &o.organization_name)
         .elem("td", &[], &o.organization_slug)
         .elem("td", &[], &o.organization_id)
-        .elem("td", &[("class", "mfa-policy")], &o.mfa_policy)
-        .elem("td", &[("class", "mfa-methods")], &o.mfa_methods)
+        .elem("td", &[("class", "mfa-policy")], o.mfa_policy.as_str())
+        .elem("td", &[("class", "mfa-methods")], o.mfa_methods.as_str())
         .elem(
             "td",
             &[("class", "allowed-mfa-methods")],

@@ -15,7 +15,9 @@ use sqlx::SqliteConnection;
 use crate::db::WriteTx;
 use crate::error::{ApiError, ApiResult};
 use crate::http::Reply;
+use crate::jwt::SignLater;
 use crate::model::intermediate::Intermediate;
+use crate::model::policy::MfaPolicy;
 use crate::model::session::{self, Session};
 use crate::model::{Member, Organization, factor, lockout};
 use crate::state::AppState;
@@ -235,7 +237,8 @@ impl Options {
 
 /// Complete MFA (§3 R5): reset the lock count, apply the member side effects, then mint a
 /// session from the IST (consuming it) or add the factor to the session. Saves `member`.
-/// Returns `{member_id, member, organization, session_token, session_jwt, member_session}`.
+/// Returns `{member_id, member, organization, session_token, session_jwt, member_session}`, the
+/// JWT to be signed after the commit.
 pub async fn complete(
     conn: &mut SqliteConnection,
     state: &AppState,
@@ -244,9 +247,9 @@ pub async fn complete(
     holder: Holder,
     proven: Proven,
     options: &Options,
-) -> ApiResult<Reply> {
+) -> ApiResult<SignLater> {
     lockout::record_success(conn, member).await?;
-    if org.mfa_policy == "REQUIRED_FOR_ALL" {
+    if org.mfa_policy == MfaPolicy::RequiredForAll {
         member.mfa_enrolled = true;
     } else {
         match options.set_mfa_enrollment.as_deref() {
@@ -288,11 +291,12 @@ pub async fn complete(
             (s, jwt)
         }
     };
-    Ok(Reply::empty()
+    let reply = Reply::empty()
         .with("member_id", &member.member_id)
         .with("member", &*member)
         .with("organization", org)
         .with("session_token", &session.session_token)
-        .with("session_jwt", jwt)
-        .with("member_session", session.wire(member, org)))
+        .with("session_jwt", "")
+        .with("member_session", session.wire(member, org));
+    Ok(SignLater::new(reply, Some(jwt)))
 }

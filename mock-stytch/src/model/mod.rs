@@ -15,6 +15,7 @@ pub mod organization;
 pub mod otp_code;
 pub mod outbox;
 pub mod password;
+pub mod policy;
 pub mod provision;
 pub mod recovery_codes;
 pub mod session;

@@ -9,12 +9,10 @@ use serde_json::Value;
 use sqlx::SqliteConnection;
 
 use crate::error::{ApiError, ApiResult, is_unique_violation};
+use crate::model::policy::{self, MethodSetting, MfaPolicy};
 use crate::model::validate;
 
-pub const MFA_POLICIES: &[&str] = &["OPTIONAL", "REQUIRED_FOR_ALL"];
-pub const MFA_METHOD_SETTINGS: &[&str] = &["ALL_ALLOWED", "RESTRICTED"];
 pub const MFA_METHODS: &[&str] = &["sms_otp", "totp"];
-pub const AUTH_METHOD_SETTINGS: &[&str] = &["ALL_ALLOWED", "RESTRICTED"];
 pub const AUTH_METHODS: &[&str] = &[
     "sso",
     "magic_link",
@@ -41,11 +39,11 @@ pub struct Organization {
     pub email_allowed_domains: Vec<String>,
     pub email_jit_provisioning: String,
     pub email_invites: String,
-    pub auth_methods: String,
+    pub auth_methods: MethodSetting,
     pub allowed_auth_methods: Vec<String>,
-    pub mfa_policy: String,
+    pub mfa_policy: MfaPolicy,
     pub rbac_email_implicit_role_assignments: Vec<Value>,
-    pub mfa_methods: String,
+    pub mfa_methods: MethodSetting,
     pub allowed_mfa_methods: Vec<String>,
     pub oauth_tenant_jit_provisioning: String,
     pub claimed_email_domains: Vec<String>,
@@ -114,11 +112,11 @@ impl Organization {
             email_allowed_domains: vec![],
             email_jit_provisioning: "NOT_ALLOWED".into(),
             email_invites: "ALL_ALLOWED".into(),
-            auth_methods: "ALL_ALLOWED".into(),
+            auth_methods: MethodSetting::AllAllowed,
             allowed_auth_methods: vec![],
-            mfa_policy: "OPTIONAL".into(),
+            mfa_policy: MfaPolicy::Optional,
             rbac_email_implicit_role_assignments: vec![],
-            mfa_methods: "ALL_ALLOWED".into(),
+            mfa_methods: MethodSetting::AllAllowed,
             allowed_mfa_methods: vec![],
             oauth_tenant_jit_provisioning: "NOT_ALLOWED".into(),
             claimed_email_domains: vec![],
@@ -199,9 +197,10 @@ impl Organization {
                 validate::one_of(&v, JIT_SETTINGS, "invalid_email_invites", "email_invites")?;
         }
         if let Some(v) = s.auth_methods {
-            self.auth_methods = validate::one_of(
+            self.auth_methods = policy::parse(
                 &v,
-                AUTH_METHOD_SETTINGS,
+                MethodSetting::from_wire,
+                MethodSetting::WIRE,
                 "invalid_organization_auth_methods",
                 "auth_methods",
             )?;
@@ -215,9 +214,10 @@ impl Organization {
             )?;
         }
         if let Some(v) = s.mfa_policy {
-            self.mfa_policy = validate::one_of(
+            self.mfa_policy = policy::parse(
                 &v,
-                MFA_POLICIES,
+                MfaPolicy::from_wire,
+                MfaPolicy::WIRE,
                 "invalid_organization_mfa_policy",
                 "mfa_policy",
             )?;
@@ -227,9 +227,10 @@ impl Organization {
             s.rbac_email_implicit_role_assignments,
         );
         if let Some(v) = s.mfa_methods {
-            self.mfa_methods = validate::one_of(
+            self.mfa_methods = policy::parse(
                 &v,
-                MFA_METHOD_SETTINGS,
+                MethodSetting::from_wire,
+                MethodSetting::WIRE,
                 "invalid_organization_mfa_factor_setting",
                 "mfa_methods",
             )?;
@@ -279,13 +280,13 @@ impl Organization {
             s.allowed_third_party_connected_apps,
         );
 
-        if self.mfa_methods == "RESTRICTED" && self.allowed_mfa_methods.is_empty() {
+        if self.mfa_methods == MethodSetting::Restricted && self.allowed_mfa_methods.is_empty() {
             return Err(ApiError::bad_request(
                 "allowed_mfa_methods_required_for_restricted",
                 "allowed_mfa_methods must name at least one method when mfa_methods is RESTRICTED.",
             ));
         }
-        if self.auth_methods == "RESTRICTED" && self.allowed_auth_methods.is_empty() {
+        if self.auth_methods == MethodSetting::Restricted && self.allowed_auth_methods.is_empty() {
             return Err(ApiError::bad_request(
                 "allowed_auth_methods_required_for_restricted",
                 "allowed_auth_methods must name at least one method when auth_methods is RESTRICTED.",
@@ -297,12 +298,14 @@ impl Organization {
 
     /// Is `method` (`sms_otp` / `totp`) usable as an MFA factor here (ignoring breakglass)?
     pub fn allows_mfa_method(&self, method: &str) -> bool {
-        self.mfa_methods != "RESTRICTED" || self.allowed_mfa_methods.iter().any(|m| m == method)
+        self.mfa_methods != MethodSetting::Restricted
+            || self.allowed_mfa_methods.iter().any(|m| m == method)
     }
 
     /// Is primary auth `method` (e.g. `magic_link`) allowed here (ignoring breakglass)?
     pub fn allows_auth_method(&self, method: &str) -> bool {
-        self.auth_methods != "RESTRICTED" || self.allowed_auth_methods.iter().any(|m| m == method)
+        self.auth_methods != MethodSetting::Restricted
+            || self.allowed_auth_methods.iter().any(|m| m == method)
     }
 
     /// Find by id, slug or external id.

@@ -1,7 +1,12 @@
-//! Member passwords: hashing (bcrypt at `config.password_hash_cost`, salt from the seeded id
-//! stream so reruns are reproducible), verifying (bcrypt, and argon2 PHC strings for migrated
-//! hashes), strength (the real zxcvbn estimator; valid at score ≥ 3) and normalising migrated
-//! hashes (CONTRACT §2.4).
+//! Member passwords: hashing (bcrypt at `config.password_hash_cost`, default 4, salt from the
+//! seeded id stream so reruns are reproducible), verifying (bcrypt, and argon2 PHC strings for
+//! migrated hashes), strength (the real zxcvbn estimator; valid at score ≥ 3) and normalising
+//! migrated hashes (CONTRACT §2.4).
+//!
+//! Verifying is CPU work (≈ 1 ms at bcrypt cost 4, up to seconds for an imported hash), so it is
+//! never done under the write lock: [`precheck`] reads the member's current hash from the pool
+//! and verifies it on a blocking thread; the transaction then only compares that the hash is
+//! still the same string ([`Verified::verdict_for`]) and counts a wrong password there.
 //!
 //! Hashes live only in the `members.password_hash` column ([`Member::set_password_hash`]); this
 //! module never logs a password or a hash and never puts either in a response.
@@ -13,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 
 use crate::error::{ApiError, ApiResult};
-use crate::model::Member;
+use crate::model::{Member, Organization, validate};
 use crate::state::AppState;
 
 /// zxcvbn score from which a password is accepted (Stytch's zxcvbn policy).
@@ -38,6 +43,67 @@ pub fn hash(state: &AppState, password: &str) -> ApiResult<String> {
             tracing::error!(error = %e, "bcrypt hashing failed");
             ApiError::internal()
         })
+}
+
+/// A candidate password verified against one exact stored hash of one member, outside the
+/// write lock. Deliberately not `Debug`: it holds a hash.
+pub struct Verified {
+    member_id: String,
+    hash: String,
+    matches: bool,
+}
+
+impl Verified {
+    /// Verify `candidate` against `hash` on a blocking thread.
+    pub async fn check(member_id: String, hash: String, candidate: &str) -> ApiResult<Verified> {
+        let candidate = candidate.to_owned();
+        let (hash, matches) = tokio::task::spawn_blocking(move || {
+            let matches = verify(&hash, &candidate);
+            (hash, matches)
+        })
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "password verification panicked");
+            ApiError::internal()
+        })?;
+        Ok(Verified {
+            member_id,
+            hash,
+            matches,
+        })
+    }
+
+    /// Whether the password matched, if it was verified against exactly `current`, this member's
+    /// hash as the transaction reads it; `None`: verify again (the hash changed meanwhile).
+    pub fn verdict_for(&self, member_id: &str, current: &str) -> Option<bool> {
+        (self.member_id == member_id && self.hash == current).then_some(self.matches)
+    }
+}
+
+/// Read the current hash of the member `email` of organization `org_key` (a pool read, no write
+/// lock) and verify `candidate` against it. `None` when there is nothing to verify (unknown
+/// organization or email, no password) or the read failed: the transaction reads again and
+/// decides, and asks for a verification when it does find a hash.
+pub async fn precheck(
+    state: &AppState,
+    org_key: &str,
+    email: &str,
+    candidate: &str,
+) -> Option<Verified> {
+    let found = async {
+        let mut conn = state.db.pool.acquire().await?;
+        let org = Organization::get(&mut conn, org_key).await?;
+        let email = validate::email(email)?;
+        let Some(member) = Member::find_by_email(&mut conn, &org.organization_id, &email).await?
+        else {
+            return Ok(None);
+        };
+        let hash = member.password_hash(&mut conn).await?;
+        Ok::<_, ApiError>(hash.map(|h| (member.member_id, h)))
+    };
+    // The connection is back in the pool before the (slow) verification starts.
+    let (member_id, hash) = found.await.ok().flatten()?;
+    Verified::check(member_id, hash, candidate).await.ok()
 }
 
 /// Does `password` match a stored hash (bcrypt `$2…$` or argon2 PHC `$argon2…$`)?

@@ -10,8 +10,9 @@ use serde_json::{Map, Value, json};
 use sqlx::SqliteConnection;
 
 use crate::clock::rfc3339;
+use crate::db::Committed;
 use crate::error::{ApiError, ApiResult};
-use crate::jwt::JWT_LIFETIME_SECONDS;
+use crate::jwt::{JWT_LIFETIME_SECONDS, Unsigned};
 use crate::model::{Member, Organization};
 use crate::state::AppState;
 
@@ -32,11 +33,11 @@ pub struct Session {
     pub custom_claims: Map<String, Value>,
 }
 
-/// A live session plus the JWT that was just signed for it.
-#[derive(Clone, Debug)]
+/// A live session plus the claims of its JWT, to sign after the commit.
+#[derive(Debug)]
 pub struct Minted {
     pub session: Session,
-    pub jwt: String,
+    pub jwt: Unsigned,
 }
 
 pub fn not_found() -> ApiError {
@@ -153,7 +154,7 @@ impl Session {
         .bind(serde_json::to_string(&session.custom_claims)?)
         .execute(conn)
         .await?;
-        let jwt = session.jwt(state, member, org).await?;
+        let jwt = session.claims(state, member, org);
         Ok(Minted { session, jwt })
     }
 
@@ -233,7 +234,8 @@ impl Session {
     }
 
     /// Mark accessed, optionally extend to `now + minutes`, add a factor and merge claims;
-    /// returns a fresh JWT. The whole update is one statement guarded by liveness.
+    /// returns the claims of a fresh JWT (signed after the commit). The whole update is one
+    /// statement guarded by liveness.
     #[allow(clippy::too_many_arguments)] // each argument is one optional effect of a touch
     pub async fn touch(
         &mut self,
@@ -244,14 +246,13 @@ impl Session {
         extend_minutes: Option<i64>,
         add_factor: Option<Value>,
         custom_claims: Option<&Value>,
-    ) -> ApiResult<String> {
+    ) -> ApiResult<Unsigned> {
         self.touch_row(conn, state, extend_minutes, add_factor, custom_claims)
             .await?;
-        self.jwt(state, member, org).await
+        Ok(self.claims(state, member, org))
     }
 
-    /// [`Session::touch`] without signing: for callers that sign after committing, so the
-    /// ~1 ms RS256 signature is not made while holding the write lock.
+    /// [`Session::touch`] without the JWT claims.
     pub async fn touch_row(
         &mut self,
         conn: &mut SqliteConnection,
@@ -355,13 +356,20 @@ impl Session {
         v
     }
 
-    /// A fresh 5-minute RS256 JWT for this session (§2.8).
+    /// A fresh 5-minute RS256 JWT for this session (§2.8), signed now: for requests whose writes
+    /// are committed (or that made none).
     pub async fn jwt(
         &self,
         state: &AppState,
         member: &Member,
         org: &Organization,
+        done: Committed,
     ) -> ApiResult<String> {
+        self.claims(state, member, org).sign(state, done).await
+    }
+
+    /// The claims of a fresh 5-minute JWT for this session (§2.8), at the clock's current time.
+    pub fn claims(&self, state: &AppState, member: &Member, org: &Organization) -> Unsigned {
         let now = state.clock.now_ts();
         let pid = &state.config.project_id;
         let mut claims = Map::new();
@@ -392,6 +400,6 @@ impl Session {
         if let Value::Object(std_claims) = standard {
             claims.extend(std_claims);
         }
-        Ok(state.signing.get().await?.sign(&Value::Object(claims)))
+        Unsigned::new(Value::Object(claims))
     }
 }

@@ -82,8 +82,9 @@ async fn exchange(
         ctx,
     )
     .await?;
-    tx.commit(&state.ids).await?;
-    let mut reply = d.reply();
-    reply.0.remove("organization_id");
-    Ok(reply)
+    let done = tx.commit(&state.ids).await?;
+    d.reply()
+        .without("organization_id")
+        .finish(&state, done)
+        .await
 }

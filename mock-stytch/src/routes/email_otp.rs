@@ -114,7 +114,9 @@ async fn authenticate(
         ctx,
     )
     .await?;
-    tx.commit(&state.ids).await?;
-    Ok(d.reply()
-        .with("method_id", factor::email_id(&state.ids, &member)))
+    let done = tx.commit(&state.ids).await?;
+    d.reply()
+        .with("method_id", factor::email_id(&state.ids, &member))
+        .finish(&state, done)
+        .await
 }

@@ -319,8 +319,10 @@ async fn authenticate(
         ctx,
     )
     .await?;
-    tx.commit(&state.ids).await?;
-    Ok(d.reply()
+    let done = tx.commit(&state.ids).await?;
+    d.reply()
         .with("method_id", factor::email_id(&state.ids, &member))
-        .with("reset_sessions", false))
+        .with("reset_sessions", false)
+        .finish(&state, done)
+        .await
 }

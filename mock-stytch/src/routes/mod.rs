@@ -10,6 +10,7 @@ pub mod magic_links;
 pub mod members;
 pub mod organizations;
 pub mod otp_sms;
+pub mod password_check;
 pub mod passwords;
 pub mod recovery_codes;
 pub mod search;

@@ -147,6 +147,6 @@ async fn authenticate(
         &req.options,
     )
     .await?;
-    tx.commit(&state.ids).await?;
-    Ok(reply)
+    let done = tx.commit(&state.ids).await?;
+    reply.finish(&state, done).await
 }

@@ -2,7 +2,9 @@
 //! existing-password reset and session reset.
 //!
 //! Hashes are made and checked by [`crate::model::password`] and stay in the members table; no
-//! response carries one. Every endpoint that proves a password ends in [`crate::decide`].
+//! response carries one. An existing password is judged through
+//! [`crate::routes::password_check`] (verified outside the write lock, counted inside it). Every
+//! endpoint that proves a password ends in [`crate::decide`].
 //! Choices where Stytch is UNCONFIRMED:
 //! * wrong password, unknown email and "member has no password" all answer 401
 //!   `unauthorized_credentials` (no member enumeration);
@@ -37,6 +39,7 @@ use crate::model::session::Session;
 use crate::model::{Member, Organization, factor, lockout, mfa, provision, validate};
 use crate::routes::magic_links::{self, send_link};
 use crate::routes::members::member_reply;
+use crate::routes::password_check::password_tx;
 use crate::state::AppState;
 
 pub const DEFAULT_RESET_MINUTES: i64 = 30;
@@ -66,37 +69,6 @@ struct AuthenticateRequest {
     args: SessionArgs,
 }
 
-/// The organization and member a password is for, if it matches. A wrong password for an
-/// existing member is `Ok(Err(member))`, for the caller to count ([`refuse`]); an unknown email
-/// or a member without a password is a plain 401 (no member to count against). A locked member
-/// is 429 `user_lock_limit_reached` before the password is looked at.
-async fn check_password(
-    conn: &mut SqliteConnection,
-    state: &AppState,
-    org_key: &str,
-    email: &str,
-    candidate: &str,
-) -> ApiResult<Result<(Organization, Member), Member>> {
-    let org = Organization::get(conn, org_key).await?;
-    let email = validate::email(email).map_err(|_| password::wrong_credentials())?;
-    let mut member = Member::find_by_email(conn, &org.organization_id, &email)
-        .await?
-        .ok_or_else(password::wrong_credentials)?;
-    let stored = member
-        .password_hash(conn)
-        .await?
-        .ok_or_else(password::wrong_credentials)?;
-    let before = member.clone();
-    lockout::ensure_unlocked(conn, state, &mut member).await?;
-    if member != before {
-        member.save(conn).await?;
-    }
-    if !password::verify(&stored, candidate) {
-        return Ok(Err(member));
-    }
-    Ok(Ok((org, member)))
-}
-
 /// A wrong password: count it toward the member's lock, commit, answer 401.
 async fn refuse(tx: WriteTx, state: &AppState, mut member: Member) -> ApiError {
     mfa::refuse(tx, state, &mut member, password::wrong_credentials()).await
@@ -115,17 +87,15 @@ async fn authenticate(
     State(state): State<AppState>,
     Body(req): Body<AuthenticateRequest>,
 ) -> ApiResult<Reply> {
-    let mut tx = state.db.write().await?;
-    let ctx = req.args.load(&mut tx, &state).await?;
-    let (org, member) = match check_password(
-        &mut tx,
+    let (mut tx, ctx, checked) = password_tx(
         &state,
+        &req.args,
         &req.organization_id,
         &req.email_address,
         &req.password,
     )
-    .await?
-    {
+    .await?;
+    let (org, member) = match checked {
         Ok(found) => found,
         Err(member) => return Err(refuse(tx, &state, member).await),
     };
@@ -143,8 +113,8 @@ async fn authenticate(
     )
     .await?;
     settle(&mut tx, &d).await?;
-    tx.commit(&state.ids).await?;
-    Ok(d.reply())
+    let done = tx.commit(&state.ids).await?;
+    d.reply().finish(&state, done).await
 }
 
 #[derive(Deserialize)]
@@ -363,9 +333,11 @@ async fn reset_by_email(
         carried: vec![factor::magic_link(&state.ids, &member, now)],
     };
     let d = decide::decide(&mut tx, &state, p, ctx).await?;
-    tx.commit(&state.ids).await?;
-    Ok(d.reply()
-        .with("member_email_id", factor::email_id(&state.ids, &member)))
+    let done = tx.commit(&state.ids).await?;
+    d.reply()
+        .with("member_email_id", factor::email_id(&state.ids, &member))
+        .finish(&state, done)
+        .await
 }
 
 #[derive(Deserialize)]
@@ -382,20 +354,18 @@ async fn reset_existing(
     State(state): State<AppState>,
     Body(req): Body<ResetExistingRequest>,
 ) -> ApiResult<Reply> {
-    let mut tx = state.db.write().await?;
     // This endpoint takes no IST (§2.4).
     let mut args = req.args;
     args.intermediate_session_token = None;
-    let ctx = args.load(&mut tx, &state).await?;
-    let (org, mut member) = match check_password(
-        &mut tx,
+    let (mut tx, ctx, checked) = password_tx(
         &state,
+        &args,
         &req.organization_id,
         &req.email_address,
         &req.existing_password,
     )
-    .await?
-    {
+    .await?;
+    let (org, mut member) = match checked {
         Ok(found) => found,
         Err(member) => return Err(refuse(tx, &state, member).await),
     };
@@ -419,10 +389,11 @@ async fn reset_existing(
     )
     .await?;
     settle(&mut tx, &d).await?;
-    tx.commit(&state.ids).await?;
-    let mut reply = d.reply();
-    reply.0.remove("organization_id");
-    Ok(reply)
+    let done = tx.commit(&state.ids).await?;
+    d.reply()
+        .without("organization_id")
+        .finish(&state, done)
+        .await
 }
 
 #[derive(Deserialize)]
@@ -493,9 +464,10 @@ async fn reset_by_session(
         ctx,
     )
     .await?;
-    tx.commit(&state.ids).await?;
-    let mut reply = d.reply();
-    reply.0.remove("organization_id");
-    reply.0.remove("primary_required");
-    Ok(reply)
+    let done = tx.commit(&state.ids).await?;
+    d.reply()
+        .without("organization_id")
+        .without("primary_required")
+        .finish(&state, done)
+        .await
 }

@@ -77,8 +77,11 @@ async fn recover(
         factor: factor::recovery_code(&code_id, state.clock.now_ts()),
     };
     let reply = mfa::complete(&mut tx, &state, &mut member, &org, holder, proven, &options).await?;
-    tx.commit(&state.ids).await?;
-    Ok(reply.with("recovery_codes_remaining", remaining))
+    let done = tx.commit(&state.ids).await?;
+    reply
+        .with("recovery_codes_remaining", remaining)
+        .finish(&state, done)
+        .await
 }
 
 async fn list(

@@ -23,6 +23,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::db::Committed;
 use crate::decide::{self, Primary, SessionArgs};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, Params, Reply};
@@ -156,9 +157,9 @@ async fn authenticate(
         req.session_custom_claims.as_ref(),
     )
     .await?;
-    tx.commit(&state.ids).await?;
+    let done = tx.commit(&state.ids).await?;
     // Signed after the commit: the write lock is not held for the RS256 signature.
-    let jwt = s.jwt(&state, &member, &org).await?;
+    let jwt = s.jwt(&state, &member, &org, done).await?;
     Ok(authenticated(&s, jwt, &member, &org, verdict))
 }
 
@@ -192,7 +193,7 @@ async fn authenticate_unchanged(
         .as_ref()
         .map(|c| authorize(&org, &member, c))
         .transpose()?;
-    let jwt = s.jwt(state, &member, &org).await?;
+    let jwt = s.jwt(state, &member, &org, Committed::read_only()).await?;
     Ok(Some(authenticated(&s, jwt, &member, &org, verdict)))
 }
 
@@ -333,8 +334,9 @@ async fn exchange(
         carried: source.factors.clone(),
     };
     let d = decide::decide(&mut tx, &state, p, ctx).await?;
-    tx.commit(&state.ids).await?;
-    let mut reply = d.reply();
-    reply.0.remove("organization_id");
-    Ok(reply)
+    let done = tx.commit(&state.ids).await?;
+    d.reply()
+        .without("organization_id")
+        .finish(&state, done)
+        .await
 }

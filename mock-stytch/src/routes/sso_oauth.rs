@@ -230,8 +230,11 @@ async fn sso_authenticate(
         ctx,
     )
     .await?;
-    tx.commit(&state.ids).await?;
-    Ok(d.reply().with("reset_session", false))
+    let done = tx.commit(&state.ids).await?;
+    d.reply()
+        .with("reset_session", false)
+        .finish(&state, done)
+        .await
 }
 
 #[derive(Deserialize)]
@@ -333,7 +336,7 @@ async fn oauth_authenticate(
         ctx,
     )
     .await?;
-    tx.commit(&state.ids).await?;
+    let done = tx.commit(&state.ids).await?;
     let provider_values = json!({
         "access_token": format!("mock-{provider}-access-token-{}", &t.token[..16]),
         "refresh_token": "",
@@ -341,9 +344,11 @@ async fn oauth_authenticate(
         "expires_at": rfc3339(now + 3600),
         "scopes": ["openid", "email", "profile"],
     });
-    Ok(d.reply()
+    d.reply()
         .with("provider_subject", subject)
         .with("provider_type", ptype)
         .with("reset_sessions", false)
-        .with("provider_values", provider_values))
+        .with("provider_values", provider_values)
+        .finish(&state, done)
+        .await
 }

@@ -62,12 +62,13 @@ async fn create(State(state): State<AppState>, Body(req): Body<CreateRequest>) -
     let reg =
         Registration::create(&mut tx, &state, &member, Status::Pending, None, minutes).await?;
     let codes = recovery_codes::mint(&mut tx, &state, &reg, None).await?;
+    tx.commit(&state.ids).await?;
+    // Rendered after the commit: the PNG is CPU work the write lock must not wait for.
     let qr_code = totp::qr_data_uri(&totp::otpauth_uri(
         &org.organization_name,
         &member.email_address,
         &reg.secret,
     ))?;
-    tx.commit(&state.ids).await?;
     Ok(Reply::empty()
         .with("member_id", &member.member_id)
         .with("totp_registration_id", &reg.totp_registration_id)
@@ -133,8 +134,8 @@ async fn authenticate(
         &req.options,
     )
     .await?;
-    tx.commit(&state.ids).await?;
-    Ok(reply)
+    let done = tx.commit(&state.ids).await?;
+    reply.finish(&state, done).await
 }
 
 #[derive(Deserialize)]

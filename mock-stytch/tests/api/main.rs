@@ -20,6 +20,7 @@ mod mfa_sms;
 mod mfa_totp;
 mod primary_flows;
 mod primary_helpers;
+mod primary_password_cost;
 mod primary_snapshots;
 mod primary_table;
 mod reliability_auth;

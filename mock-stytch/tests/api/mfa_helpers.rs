@@ -82,8 +82,9 @@ pub async fn primary_session(mock: &TestMock, org_id: &str, member_id: &str) -> 
     let minted = Session::mint(&mut tx, state, &member, &org, vec![f], None, None)
         .await
         .unwrap();
-    tx.commit(&state.ids).await.unwrap();
-    (minted.session.session_token, minted.jwt)
+    let done = tx.commit(&state.ids).await.unwrap();
+    let jwt = minted.jwt.sign(state, done).await.unwrap();
+    (minted.session.session_token, jwt)
 }
 
 /// The schema of a successful answer of an MFA route (CONTRACT §7).
