@@ -74,7 +74,8 @@ pub enum Backend {
 pub struct DemoOptions {
     /// Wipe the mock state and flows before starting.
     pub fresh: bool,
-    /// bcrypt cost of the mock's password hashes: tests lower it to stay fast.
+    /// bcrypt cost of the password hashes the embedded mock makes itself (the mock's default,
+    /// 4: a hash never leaves the mock, so a higher cost only slows sign-in down).
     pub password_hash_cost: u32,
 }
 
@@ -82,7 +83,7 @@ impl Default for DemoOptions {
     fn default() -> Self {
         DemoOptions {
             fresh: false,
-            password_hash_cost: 10,
+            password_hash_cost: mock_stytch::config::DEFAULT_BCRYPT_COST,
         }
     }
 }
