@@ -39,6 +39,30 @@ install_browser() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
 }
 
+# bg NAME LOG COMMAND...: start COMMAND in the background with its output in LOG; `wait_bg` later
+# waits for it, records its wall time under NAME and stops the run (printing LOG) on failure.
+# For work that does not compete for the CPU with the build (apt), or that must not hold up the
+# test binaries (the packages' own build and user tests).
+declare -A bg_pid bg_log bg_start
+bg() {
+    local name=$1 log=$2
+    shift 2
+    echo "== $name (in the background, output in $log)"
+    bg_start[$name]=$(date +%s%N)
+    bg_log[$name]=$log
+    "$@" >"$log" 2>&1 &
+    bg_pid[$name]=$!
+}
+wait_bg() {
+    local name=$1
+    if ! wait "${bg_pid[$name]}"; then
+        echo "== $name FAILED; its output (${bg_log[$name]}):" >&2
+        cat "${bg_log[$name]}" >&2
+        return 1
+    fi
+    record "$name" "${bg_start[$name]}"
+}
+
 # Every test binary's own time, read from libtest's "finished in" lines of the test log.
 per_binary_times() {
     # "Running unittests src/lib.rs (target/debug/deps/mock_stytch-0123abcd)" -> "mock_stytch: unittests src/lib.rs"
@@ -57,7 +81,8 @@ per_binary_times() {
 }
 
 phase "fmt (cargo fmt --all --check)" cargo fmt --all --check
-phase "browser packages (apt, when missing)" install_browser
+# Debian packages download and install while cargo builds (apt is I/O, the build is CPU).
+bg "browser packages (apt, when missing; during the build)" target/apt-browser.log install_browser
 # One build serves clippy and the tests: clippy-driver wraps rustc for the workspace's own crates
 # (what `cargo clippy` does, but in a real build), so dependencies are compiled once instead of
 # once for `cargo check` and once for the tests. --all-targets so benches are linted too.
@@ -69,9 +94,12 @@ command -v clippy-driver >/dev/null || {
 export RUSTC_WORKSPACE_WRAPPER="$PWD/tests/clippy-wrapper.sh"
 export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 phase "build + clippy (warnings are errors)" cargo test --workspace --all-targets --locked --no-run
-# The wheel and the npm tarball, installed as a user would, with their user tests. maturin
-# builds the mock alone (its own cargo invocation): not under the clippy wrapper.
-phase "packages (wheel + npm tarball, user tests)" \
+wait_bg "browser packages (apt, when missing; during the build)"
+# The wheel and the npm tarball, installed as a user would, with their user tests: beside the
+# test binaries, not before them (maturin's own build of the mock and the pip/npm installs
+# overlap the tests' waits). maturin builds the mock alone (its own cargo invocation): not under
+# the clippy wrapper.
+bg "packages (wheel + npm tarball, user tests; beside the tests)" target/packages.log \
     env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS bash mock-stytch/test-packages.sh
 
 # insta: .ci/run sets CI=true, under which a changed snapshot fails and nothing is written.
@@ -83,6 +111,11 @@ status=${PIPESTATUS[0]}
 set -e
 record "tests (all binaries)" "$start"
 per_binary_times target/test-output.log >>"$phases"
+
+packages_status=0
+wait_bg "packages (wheel + npm tarball, user tests; beside the tests)" || packages_status=$?
+tail -n 12 target/packages.log
+if [ "$status" = 0 ]; then status=$packages_status; fi
 
 passed=$(grep -Eo '^test result: .*' target/test-output.log | grep -Eo '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
 failed=$(grep -Eo '^test result: .*' target/test-output.log | grep -Eo '[0-9]+ failed' | awk '{s+=$1} END {print s+0}')
