@@ -3,7 +3,7 @@
 //! checked before anything runs.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
@@ -65,7 +65,11 @@ pub struct ReplayArgs {
     /// Write a JUnit XML report here.
     #[arg(long)]
     pub junit: Option<PathBuf>,
-    /// How many scenarios run at once.
+    /// Write a self-contained HTML report here: summary, every case with its result and time,
+    /// and each failure's step trace with the API requests and their redacted bodies.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// How many scenarios (matrix cases count one each) run at once.
     #[arg(long, default_value_t = 4)]
     pub jobs: usize,
 }
@@ -89,13 +93,14 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(out)
 }
 
-/// Load every file; all errors are reported, not just the first.
+/// Load every file and expand matrix scenarios into their cases; all errors are reported, not
+/// just the first.
 pub fn load_all(files: &[PathBuf]) -> Result<Vec<Loaded>, Vec<String>> {
     let mut loaded = Vec::new();
     let mut errors = Vec::new();
     for f in files {
         match load(f) {
-            Ok(l) => loaded.push(l),
+            Ok(l) => loaded.extend(l.cases()),
             Err(e) => errors.push(e.to_string()),
         }
     }
@@ -189,7 +194,13 @@ pub async fn replay(args: ReplayArgs) -> u8 {
     print!("{}", report::render(&reports));
     println!("{}", report::summary(&reports));
     if let Some(path) = &args.junit
-        && let Err(e) = write_junit(path, &reports)
+        && let Err(e) = std::fs::write(path, report::junit(&reports))
+    {
+        eprintln!("error: cannot write {}: {e}", path.display());
+        return 2;
+    }
+    if let Some(path) = &args.report
+        && let Err(e) = std::fs::write(path, report::html(&reports))
     {
         eprintln!("error: cannot write {}: {e}", path.display());
         return 2;
@@ -202,10 +213,6 @@ pub async fn replay(args: ReplayArgs) -> u8 {
     } else {
         0
     }
-}
-
-fn write_junit(path: &Path, reports: &[crate::runner::ScenarioReport]) -> std::io::Result<()> {
-    std::fs::write(path, report::junit(reports))
 }
 
 /// Run scenarios in parallel (at most `jobs` at once), results in input order. Shows a one-line
