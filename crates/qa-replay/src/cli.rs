@@ -24,15 +24,22 @@ pub enum Command {
     /// Replay scenario files (or directories of *.yaml) through the MFA engine.
     Replay(ReplayArgs),
     /// Write a scenario from a running mock's request log (a manual session, e.g. in the
-    /// example app). Secrets are never in the log: right codes become from_outbox/totp_now.
+    /// example app) or from a HAR file of a backend's calls to Stytch. Secrets never reach the
+    /// recording: right codes become from_outbox/totp_now.
     Record(RecordArgs),
 }
 
 #[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["target", "har"])))]
 pub struct RecordArgs {
     /// The running mock whose `/_mock/requests` log is read (e.g. http://127.0.0.1:9010).
     #[arg(long)]
-    pub target: String,
+    pub target: Option<String>,
+    /// Instead: a HAR 1.2 file of a backend's calls to Stytch (real or mock). Its bodies are
+    /// redacted with the mock's allow-list before anything reads them; calls to /_mock are
+    /// skipped.
+    #[arg(long)]
+    pub har: Option<PathBuf>,
     #[arg(long, env = "STYTCH_PROJECT_ID", default_value = mock_stytch::config::DEFAULT_PROJECT_ID)]
     pub project_id: String,
     #[arg(long, env = "STYTCH_SECRET", default_value = mock_stytch::config::DEFAULT_SECRET, hide_default_value = true, hide_env_values = true)]
@@ -125,16 +132,18 @@ pub fn main(cli: Cli) -> u8 {
     }
 }
 
-/// `stytch-mfa record`: exit 0 with the scenario written, 2 when the log cannot be read.
+/// `stytch-mfa record`: exit 0 with the scenario written, 2 when the log or HAR cannot be read.
 pub async fn record(args: RecordArgs) -> u8 {
-    let (log, dir) = match crate::record::fetch(
-        &args.target,
-        &args.project_id,
-        &args.secret,
-        args.limit,
-    )
-    .await
-    {
+    let source = match (&args.har, &args.target) {
+        (Some(path), _) => std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: {e}", path.display()))
+            .and_then(|text| crate::record::read_har(&text)),
+        (None, Some(target)) => {
+            crate::record::fetch(target, &args.project_id, &args.secret, args.limit).await
+        }
+        (None, None) => Err("give --target URL or --har FILE".into()),
+    };
+    let (log, dir) = match source {
         Ok(x) => x,
         Err(e) => {
             eprintln!("error: cannot read the request log: {e}");
