@@ -199,3 +199,57 @@ fn junit_report_is_written() {
         "{xml}"
     );
 }
+
+const SMALL_MATRIX: &str = "\
+name: empty lists
+matrix:
+  org: acme
+  member: pat
+  allowed_mfa_methods: [[totp], []]
+  allowed_auth_methods: [all, []]
+organizations:
+  acme: {}
+members:
+  pat: { org: acme, email: pat@acme.test }
+steps:
+  - login: { member: pat, via: matrix }
+  - expect: model
+";
+
+#[test]
+fn matrix_cases_are_named_by_their_combination_and_invalid_ones_are_refused_by_the_server() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("m.yaml");
+    std::fs::write(&file, SMALL_MATRIX).expect("write");
+    let junit = dir.path().join("junit.xml");
+
+    let (code, stdout, stderr) = stytch_mfa(&[
+        "replay",
+        file.to_str().expect("utf-8"),
+        "--junit",
+        junit.to_str().expect("utf-8"),
+    ]);
+
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("1 passed, 0 failed, 3 refused combinations"),
+        "{stdout}"
+    );
+    let xml = std::fs::read_to_string(&junit).expect("junit written");
+    assert!(
+        xml.contains("tests=\"4\" failures=\"0\" skipped=\"3\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("name=\"empty lists [mfa_methods=[totp], auth_methods=ALL_ALLOWED]\""),
+        "{xml}"
+    );
+    // The space's reason, confirmed by the server's own refusal of the setup call.
+    assert!(
+        xml.contains(
+            "refused by the API: RestrictedAuthMethodsWithEmptyList (the server answered \
+             allowed_auth_methods_required_for_restricted)"
+        ),
+        "{xml}"
+    );
+}

@@ -73,19 +73,12 @@ pub async fn run_scenario(loaded: &Loaded, target: &Target) -> ScenarioReport {
     let started = Instant::now();
     let s = &loaded.scenario;
     let case = loaded.case.as_ref();
-    let refused = case.and_then(|c| c.refused);
     let matrix_file = s.matrix.is_some() && case.is_none();
     let (verdict, trace) = match target {
         _ if matrix_file => (
             Verdict::Failed {
                 step: 0,
                 reason: "a matrix scenario runs as its cases (Loaded::cases)".into(),
-            },
-            vec![],
-        ),
-        _ if refused.is_some() => (
-            Verdict::Refused {
-                reason: format!("{:?}", refused.expect("checked")),
             },
             vec![],
         ),
@@ -147,6 +140,11 @@ struct Conn {
 }
 
 async fn run_on(s: &Scenario, case: Option<&Case>, conn: Conn) -> (Verdict, Vec<StepTrace>) {
+    if let Some(c) = case
+        && c.refused.is_some()
+    {
+        return (shape::expect_refusal(s, c, conn).await, vec![]);
+    }
     if !conn.control
         && let Some(reason) = classify::blocked(s, case)
     {

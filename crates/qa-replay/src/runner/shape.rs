@@ -4,6 +4,8 @@
 //! `passwords.migrate`, a pending TOTP with `totps.create`, an active one with `totps.migrate`,
 //! `mfa_enrolled` / `default_mfa_method` with `members.update`, then the policy with
 //! `organizations.update` (last, so no restriction stands in the way of shaping the member).
+//! A combination the policy space calls invalid is shaped the same way and must be refused by
+//! the server (`expect_refusal`): the space's claim is checked, never just assumed.
 //! Must never use the control API, and never shape a member other than the matrix member.
 
 use std::sync::OnceLock;
@@ -11,8 +13,8 @@ use std::sync::OnceLock;
 use policy_matrix::{AuthMethods, Combination, DefaultMfa, Phone, Totp};
 use serde_json::{Value, json};
 
-use super::{Run, StepResult, fail};
-use crate::scenario::MatrixSpec;
+use super::{Conn, Run, StepResult, Verdict, fail};
+use crate::scenario::{Case, MatrixSpec, Scenario};
 
 /// The matrix member's password (strong enough for the mock's and Stytch's checks).
 pub(super) const MATRIX_PASSWORD: &str = "matrix-Case-passphrase-2031!";
@@ -25,6 +27,41 @@ fn bcrypt_hash() -> &'static str {
     static HASH: OnceLock<String> = OnceLock::new();
     // Cost 4: the hash only has to be valid bcrypt, not slow.
     HASH.get_or_init(|| bcrypt::hash(MATRIX_PASSWORD, 4).unwrap_or_default())
+}
+
+/// An invalid combination's case: set it up like any other; the server must refuse a shaping
+/// call (an API error, not a transport failure), else the case fails.
+pub(super) async fn expect_refusal(s: &Scenario, case: &Case, conn: Conn) -> Verdict {
+    let (Some(m), Some(reason)) = (&s.matrix, case.refused) else {
+        return Verdict::Failed {
+            step: 0,
+            reason: "not a refused matrix case".into(),
+        };
+    };
+    let mut run = match Run::setup(s, None, conn).await {
+        Ok(r) => r,
+        Err(e) => {
+            return Verdict::Failed {
+                step: 0,
+                reason: format!("setup: {e}"),
+            };
+        }
+    };
+    match run.shape(m, &case.combination).await {
+        Err((t, _)) if t != "transport" && t != "bad_response" => Verdict::Refused {
+            reason: format!("{reason:?} (the server answered {t})"),
+        },
+        Err((t, msg)) => Verdict::Failed {
+            step: 0,
+            reason: format!("setup: {t}: {msg}"),
+        },
+        Ok(()) => Verdict::Failed {
+            step: 0,
+            reason: format!(
+                "the policy space calls this combination invalid ({reason:?}), but the server accepted it"
+            ),
+        },
+    }
 }
 
 impl Run {

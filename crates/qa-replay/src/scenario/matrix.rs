@@ -4,8 +4,9 @@
 //!
 //! The axes are policy-matrix's own space types ([`policy_matrix::Combination`]), so a case is a
 //! point of the space the reference model answers for. A combination the space calls invalid
-//! (e.g. `RESTRICTED` with an empty list) is kept as a refused case with its reason, never
-//! dropped silently. Nothing here runs anything or asks the model; `predict` does the latter.
+//! (e.g. `RESTRICTED` with an empty list) is kept as a case with its reason (the runner checks
+//! the server refuses it), never dropped silently. Nothing here runs anything or asks the
+//! model; `predict` does the latter.
 
 use policy_matrix::{
     AuthMethods, Combination, DefaultMfa, EntryPoint, Invalid, MemberShape, Methods, MfaMethodRule,
@@ -68,7 +69,7 @@ pub struct MatrixSpec {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Case {
     pub combination: Combination,
-    /// The space's reason this point cannot happen: the case is reported refused, not run.
+    /// The space's reason this point cannot happen: the server must refuse its setup.
     pub refused: Option<Invalid>,
     /// `mfa_policy=OPTIONAL, phone=verified, ...` over the axes the file declares.
     pub label: String,
