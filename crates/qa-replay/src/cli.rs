@@ -21,7 +21,9 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Replay scenario files (or directories of *.yaml) through the MFA engine.
+    /// Replay scenario files (or directories of *.yaml) through the MFA engine. A scenario
+    /// with `matrix:` axes runs once per policy combination, each case named by it, with
+    /// `expect: model` expectations from the policy matrix's reference model.
     Replay(ReplayArgs),
     /// Write a scenario from a running mock's request log (a manual session, e.g. in the
     /// example app) or from a HAR file of a backend's calls to Stytch. Secrets never reach the
