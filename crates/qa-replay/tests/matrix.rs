@@ -178,3 +178,12 @@ fn a_hand_written_key_next_to_model_is_still_checked_for_typos() {
     assert!(e.contains("unknown field `stat`"), "{e}");
     assert!(e.starts_with("m.yaml:14:"), "{e}");
 }
+
+#[test]
+fn an_empty_axis_is_reported_at_its_line() {
+    let e = load_error(&MATRIX.replace("  phone: [none, verified]", "  phone: []"));
+    assert!(
+        e.starts_with("m.yaml:6:3: matrix axis `phone` has no values"),
+        "{e}"
+    );
+}

@@ -184,7 +184,7 @@ fn check_references(path: &Path, text: &str, s: &Scenario) -> Result<(), LoadErr
 /// where they mean something.
 fn check_matrix(path: &Path, text: &str, s: &Scenario) -> Result<(), LoadError> {
     let err = |needle: &str, message: String, hint: &str| {
-        let (line, column) = locate(text, needle);
+        let (line, column) = locate_key(text, needle).unwrap_or_else(|| locate(text, needle));
         LoadError {
             path: path.to_owned(),
             line,
@@ -356,6 +356,22 @@ fn check_matrix(path: &Path, text: &str, s: &Scenario) -> Result<(), LoadError> 
         }
     }
     Ok(())
+}
+
+/// Line and column (1-based) of a matrix axis key (`  entry: [...]`) inside `matrix:`.
+fn locate_key(text: &str, key: &str) -> Option<(usize, usize)> {
+    let start = text.lines().position(|l| l.starts_with("matrix:"))?;
+    text.lines()
+        .enumerate()
+        .skip(start + 1)
+        .take_while(|(_, l)| l.starts_with(' ') || l.is_empty())
+        .find_map(|(i, l)| {
+            let trimmed = l.trim_start();
+            trimmed
+                .strip_prefix(key)
+                .filter(|rest| rest.starts_with(':'))
+                .map(|_| (i + 1, l.len() - trimmed.len() + 1))
+        })
 }
 
 /// Line and column (1-based) of the last place `needle` appears as a value (`: needle`).
