@@ -14,7 +14,7 @@ pub mod space;
 pub mod table;
 
 pub use methods::Methods;
-pub use model::{EngineStep, MemberOptions, Outcome, Response, decide};
+pub use model::{EngineStep, MemberOptions, Outcome, Response, decide, step_up};
 pub use space::{
     AuthMethods, Combination, DefaultMfa, EntryPoint, Invalid, MemberShape, MfaMethodRule,
     MfaPolicy, OrgPolicy, Phone, Totp,

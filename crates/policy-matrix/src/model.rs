@@ -1,5 +1,6 @@
 //! The reference model: what Stytch answers to one valid [`Combination`], and where the engine
-//! must go next — a pure function written from CONTRACT §3 (R1–R6) alone.
+//! must go next — a pure function written from CONTRACT §3 (R1–R6) alone. [`step_up`] is the
+//! same reading for a step-up from a live session (R4 preference, R5 session path).
 //!
 //! It must never read the mock's or the engine's code or types (`mock-stytch/src/decide.rs`,
 //! `mfa_engine::routing`): the point is a second, independent reading of the contract. Where the
@@ -204,6 +205,27 @@ pub fn decide(c: &Combination) -> Outcome {
     }
 }
 
+/// R4/R5 session path (step-up from a live session): the engine's challenge, or `None` when
+/// nothing can be offered. No auto-sent SMS on this path; preference: `default_mfa_method` if
+/// enrolled and allowed, then the first enrolled allowed method (SMS, TOTP); choosing SMS sends
+/// a code. `entry` and `same_member_session` do not matter (the session already exists).
+pub fn step_up(c: &Combination) -> Option<EngineStep> {
+    let usable = active_factors(c).and(allowed_mfa(c));
+    let method = match c.member.default_mfa_method {
+        DefaultMfa::Sms if usable.sms => "sms_otp",
+        DefaultMfa::Totp if usable.totp => "totp",
+        _ if usable.sms => "sms_otp",
+        _ if usable.totp => "totp",
+        _ => return None,
+    };
+    Some(EngineStep::Challenge {
+        method,
+        available: usable,
+        sms_sent: method == "sms_otp",
+        recovery_code: usable.totp,
+    })
+}
+
 fn no_mfa(response: Response, engine: EngineStep) -> Outcome {
     Outcome {
         response,
@@ -308,6 +330,39 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn step_up_prefers_the_default_and_offers_nothing_without_an_allowed_factor() {
+        let m = MemberShape {
+            phone: Phone::Verified,
+            totp: Totp::Active,
+            default_mfa_method: DefaultMfa::Totp,
+            ..BARE
+        };
+        let c = combo(MfaPolicy::Optional, None, m);
+        assert!(matches!(
+            step_up(&c),
+            Some(EngineStep::Challenge {
+                method: "totp",
+                sms_sent: false,
+                ..
+            })
+        ));
+        let only_sms = combo(MfaPolicy::Optional, Some(Methods::SMS), m);
+        assert!(matches!(
+            step_up(&only_sms),
+            Some(EngineStep::Challenge {
+                method: "sms_otp",
+                sms_sent: true,
+                ..
+            })
+        ));
+        let unverified = MemberShape {
+            phone: Phone::Unverified,
+            ..BARE
+        };
+        assert_eq!(step_up(&combo(MfaPolicy::Optional, None, unverified)), None);
     }
 
     #[test]

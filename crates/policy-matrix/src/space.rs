@@ -6,11 +6,11 @@
 //! that is [`crate::model`]. This module must never drop a point silently — an invalid point is
 //! returned with its [`Invalid`] reason, so counts add up to the product.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::methods::Methods;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum MfaPolicy {
     #[serde(rename = "REQUIRED_FOR_ALL")]
     RequiredForAll,
@@ -108,7 +108,7 @@ impl AuthMethods {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phone {
     None,
@@ -116,7 +116,7 @@ pub enum Phone {
     Verified,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Totp {
     None,
@@ -125,7 +125,7 @@ pub enum Totp {
     Active,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum DefaultMfa {
     #[serde(rename = "none")]
     None,

@@ -3,7 +3,7 @@
 //! checked before anything runs.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
@@ -21,18 +21,27 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Replay scenario files (or directories of *.yaml) through the MFA engine.
+    /// Replay scenario files (or directories of *.yaml) through the MFA engine. A scenario
+    /// with `matrix:` axes runs once per policy combination, each case named by it, with
+    /// `expect: model` expectations from the policy matrix's reference model.
     Replay(ReplayArgs),
     /// Write a scenario from a running mock's request log (a manual session, e.g. in the
-    /// example app). Secrets are never in the log: right codes become from_outbox/totp_now.
+    /// example app) or from a HAR file of a backend's calls to Stytch. Secrets never reach the
+    /// recording: right codes become from_outbox/totp_now.
     Record(RecordArgs),
 }
 
 #[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["target", "har"])))]
 pub struct RecordArgs {
     /// The running mock whose `/_mock/requests` log is read (e.g. http://127.0.0.1:9010).
     #[arg(long)]
-    pub target: String,
+    pub target: Option<String>,
+    /// Instead: a HAR 1.2 file of a backend's calls to Stytch (real or mock). Its bodies are
+    /// redacted with the mock's allow-list before anything reads them; calls to /_mock are
+    /// skipped.
+    #[arg(long)]
+    pub har: Option<PathBuf>,
     #[arg(long, env = "STYTCH_PROJECT_ID", default_value = mock_stytch::config::DEFAULT_PROJECT_ID)]
     pub project_id: String,
     #[arg(long, env = "STYTCH_SECRET", default_value = mock_stytch::config::DEFAULT_SECRET, hide_default_value = true, hide_env_values = true)]
@@ -65,7 +74,11 @@ pub struct ReplayArgs {
     /// Write a JUnit XML report here.
     #[arg(long)]
     pub junit: Option<PathBuf>,
-    /// How many scenarios run at once.
+    /// Write a self-contained HTML report here: summary, every case with its result and time,
+    /// and each failure's step trace with the API requests and their redacted bodies.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// How many scenarios (matrix cases count one each) run at once.
     #[arg(long, default_value_t = 4)]
     pub jobs: usize,
 }
@@ -89,13 +102,14 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(out)
 }
 
-/// Load every file; all errors are reported, not just the first.
+/// Load every file and expand matrix scenarios into their cases; all errors are reported, not
+/// just the first.
 pub fn load_all(files: &[PathBuf]) -> Result<Vec<Loaded>, Vec<String>> {
     let mut loaded = Vec::new();
     let mut errors = Vec::new();
     for f in files {
         match load(f) {
-            Ok(l) => loaded.push(l),
+            Ok(l) => loaded.extend(l.cases()),
             Err(e) => errors.push(e.to_string()),
         }
     }
@@ -120,16 +134,18 @@ pub fn main(cli: Cli) -> u8 {
     }
 }
 
-/// `stytch-mfa record`: exit 0 with the scenario written, 2 when the log cannot be read.
+/// `stytch-mfa record`: exit 0 with the scenario written, 2 when the log or HAR cannot be read.
 pub async fn record(args: RecordArgs) -> u8 {
-    let (log, dir) = match crate::record::fetch(
-        &args.target,
-        &args.project_id,
-        &args.secret,
-        args.limit,
-    )
-    .await
-    {
+    let source = match (&args.har, &args.target) {
+        (Some(path), _) => std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: {e}", path.display()))
+            .and_then(|text| crate::record::read_har(&text)),
+        (None, Some(target)) => {
+            crate::record::fetch(target, &args.project_id, &args.secret, args.limit).await
+        }
+        (None, None) => Err("give --target URL or --har FILE".into()),
+    };
+    let (log, dir) = match source {
         Ok(x) => x,
         Err(e) => {
             eprintln!("error: cannot read the request log: {e}");
@@ -189,7 +205,13 @@ pub async fn replay(args: ReplayArgs) -> u8 {
     print!("{}", report::render(&reports));
     println!("{}", report::summary(&reports));
     if let Some(path) = &args.junit
-        && let Err(e) = write_junit(path, &reports)
+        && let Err(e) = std::fs::write(path, report::junit(&reports))
+    {
+        eprintln!("error: cannot write {}: {e}", path.display());
+        return 2;
+    }
+    if let Some(path) = &args.report
+        && let Err(e) = std::fs::write(path, report::html(&reports))
     {
         eprintln!("error: cannot write {}: {e}", path.display());
         return 2;
@@ -202,10 +224,6 @@ pub async fn replay(args: ReplayArgs) -> u8 {
     } else {
         0
     }
-}
-
-fn write_junit(path: &Path, reports: &[crate::runner::ScenarioReport]) -> std::io::Result<()> {
-    std::fs::write(path, report::junit(reports))
 }
 
 /// Run scenarios in parallel (at most `jobs` at once), results in input order. Shows a one-line

@@ -12,11 +12,15 @@
 //! declared from their current state, with a comment saying what a replay cannot reproduce.
 //! Must never print a secret: it only ever sees redacted bodies.
 //!
+//! The same recorder reads a HAR file of a backend's calls to Stytch (`har`): its bodies are
+//! redacted with the mock's own allow-list first, so both sources look alike.
+//!
 //! Files: `log` reads the request log and looks up the ids it names; `declare` turns
 //! organizations and members into scenario declarations with aliases; `infer` maps each logged
 //! request to the engine action that made it; `write` prints the scenario file.
 
 mod declare;
+mod har;
 mod infer;
 mod log;
 mod write;
@@ -26,6 +30,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Deserialize;
 use serde_json::Value;
 
+pub use har::read_har;
 pub use log::fetch;
 
 /// One entry of `/_mock/requests`.

@@ -29,11 +29,11 @@ impl Recorder<'_> {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "# Recorded by `stytch-mfa record` from the mock's request log."
+            "# Recorded by `stytch-mfa record` from a request log (the mock's, or a HAR file's)."
         );
         let _ = writeln!(
             out,
-            "# Codes, tokens and passwords were never in the log: right codes replay as"
+            "# Codes, tokens and passwords were redacted before reading: right codes replay as"
         );
         let _ = writeln!(
             out,

@@ -1,5 +1,6 @@
 //! The `expect` checks: compare what a scenario expects (error type, state, challenge details,
-//! attempts left, member fields) with what the engine and Stytch report now. Each check only
+//! attempts left, member fields) with what the engine and Stytch report now (`expect: model`
+//! is compared in `model_check`). Each check only
 //! reads: it must never perform a step or change the run's state, and every mismatch is
 //! reported (collected and joined), never skipped.
 
@@ -9,9 +10,17 @@ use super::Run;
 use crate::scenario::{Expect, MemberExpect, State};
 
 impl Run {
-    pub(super) async fn check(&mut self, e: &Expect) -> Result<(), String> {
+    /// `index`: the expect's position in the scenario (an `expect: model` judges the step
+    /// before it).
+    pub(super) async fn check(&mut self, e: &Expect, index: usize) -> Result<(), String> {
         let mut problems = Vec::new();
-        self.check_error(e, &mut problems);
+        if e.model {
+            self.check_model(index, &mut problems);
+        }
+        // With `model` and no written `error`, the model's prediction judges the error.
+        if !(e.model && e.error.is_none()) {
+            self.check_error(e, &mut problems);
+        }
         self.check_state(e, &mut problems);
         self.check_challenge(e, &mut problems);
         self.check_attempts_left(e, &mut problems);

@@ -4,13 +4,18 @@
 //!
 //! This file holds the scenario loop (one step after another, stopping at the first failure),
 //! the per-run state and the verdict. Steps are performed in `steps`, `expect` checks in
-//! `checks`, setup in `setup`, mock-only calls in `control`, the trace in `trace`.
+//! `checks` (`expect: model` in `model_check`), setup in `setup` (a matrix member's factors in
+//! `shape`), mock-only calls in `control`, the trace in `trace`, what a target without the
+//! control API cannot run in `classify`.
 //! A scenario that needs the control API against a target without it is reported as not
 //! runnable, never faked; nothing here may turn a failed step into a pass.
 
 mod checks;
+mod classify;
 mod control;
+mod model_check;
 mod setup;
+mod shape;
 mod steps;
 mod trace;
 
@@ -20,9 +25,11 @@ use std::time::Instant;
 use mfa_engine::{FlowId, LoginStep, ManualClock, MfaService, ServiceError, SqliteFlowStore};
 use stytch_client::StytchClient;
 
-use crate::scenario::{Expect, Loaded, Method, Scenario, State, Step};
+use crate::scenario::predict::reach;
+use crate::scenario::{Case, Loaded, Method, Scenario, State, Step};
 
-pub use trace::StepTrace;
+pub use classify::not_runnable;
+pub use trace::{RequestTrace, StepTrace};
 
 /// Where scenarios run.
 #[derive(Clone, Debug)]
@@ -40,8 +47,17 @@ pub enum Target {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     Passed,
-    Failed { step: usize, reason: String },
-    NotRunnable { reason: String },
+    Failed {
+        step: usize,
+        reason: String,
+    },
+    NotRunnable {
+        reason: String,
+    },
+    /// A matrix combination the API refuses to set up (the policy space names the reason).
+    Refused {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -56,7 +72,16 @@ pub struct ScenarioReport {
 pub async fn run_scenario(loaded: &Loaded, target: &Target) -> ScenarioReport {
     let started = Instant::now();
     let s = &loaded.scenario;
+    let case = loaded.case.as_ref();
+    let matrix_file = s.matrix.is_some() && case.is_none();
     let (verdict, trace) = match target {
+        _ if matrix_file => (
+            Verdict::Failed {
+                step: 0,
+                reason: "a matrix scenario runs as its cases (Loaded::cases)".into(),
+            },
+            vec![],
+        ),
         Target::InProcess => {
             match mock_stytch::MockServer::spawn(mock_stytch::Config::for_tests()).await {
                 Ok(mock) => {
@@ -67,7 +92,7 @@ pub async fn run_scenario(loaded: &Loaded, target: &Target) -> ScenarioReport {
                         control: true,
                         unique: false,
                     };
-                    let out = run_on(s, conn).await;
+                    let out = run_on(s, case, conn).await;
                     let _ = mock.stop().await;
                     out
                 }
@@ -93,7 +118,7 @@ pub async fn run_scenario(loaded: &Loaded, target: &Target) -> ScenarioReport {
                 control,
                 unique: true,
             };
-            run_on(s, conn).await
+            run_on(s, case, conn).await
         }
     };
     ScenarioReport {
@@ -114,28 +139,18 @@ struct Conn {
     unique: bool,
 }
 
-async fn run_on(s: &Scenario, conn: Conn) -> (Verdict, Vec<StepTrace>) {
-    if !conn.control {
-        let mut blocked: Vec<String> = s
-            .steps
-            .iter()
-            .enumerate()
-            .filter(|(_, st)| st.needs_control_api())
-            .map(|(i, st)| format!("step {} ({})", i + 1, st.label()))
-            .collect();
-        if s.members.values().any(|m| m.password.is_some()) {
-            blocked.push("member passwords (set through the reset email)".into());
-        }
-        if !blocked.is_empty() {
-            return (
-                Verdict::NotRunnable {
-                    reason: format!("needs the mock control API: {}", blocked.join(", ")),
-                },
-                vec![],
-            );
-        }
+async fn run_on(s: &Scenario, case: Option<&Case>, conn: Conn) -> (Verdict, Vec<StepTrace>) {
+    if let Some(c) = case
+        && c.refused.is_some()
+    {
+        return (shape::expect_refusal(s, c, conn).await, vec![]);
     }
-    let mut run = match Run::setup(s, conn).await {
+    if !conn.control
+        && let Some(reason) = classify::blocked(s, case)
+    {
+        return (Verdict::NotRunnable { reason }, vec![]);
+    }
+    let mut run = match Run::setup(s, case, conn).await {
         Ok(r) => r,
         Err(e) => {
             return (
@@ -148,12 +163,17 @@ async fn run_on(s: &Scenario, conn: Conn) -> (Verdict, Vec<StepTrace>) {
         }
     };
     let mut trace = Vec::new();
+    let (end, cut) = reach(s, case.map(|c| &c.combination));
     let mut i = 0;
-    while i < s.steps.len() {
+    while i < end {
         let step = &s.steps[i];
         let number = i + 1;
         let result = match step {
-            Step::Expect(e) => run.check(e).await.map(|()| "ok".to_owned()),
+            Step::Expect(e) => run.check(e, i).await.map(|()| "ok".to_owned()),
+            Step::OnlyIfModel(_) => Ok(match (&cut, i + 1 == end) {
+                (Some(why), true) => why.clone(),
+                _ => "ok: the model's prediction is one of these".to_owned(),
+            }),
             other => {
                 run.last_error = None;
                 if let Err(err) = run.act(other).await {
@@ -166,7 +186,7 @@ async fn run_on(s: &Scenario, conn: Conn) -> (Verdict, Vec<StepTrace>) {
                 };
                 let next_expects_error = matches!(
                     s.steps.get(i + 1),
-                    Some(Step::Expect(Expect { error: Some(_), .. }))
+                    Some(Step::Expect(e)) if e.may_follow_an_error()
                 );
                 match &run.last_error {
                     Some(_) if !next_expects_error => Err(format!("step failed: {outcome}")),
@@ -175,6 +195,9 @@ async fn run_on(s: &Scenario, conn: Conn) -> (Verdict, Vec<StepTrace>) {
             }
         };
         let requests = run.new_requests().await;
+        if !matches!(step, Step::Expect(_)) {
+            run.last_requests = requests.iter().map(|r| r.line.clone()).collect();
+        }
         let (outcome, failed) = match result {
             Ok(o) => (o, None),
             Err(reason) => (format!("FAILED: {reason}"), Some(reason)),
@@ -207,6 +230,9 @@ struct MemberRef {
 }
 
 struct Run {
+    /// The scenario as loaded (the model checks read its steps and matrix).
+    scenario: Scenario,
+    case: Option<Case>,
     service: MfaService<SqliteFlowStore, ManualClock>,
     admin: StytchClient,
     http: reqwest::Client,
@@ -221,6 +247,8 @@ struct Run {
     last_error: Option<(String, String)>,
     recovery_codes: VecDeque<String>,
     seen_requests: HashSet<String>,
+    /// The request lines of the last step that was not an `expect`.
+    last_requests: Vec<String>,
 }
 
 type StepResult = Result<(), (String, String)>;

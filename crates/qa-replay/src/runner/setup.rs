@@ -1,6 +1,7 @@
 //! Scenario setup: the organizations and members a scenario declares, created with the Stytch
 //! client directly (the engine has no admin API), and their passwords set through the reset
-//! email. Setup creates no login flow and its requests never appear in any step's trace.
+//! email; a matrix case's organization policy and member factors are set by `shape`. Setup
+//! creates no login flow and its requests never appear in any step's trace.
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
@@ -11,10 +12,14 @@ use stytch_client::api::passwords::{PasswordEmailResetRequest, PasswordResetStar
 use stytch_client::{ClientConfig, StytchClient};
 
 use super::{Conn, MemberRef, Run, StepResult, client_error, method_names};
-use crate::scenario::{Scenario, State};
+use crate::scenario::{Case, Scenario, State};
 
 impl Run {
-    pub(super) async fn setup(s: &Scenario, conn: Conn) -> Result<Run, String> {
+    pub(super) async fn setup(
+        s: &Scenario,
+        case: Option<&Case>,
+        conn: Conn,
+    ) -> Result<Run, String> {
         let admin = StytchClient::new(ClientConfig::new(
             conn.base_url.clone(),
             conn.project_id.clone(),
@@ -29,6 +34,8 @@ impl Run {
             MfaService::with_clock(admin.clone(), store, clock.clone(), EngineConfig::default());
         let suffix = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
         let mut run = Run {
+            scenario: s.clone(),
+            case: case.cloned(),
             service,
             admin,
             http: reqwest::Client::new(),
@@ -43,6 +50,7 @@ impl Run {
             last_error: None,
             recovery_codes: VecDeque::new(),
             seen_requests: HashSet::new(),
+            last_requests: Vec::new(),
         };
         for (alias, spec) in &s.organizations {
             let settings = OrganizationSettings {
@@ -110,6 +118,11 @@ impl Run {
                     .await
                     .map_err(|(t, m)| format!("password of {alias}: {t}: {m}"))?;
             }
+        }
+        if let (Some(m), Some(c)) = (&s.matrix, case) {
+            run.shape(m, &c.combination)
+                .await
+                .map_err(|(t, msg)| format!("matrix case [{}]: {t}: {msg}", c.label))?;
         }
         // Setup requests are not part of any step's trace.
         run.new_requests().await;

@@ -3,6 +3,7 @@
 //! the error it met as `(error_type, message)`; it must never decide pass or fail itself (the
 //! scenario loop and the `expect` checks do) nor fake a result the engine did not give.
 
+use mfa_engine::{LoginStep, MfaMethod};
 use serde_json::json;
 use stytch_client::api::organizations::OrganizationSettings;
 use stytch_client::secret::ExposeSecretStr;
@@ -19,16 +20,47 @@ impl Run {
             Step::ExchangeSession(e) => self.exchange(&e.to).await,
             Step::ChooseMethod(m) => self.choose_method(*m).await,
             Step::SendSms => self.send_sms().await,
+            Step::SendSmsIfUnsent => match &self.last_step {
+                Some(LoginStep::Challenge(p)) if p.method == MfaMethod::Sms && !p.sms_sent => {
+                    self.send_sms().await
+                }
+                _ => Ok(()),
+            },
             Step::BeginEnrollment(b) => self.begin_enrollment(b).await,
             Step::StepUp => self.step_up().await,
             Step::SignOut => self.sign_out().await,
             Step::EnrollSms(p) => self.enroll_sms(p).await,
             Step::EnrollTotp => self.enroll_totp().await,
+            Step::EnrollOffered(p) => self.enroll_offered(p).await,
             Step::SubmitCode(code) => self.submit_code(code).await,
             Step::SubmitRecoveryCode(rc) => self.submit_recovery_code(rc).await,
             Step::AdvanceClock(s) => self.advance_clock(s).await,
             Step::SetPolicy(p) => self.set_policy(p).await,
-            Step::Expect(_) => Ok(()),
+            Step::Expect(_) | Step::OnlyIfModel(_) => Ok(()),
+        }
+    }
+
+    /// SMS to `p` when the enrollment offers SMS, else TOTP (what the offer page would show
+    /// first).
+    async fn enroll_offered(&mut self, p: &Phone) -> StepResult {
+        let offered = match &self.last_step {
+            Some(LoginStep::Enroll(e)) => e.offered,
+            _ => {
+                return Err(fail(
+                    "wrong_state",
+                    format!(
+                        "enroll_offered needs an enrollment, state is {}",
+                        self.describe()
+                    ),
+                ));
+            }
+        };
+        if offered.contains(MfaMethod::Sms) {
+            self.enroll_sms(p).await
+        } else if offered.contains(MfaMethod::Totp) {
+            self.enroll_totp().await
+        } else {
+            Err(fail("nothing_to_offer", "the enrollment offers no method"))
         }
     }
 
@@ -181,7 +213,12 @@ impl Run {
             .new_password
             .clone()
             .unwrap_or_else(|| "a fresh passphrase 9174".into());
-        let result = match l.via {
+        let via = match (l.via, &self.case) {
+            (Via::Matrix, Some(c)) => c.via(),
+            (v, _) => v,
+        };
+        let result = match via {
+            Via::Matrix => return Err(fail("no_matrix", "`via: matrix` outside a matrix case")),
             Via::MagicLink => {
                 self.service
                     .send_magic_link(&org_id, &email)
@@ -269,12 +306,36 @@ impl Run {
         self.adopt(result, to)
     }
 
+    /// The method whose code the flow waits for: the challenge's, or the enrollment's started.
+    fn awaited_method(&self) -> Option<MfaMethod> {
+        match &self.last_step {
+            Some(LoginStep::Challenge(p)) => Some(p.method),
+            Some(LoginStep::Enroll(p)) => p.started.as_ref().map(|s| s.method()),
+            _ => None,
+        }
+    }
+
     /// The code a `submit_code` step sends: literal, from the outbox, the TOTP of the moment (or
     /// at an offset on the mock clock), or one known to be wrong.
     async fn resolve_code(&mut self, code: &Code) -> Result<String, (String, String)> {
         let m = self.current_member()?;
         let (org_id, member_id) = (m.org_id.clone(), m.member_id.clone());
+        let code = match code {
+            Code::Right => match self.awaited_method() {
+                Some(MfaMethod::Sms) => &Code::FromOutbox,
+                Some(MfaMethod::Totp) => &Code::TotpNow,
+                None => {
+                    return Err(fail(
+                        "wrong_state",
+                        format!("no code is awaited, state is {}", self.describe()),
+                    ));
+                }
+            },
+            other => other,
+        };
         match code {
+            // Resolved to one of the two above; kept so the match stays exhaustive.
+            Code::Right => Err(fail("wrong_state", "no code is awaited")),
             Code::Literal(c) => Ok(c.clone()),
             Code::FromOutbox => {
                 self.outbox_field(&[("member_id", &member_id), ("channel", "sms")], "code")

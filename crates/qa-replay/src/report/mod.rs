@@ -1,4 +1,9 @@
-//! Human trace, summary line and JUnit XML for a run. Only failed scenarios print their trace.
+//! Human trace, summary line and JUnit XML for a run; the HTML report is in `html`. Only failed
+//! scenarios print their trace. A matrix case is named by its combination everywhere.
+
+mod html;
+
+pub use html::html;
 
 use std::fmt::Write as _;
 
@@ -15,6 +20,13 @@ pub fn render(reports: &[ScenarioReport]) -> String {
             Verdict::NotRunnable { reason } => {
                 let _ = writeln!(out, "SKIP  {} ({}): not runnable: {reason}", r.name, r.path);
             }
+            Verdict::Refused { reason } => {
+                let _ = writeln!(
+                    out,
+                    "REFUSED  {} ({}): the API refuses this combination: {reason}",
+                    r.name, r.path
+                );
+            }
             Verdict::Failed { step, reason } => {
                 let _ = writeln!(
                     out,
@@ -29,7 +41,7 @@ pub fn render(reports: &[ScenarioReport]) -> String {
                         t.number, t.label, t.outcome
                     );
                     for req in &t.requests {
-                        let _ = writeln!(out, "            {req}");
+                        let _ = writeln!(out, "            {}", req.line);
                     }
                 }
             }
@@ -47,15 +59,22 @@ pub fn summary(reports: &[ScenarioReport]) -> String {
         .iter()
         .filter(|r| matches!(r.verdict, Verdict::Failed { .. }))
         .count();
-    let skipped = reports.len() - passed - failed;
+    let refused = reports
+        .iter()
+        .filter(|r| matches!(r.verdict, Verdict::Refused { .. }))
+        .count();
+    let skipped = reports.len() - passed - failed - refused;
+    let mut out = format!("{passed} passed, {failed} failed");
     if skipped > 0 {
-        format!("{passed} passed, {failed} failed, {skipped} not runnable")
-    } else {
-        format!("{passed} passed, {failed} failed")
+        out.push_str(&format!(", {skipped} not runnable"));
     }
+    if refused > 0 {
+        out.push_str(&format!(", {refused} refused combinations"));
+    }
+    out
 }
 
-fn xml(s: &str) -> String {
+pub(crate) fn xml(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -69,7 +88,12 @@ pub fn junit(reports: &[ScenarioReport]) -> String {
         .count();
     let skipped = reports
         .iter()
-        .filter(|r| matches!(r.verdict, Verdict::NotRunnable { .. }))
+        .filter(|r| {
+            matches!(
+                r.verdict,
+                Verdict::NotRunnable { .. } | Verdict::Refused { .. }
+            )
+        })
         .count();
     let total: f64 = reports.iter().map(|r| r.seconds).sum();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -90,6 +114,13 @@ pub fn junit(reports: &[ScenarioReport]) -> String {
             Verdict::Passed => {}
             Verdict::NotRunnable { reason } => {
                 let _ = write!(out, "<skipped message=\"{}\"/>", xml(reason));
+            }
+            Verdict::Refused { reason } => {
+                let _ = write!(
+                    out,
+                    "<skipped message=\"refused by the API: {}\"/>",
+                    xml(reason)
+                );
             }
             Verdict::Failed { step, reason } => {
                 let trace = render(std::slice::from_ref(r));

@@ -1,19 +1,31 @@
-//! The scenario file format (YAML) and its loading: parse, then check references, all before
-//! anything runs. Every struct denies unknown keys so a typo is an error with a location, never a
-//! silently ignored expectation. docs/scenarios.md is the user-facing description of this file.
+//! The scenario file format (YAML): the types a file deserializes into. Every struct denies
+//! unknown keys so a typo is an error with a location, never a silently ignored expectation.
+//! Loading and checking is in `load`, matrix axes and their expansion into cases in `matrix`,
+//! the reference model's predictions in `predict`. docs/scenarios.md is the user-facing
+//! description of this file.
+
+mod expect;
+mod load;
+pub mod matrix;
+pub mod predict;
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+pub use expect::Expect;
+pub use load::{LoadError, Loaded, load, parse};
+pub use matrix::{Case, MatrixSpec};
+
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     pub name: String,
     #[serde(default)]
     pub description: Option<String>,
+    /// Axes instead of one policy: the file runs once per valid combination (`matrix`).
+    #[serde(default)]
+    pub matrix: Option<MatrixSpec>,
     /// Organizations by alias; the alias is what steps and members refer to.
     pub organizations: BTreeMap<String, OrgSpec>,
     /// Members by alias.
@@ -96,6 +108,8 @@ pub enum Via {
     Sso,
     Oauth,
     SessionExchange,
+    /// The entry point of the matrix case (replaced when the matrix is expanded).
+    Matrix,
 }
 
 impl Via {
@@ -108,6 +122,7 @@ impl Via {
             Via::Sso => "sso",
             Via::Oauth => "oauth",
             Via::SessionExchange => "session_exchange",
+            Via::Matrix => "matrix",
         }
     }
 }
@@ -138,6 +153,9 @@ pub enum Code {
     /// The TOTP code `N` seconds from the mock's now (control API).
     TotpAtOffset(i64),
     Literal(String),
+    /// The right code for what the flow waits for: `from_outbox` for SMS, `totp_now` for TOTP
+    /// (the method of the current challenge or the enrollment just started).
+    Right,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -230,36 +248,19 @@ pub struct MemberExpect {
     pub totp_registered: Option<bool>,
 }
 
-/// Checks on the outcome of the previous step.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Expect {
-    #[serde(default)]
-    pub state: Option<State>,
-    #[serde(default)]
-    pub member_authenticated: Option<bool>,
-    /// The previous step failed with this error type (a Stytch `error_type`, or the engine's:
-    /// `wrong_code`, `too_many_attempts`, `flow_expired`, `wrong_state`, ...).
-    #[serde(default)]
-    pub error: Option<String>,
-    #[serde(default)]
-    pub method: Option<Method>,
-    #[serde(default)]
-    pub sms_sent: Option<bool>,
-    #[serde(default)]
-    pub attempts_left: Option<u32>,
-    #[serde(default)]
-    pub member: Option<MemberExpect>,
-}
-
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Step {
     Login(Login),
     ChooseMethod(Method),
     SendSms,
+    /// `send_sms` on an SMS challenge whose code was not sent yet; nothing otherwise (a matrix
+    /// journey's "send me a code" where only some cases need it).
+    SendSmsIfUnsent,
     EnrollSms(Phone),
     EnrollTotp,
+    /// Enroll with the first method the current enrollment offers: SMS to this phone, else TOTP.
+    EnrollOffered(Phone),
     SubmitCode(Code),
     SubmitRecoveryCode(RecoveryCode),
     AdvanceClock(Seconds),
@@ -268,6 +269,10 @@ pub enum Step {
     StepUp,
     ExchangeSession(ExchangeSession),
     SignOut,
+    /// Matrix scenarios: the rest of the steps apply only to cases whose latest `expect: model`
+    /// prediction is one of these states; the others end here.
+    OnlyIfModel(Vec<State>),
+    #[serde(deserialize_with = "expect::de")]
     Expect(Expect),
 }
 
@@ -278,8 +283,10 @@ impl Step {
             Step::Login(l) => format!("login {} via {}", l.member, l.via.as_str()),
             Step::ChooseMethod(m) => format!("choose_method {m:?}"),
             Step::SendSms => "send_sms".into(),
+            Step::SendSmsIfUnsent => "send_sms_if_unsent".into(),
             Step::EnrollSms(p) => format!("enroll_sms {}", p.phone),
             Step::EnrollTotp => "enroll_totp".into(),
+            Step::EnrollOffered(p) => format!("enroll_offered {}", p.phone),
             Step::SubmitCode(c) => format!("submit_code {c:?}"),
             Step::SubmitRecoveryCode(c) => format!("submit_recovery_code {c:?}"),
             Step::AdvanceClock(s) => format!("advance_clock {}s", s.seconds),
@@ -288,179 +295,33 @@ impl Step {
             Step::StepUp => "step_up".into(),
             Step::ExchangeSession(e) => format!("exchange_session to {}", e.to),
             Step::SignOut => "sign_out".into(),
+            Step::OnlyIfModel(v) => format!(
+                "only_if_model [{}]",
+                v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+            Step::Expect(e) if e.model => "expect model".into(),
             Step::Expect(_) => "expect".into(),
         }
     }
 
-    /// True when the step cannot run without the mock's control API.
-    pub fn needs_control_api(&self) -> bool {
+    /// True when the step cannot run without the mock's control API (`case`: the matrix case,
+    /// whose entry point `via: matrix` takes).
+    pub fn needs_control_api(&self, case: Option<&Case>) -> bool {
         match self {
-            Step::Login(l) => !matches!(
-                l.via,
-                Via::Password | Via::SessionExchange | Via::ExistingPasswordReset
-            ),
+            Step::Login(l) => {
+                let via = match (l.via, case) {
+                    (Via::Matrix, Some(c)) => c.via(),
+                    (v, _) => v,
+                };
+                !matches!(
+                    via,
+                    Via::Password | Via::SessionExchange | Via::ExistingPasswordReset
+                )
+            }
+            Step::EnrollOffered(_) => false,
             Step::SubmitCode(c) => !matches!(c, Code::Literal(_)),
             Step::AdvanceClock(_) => true,
             _ => false,
         }
     }
-}
-
-/// A scenario file that failed to load: printed as `file:line:col: message` plus a hint.
-#[derive(Debug)]
-pub struct LoadError {
-    pub path: PathBuf,
-    pub line: usize,
-    pub column: usize,
-    pub message: String,
-    pub hint: String,
-}
-
-impl fmt::Display for LoadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}\n  hint: {}",
-            self.path.display(),
-            self.line,
-            self.column,
-            self.message,
-            self.hint
-        )
-    }
-}
-
-pub struct Loaded {
-    pub path: PathBuf,
-    pub scenario: Scenario,
-}
-
-/// Parse and check one file.
-pub fn load(path: &Path) -> Result<Loaded, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|e| LoadError {
-        path: path.to_owned(),
-        line: 0,
-        column: 0,
-        message: format!("cannot read: {e}"),
-        hint: "check the path".into(),
-    })?;
-    parse(path, &text)
-}
-
-pub fn parse(path: &Path, text: &str) -> Result<Loaded, LoadError> {
-    // Steps are written `- login: {...}` (one-key maps), not YAML tags (`!login`).
-    let de = serde_yaml_ng::Deserializer::from_str(text);
-    let parsed: Result<Scenario, _> = serde_yaml_ng::with::singleton_map_recursive::deserialize(de);
-    let scenario: Scenario = parsed.map_err(|e| {
-        let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
-        let full = e.to_string();
-        // serde_yaml_ng appends " at line L column C"; the location is already in front.
-        let message = match full.find(" at line ") {
-            Some(i) => full[..i].to_owned(),
-            None => full,
-        };
-        let hint = hint_for(&message);
-        LoadError {
-            path: path.to_owned(),
-            line,
-            column,
-            message,
-            hint,
-        }
-    })?;
-    check_references(path, text, &scenario)?;
-    Ok(Loaded {
-        path: path.to_owned(),
-        scenario,
-    })
-}
-
-fn hint_for(message: &str) -> String {
-    if message.contains("unknown field") {
-        "remove the key or fix its spelling; the keys this place accepts are listed above (docs/scenarios.md)".into()
-    } else if message.contains("unknown variant") {
-        "use one of the names listed above (docs/scenarios.md lists every step and value)".into()
-    } else if message.contains("missing field") {
-        "add the key; docs/scenarios.md shows a complete example".into()
-    } else if message.contains("invalid type") {
-        "the value has the wrong type (e.g. a list where a map is expected, or a string for a number)".into()
-    } else {
-        "see docs/scenarios.md for the format".into()
-    }
-}
-
-/// Members and steps must name organizations and members that exist. Serde does not keep spans
-/// for values, so the location is found by searching the text for the alias.
-fn check_references(path: &Path, text: &str, s: &Scenario) -> Result<(), LoadError> {
-    let err = |alias: &str, message: String, hint: String| {
-        let (line, column) = locate(text, alias);
-        LoadError {
-            path: path.to_owned(),
-            line,
-            column,
-            message,
-            hint,
-        }
-    };
-    let orgs: Vec<&str> = s.organizations.keys().map(String::as_str).collect();
-    let members: Vec<&str> = s.members.keys().map(String::as_str).collect();
-    for (alias, m) in &s.members {
-        if !s.organizations.contains_key(&m.org) {
-            return Err(err(
-                &m.org,
-                format!("member `{alias}` names unknown organization `{}`", m.org),
-                format!("declared organizations: {}", orgs.join(", ")),
-            ));
-        }
-    }
-    let member_ref = |name: &str| -> Result<(), LoadError> {
-        if s.members.contains_key(name) {
-            Ok(())
-        } else {
-            Err(err(
-                name,
-                format!("unknown member `{name}`"),
-                format!("declared members: {}", members.join(", ")),
-            ))
-        }
-    };
-    for step in &s.steps {
-        match step {
-            Step::Login(l) => member_ref(&l.member)?,
-            Step::ExchangeSession(e) => member_ref(&e.to)?,
-            Step::Expect(Expect {
-                member: Some(MemberExpect { name: Some(n), .. }),
-                ..
-            }) => member_ref(n)?,
-            Step::SetPolicy(p) if !s.organizations.contains_key(&p.org) => {
-                return Err(err(
-                    &p.org,
-                    format!("set_policy names unknown organization `{}`", p.org),
-                    format!("declared organizations: {}", orgs.join(", ")),
-                ));
-            }
-            _ => {}
-        }
-    }
-    if s.steps.is_empty() {
-        return Err(LoadError {
-            path: path.to_owned(),
-            line: 1,
-            column: 1,
-            message: "a scenario needs at least one step".into(),
-            hint: "add `steps:`".into(),
-        });
-    }
-    Ok(())
-}
-
-/// Line and column (1-based) of the last place `needle` appears as a value (`: needle`).
-fn locate(text: &str, needle: &str) -> (usize, usize) {
-    let mut found = (1, 1);
-    for (i, line) in text.lines().enumerate() {
-        if let Some(col) = line.find(&format!(": {needle}")) {
-            found = (i + 1, col + 3);
-        }
-    }
-    found
 }
