@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: formatting, lints, then every test of every crate.
-# Installs what tests need beyond cargo: Chromium + ChromeDriver from apt when missing.
+# Installs what tests need beyond cargo: Chromium + ChromeDriver from apt when missing, and
+# Debian's postgresql for a throwaway cluster (tests/postgres.sh) the engine's store tests use.
 # The SDK compatibility tests install the pinned official SDKs into target/ themselves (first
 # run only) and fail, not skip, when they cannot.
 #
@@ -56,8 +57,17 @@ per_binary_times() {
     ' "$1"
 }
 
+# The engine's Postgres store cases need a server: a throwaway cluster under target/postgres
+# (installed with apt when missing), stopped on exit, also when a phase fails.
+start_postgres() {
+    STYTCH_MFA_TEST_POSTGRES_URL=$(bash tests/postgres.sh start)
+    export STYTCH_MFA_TEST_POSTGRES_URL
+}
+trap 'bash tests/postgres.sh stop' EXIT
+
 phase "fmt (cargo fmt --all --check)" cargo fmt --all --check
 phase "browser packages (apt, when missing)" install_browser
+phase "postgres (apt when missing, throwaway cluster)" start_postgres
 # One build serves clippy and the tests: clippy-driver wraps rustc for the workspace's own crates
 # (what `cargo clippy` does, but in a real build), so dependencies are compiled once instead of
 # once for `cargo check` and once for the tests. --all-targets so benches are linted too.
