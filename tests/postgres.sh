@@ -14,10 +14,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The cluster lives in target/postgres, unless the `postgres` user (root runs) cannot reach it
+# there (a checkout under a private home directory): then in a /tmp directory named for this
+# checkout, recorded in target/postgres.path so stop/url find it. A unix socket path must also
+# stay under ~100 bytes.
+pointer="$PWD/target/postgres.path"
 base="$PWD/target/postgres"
-data="$base/data"
-log="$base/server.log"
-url="postgres://postgres@localhost/postgres?host=$base"
+if [ -f "$pointer" ]; then base=$(cat "$pointer"); fi
+
+set_paths() {
+    data="$base/data"
+    log="$base/server.log"
+    url="postgres://postgres@localhost/postgres?host=$base"
+}
+set_paths
 
 say() { echo "postgres.sh: $*" >&2; }
 
@@ -67,7 +77,19 @@ start() {
         echo "$url"
         return
     fi
-    rm -rf "$base"
+    rm -rf "$base" "$pointer"
+    base="$PWD/target/postgres"
+    mkdir -p "$base"
+    if [ "$(id -u)" = 0 ]; then chown postgres: "$base"; fi
+    if ! as_owner test -w "$base" || [ ${#base} -gt 90 ]; then
+        base="/tmp/stytch-mfa-postgres-$(echo "$PWD" | md5sum | cut -c1-12)"
+        rm -rf "$base"
+        mkdir -p "$base"
+        if [ "$(id -u)" = 0 ]; then chown postgres: "$base"; fi
+        echo "$base" >"$pointer"
+        say "target/ is not reachable by the cluster's owner (or too long a socket path): using $base"
+    fi
+    set_paths
     mkdir -p "$data"
     if [ "$(id -u)" = 0 ]; then chown -R postgres: "$base"; fi
     say "initdb $data ($("$bin/postgres" --version))"
@@ -86,7 +108,7 @@ stop() {
     if [ -n "$bin" ] && running; then
         as_owner "$bin/pg_ctl" -D "$data" -m fast -w stop >&2
     fi
-    rm -rf "$base"
+    rm -rf "$base" "$pointer"
     say "stopped"
 }
 
