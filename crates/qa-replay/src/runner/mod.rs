@@ -17,12 +17,24 @@ mod trace;
 use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::time::Instant;
 
-use mfa_engine::{FlowId, LoginStep, ManualClock, MfaService, ServiceError, SqliteFlowStore};
+use mfa_engine::store::{AnyFlowStore, FlowStoreLocation};
+use mfa_engine::{FlowId, LoginStep, ManualClock, MfaService, ServiceError};
 use stytch_client::StytchClient;
 
 use crate::scenario::{Expect, Loaded, Method, Scenario, State, Step};
 
 pub use trace::StepTrace;
+
+/// Where every scenario's engine keeps its login flows (`replay --flow-store`); unset: a
+/// private in-memory SQLite database per scenario. Set once, before scenarios run.
+static FLOW_STORE: std::sync::OnceLock<FlowStoreLocation> = std::sync::OnceLock::new();
+
+/// Make every scenario of this process store its flows at `location`; a second call is refused.
+pub fn use_flow_store(location: FlowStoreLocation) -> Result<(), String> {
+    FLOW_STORE
+        .set(location)
+        .map_err(|_| "the flow store was already chosen".to_owned())
+}
 
 /// Where scenarios run.
 #[derive(Clone, Debug)]
@@ -207,7 +219,7 @@ struct MemberRef {
 }
 
 struct Run {
-    service: MfaService<SqliteFlowStore, ManualClock>,
+    service: MfaService<AnyFlowStore, ManualClock>,
     admin: StytchClient,
     http: reqwest::Client,
     conn: Conn,
