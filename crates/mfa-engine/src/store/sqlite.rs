@@ -31,6 +31,11 @@ use crate::flow::FlowId;
 /// The engine's migrations, embedded at compile time.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/engine");
 
+/// Connections for reads. Each sqlx SQLite connection is a worker thread; a read is a
+/// primary-key lookup of microseconds, so the cost is the hand-off, and more threads only add
+/// context switches (BENCHMARKS.md: 1 reader beat 2 and 4 on the 2-core box, eight flows at once).
+const READ_CONNECTIONS: u32 = 1;
+
 static SQL: LazyLock<Statements> = LazyLock::new(|| Statements::new(|_| "?".to_owned()));
 
 #[derive(Clone, Debug)]
@@ -69,7 +74,7 @@ impl SqliteFlowStore {
             .await?;
         migrate(&writer).await?;
         let pool = SqlitePoolOptions::new()
-            .max_connections(4)
+            .max_connections(READ_CONNECTIONS)
             .test_before_acquire(false)
             .connect_with(options)
             .await?;
