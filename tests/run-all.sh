@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: formatting, lints, then every test of every crate.
-# Installs what tests need beyond cargo: Chromium + ChromeDriver from apt when missing.
+# Installs what tests need beyond cargo: Chromium + ChromeDriver from apt when missing, and
+# Debian's postgresql for a throwaway cluster (tests/postgres.sh) the engine's store tests use.
 # The SDK compatibility tests install the pinned official SDKs into target/ themselves (first
 # run only) and fail, not skip, when they cannot.
 #
@@ -80,9 +81,22 @@ per_binary_times() {
     ' "$1"
 }
 
+# The engine's Postgres store cases need a server: a throwaway cluster under target/postgres
+# (installed with apt when missing), stopped on exit, also when a phase fails.
+start_postgres() {
+    STYTCH_MFA_TEST_POSTGRES_URL=$(bash tests/postgres.sh start)
+    export STYTCH_MFA_TEST_POSTGRES_URL
+}
+trap 'bash tests/postgres.sh stop' EXIT
+
 phase "fmt (cargo fmt --all --check)" cargo fmt --all --check
-# Debian packages download and install while cargo builds (apt is I/O, the build is CPU).
-bg "browser packages (apt, when missing; during the build)" target/apt-browser.log install_browser
+# Debian packages (Chromium for the browser tests, PostgreSQL for the engine's Postgres store)
+# download and install while cargo builds: apt is I/O, the build is CPU. One apt at a time.
+debian_packages() {
+    install_browser
+    bash tests/postgres.sh install
+}
+bg "Debian packages (apt, when missing; during the build)" target/apt.log debian_packages
 # One build serves clippy and the tests: clippy-driver wraps rustc for the workspace's own crates
 # (what `cargo clippy` does, but in a real build), so dependencies are compiled once instead of
 # once for `cargo check` and once for the tests. --all-targets so benches are linted too.
@@ -94,7 +108,8 @@ command -v clippy-driver >/dev/null || {
 export RUSTC_WORKSPACE_WRAPPER="$PWD/tests/clippy-wrapper.sh"
 export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 phase "build + clippy (warnings are errors)" cargo test --workspace --all-targets --locked --no-run
-wait_bg "browser packages (apt, when missing; during the build)"
+wait_bg "Debian packages (apt, when missing; during the build)"
+phase "postgres (throwaway cluster under target/)" start_postgres
 # The wheel and the npm tarball, installed as a user would, with their user tests: beside the
 # test binaries, not before them (maturin's own build of the mock and the pip/npm installs
 # overlap the tests' waits). maturin builds the mock alone (its own cargo invocation): not under

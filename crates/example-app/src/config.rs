@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::Parser;
+use mfa_engine::store::FlowStoreLocation;
 use stytch_client::{ClientConfig, Secret};
 
 /// Default data directory, relative to the working directory: `cargo run` at the repo root puts
@@ -25,6 +26,11 @@ pub struct Cli {
     /// mock's mock.db and demo.json (what was seeded).
     #[arg(long, env = "DEMO_DATA_DIR", default_value = DEFAULT_DATA_DIR)]
     pub data_dir: PathBuf,
+    /// Where login flows live: a PostgreSQL URL (postgres://user:password@host/db, shared by
+    /// every replica of the app), sqlite:PATH or a file path (one machine), or sqlite::memory:.
+    /// Default: DATA_DIR/flows.db. --fresh deletes only that default file.
+    #[arg(long, env = "DEMO_FLOW_STORE", value_name = "URL|PATH")]
+    pub flow_store: Option<FlowStoreLocation>,
     /// Demo mode: forget the mock's state and every login flow, then seed the demo data again.
     #[arg(long)]
     pub fresh: bool,
@@ -55,6 +61,8 @@ pub struct Cli {
 pub struct Settings {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
+    /// `None`: SQLite in `data_dir/flows.db`.
+    pub flow_store: Option<FlowStoreLocation>,
     pub public_url: Option<String>,
     pub backend: Backend,
 }
@@ -121,6 +129,7 @@ impl Cli {
         Ok(Settings {
             listen: self.listen,
             data_dir: self.data_dir,
+            flow_store: self.flow_store,
             public_url: self.public_url,
             backend,
         })
@@ -162,5 +171,25 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(parse(&["--project-id", "project-test-1"]).is_err());
+    }
+
+    #[test]
+    fn flow_store_takes_a_postgres_url_or_a_sqlite_path_and_defaults_to_none() {
+        assert_eq!(parse(&[]).unwrap().flow_store, None);
+        let s = parse(&["--flow-store", "postgres://app@db/flows"]).unwrap();
+        assert_eq!(
+            s.flow_store,
+            Some(FlowStoreLocation::Postgres(
+                "postgres://app@db/flows".into()
+            ))
+        );
+        let s = parse(&["--flow-store", "sqlite:/var/lib/app/flows.db"]).unwrap();
+        assert_eq!(
+            s.flow_store,
+            Some(FlowStoreLocation::SqliteFile(
+                "/var/lib/app/flows.db".into()
+            ))
+        );
+        assert!(parse(&["--flow-store", "mysql://app@db/flows"]).is_err());
     }
 }

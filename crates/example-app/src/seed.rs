@@ -8,6 +8,7 @@
 
 use std::path::Path;
 
+use mfa_engine::store::AnyFlowStore;
 use mfa_engine::{LoginStep, MfaService};
 use serde::{Deserialize, Serialize};
 use stytch_client::api::members::MemberCreateRequest;
@@ -122,7 +123,7 @@ pub fn load(path: &Path) -> anyhow::Result<Option<DemoData>> {
 
 /// Create the demo organizations and members, then write `demo.json`.
 pub async fn seed(
-    mfa: &MfaService,
+    mfa: &MfaService<AnyFlowStore>,
     control: &MockControl,
     path: &Path,
 ) -> anyhow::Result<DemoData> {
@@ -165,7 +166,7 @@ pub async fn seed(
 
 /// Create the member, give them the demo password (reset email), enroll `factor`, sign out.
 async fn seed_member(
-    mfa: &MfaService,
+    mfa: &MfaService<AnyFlowStore>,
     control: &MockControl,
     org: &str,
     email: &str,

@@ -9,7 +9,8 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use mfa_engine::{MfaService, SqliteFlowStore};
+use mfa_engine::MfaService;
+use mfa_engine::store::{AnyFlowStore, FlowStoreLocation};
 use mock_stytch::MockServer;
 use mock_stytch::config::{DEFAULT_PROJECT_ID, DEFAULT_SECRET};
 use stytch_client::{ClientConfig, Secret, StytchClient};
@@ -52,9 +53,13 @@ impl Application {
             .map(|u| u.trim_end_matches('/').to_owned())
             .unwrap_or_else(|| default_public_url(addr));
         let csrf_key = CsrfKey::load_or_create(&dir.join("csrf.key"))?;
+        let flows = settings
+            .flow_store
+            .clone()
+            .unwrap_or_else(|| FlowStoreLocation::SqliteFile(flows_db(&dir)));
         let (mfa, demo, organizations, mock) = match settings.backend {
             Backend::Demo(opts) => {
-                let (mfa, demo, mock) = start_demo(&dir, &opts).await?;
+                let (mfa, demo, mock) = start_demo(&dir, &opts, &flows).await?;
                 let orgs = demo
                     .data
                     .organizations
@@ -71,7 +76,7 @@ impl Application {
                 client,
                 organization_ids,
             } => {
-                let mfa = open_engine(client, &dir).await?;
+                let mfa = open_engine(client, &flows).await?;
                 let orgs = lookup_organizations(&mfa, &organization_ids).await;
                 (mfa, None, orgs, None)
             }
@@ -158,9 +163,14 @@ fn default_public_url(addr: SocketAddr) -> String {
     }
 }
 
-async fn open_engine(client: ClientConfig, dir: &Path) -> anyhow::Result<MfaService> {
+async fn open_engine(
+    client: ClientConfig,
+    flows: &FlowStoreLocation,
+) -> anyhow::Result<MfaService<AnyFlowStore>> {
     let stytch = StytchClient::new(client)?;
-    let store = SqliteFlowStore::open(flows_db(dir)).await?;
+    let store = AnyFlowStore::open(flows)
+        .await
+        .map_err(|e| anyhow::anyhow!("flow store {flows}: {e}"))?;
     Ok(MfaService::new(stytch, store))
 }
 
@@ -169,7 +179,8 @@ async fn open_engine(client: ClientConfig, dir: &Path) -> anyhow::Result<MfaServ
 async fn start_demo(
     dir: &Path,
     opts: &DemoOptions,
-) -> anyhow::Result<(MfaService, Demo, MockServer)> {
+    flows: &FlowStoreLocation,
+) -> anyhow::Result<(MfaService<AnyFlowStore>, Demo, MockServer)> {
     if opts.fresh {
         for name in [
             "mock.db",
@@ -194,7 +205,7 @@ async fn start_demo(
     };
     let mock = MockServer::spawn(config).await?;
     let client = ClientConfig::new(&mock.base_url, DEFAULT_PROJECT_ID, DEFAULT_SECRET);
-    let mfa = open_engine(client, dir).await?;
+    let mfa = open_engine(client, flows).await?;
     let control = MockControl::new(
         &mock.base_url,
         DEFAULT_PROJECT_ID,
@@ -216,7 +227,7 @@ async fn start_demo(
 }
 
 /// Names for the configured organization ids; an unreadable one is listed by its id.
-async fn lookup_organizations(mfa: &MfaService, ids: &[String]) -> Vec<OrgChoice> {
+async fn lookup_organizations(mfa: &MfaService<AnyFlowStore>, ids: &[String]) -> Vec<OrgChoice> {
     let mut out = Vec::new();
     for id in ids {
         let name = match mfa.stytch().organizations_get(id).await {

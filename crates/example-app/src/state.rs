@@ -8,6 +8,7 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use mfa_engine::MfaService;
+use mfa_engine::store::AnyFlowStore;
 use serde::Serialize;
 
 use crate::csrf::CsrfKey;
@@ -18,7 +19,7 @@ use crate::seed::DemoData;
 pub struct AppState(Arc<Inner>);
 
 pub struct Inner {
-    pub mfa: MfaService,
+    pub mfa: MfaService<AnyFlowStore>,
     pub csrf_key: CsrfKey,
     /// `Some` in demo mode: the dashboard proxy and the demo accounts box need it.
     pub demo: Option<Demo>,

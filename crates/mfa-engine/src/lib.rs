@@ -1,4 +1,4 @@
-//! The MFA login flow for Stytch B2B as typestates, persisted in SQLite.
+//! The MFA login flow for Stytch B2B as typestates, persisted in SQLite or PostgreSQL.
 //!
 //! ```text
 //! PrimaryAuthed (in memory only) ──route()──▶ AfterPrimary::{Session, Enroll, Challenge}   (inserted once)
@@ -14,7 +14,7 @@
 //!
 //! Layout: [`method`] and [`routing`] are pure (CONTRACT §3), [`kind`] names methods and proofs
 //! as types, [`proof`] is the only code that vouches for a verified factor, [`flow`] holds the
-//! typestates, [`store`] persists them (a small trait plus SQLite; the row mapping lives there,
+//! typestates, [`store`] persists them (a small trait, SQLite and Postgres; the row mapping lives there,
 //! not in the states), [`service`] is what an app calls: one method per user action. Imports go
 //! one way: `id`/`credential`/`kind` ← `proof` ← `flow` ← `store` ← `service`.
 //! Nothing in this crate logs a token, code or password. The rules the compiler enforces are

@@ -81,6 +81,11 @@ pub struct ReplayArgs {
     /// How many scenarios (matrix cases count one each) run at once.
     #[arg(long, default_value_t = 4)]
     pub jobs: usize,
+    /// Where the engine keeps login flows: a PostgreSQL URL (postgres://user@host/db), sqlite:PATH
+    /// or a file path (shared by all scenarios of the run), or sqlite::memory:. Default: a
+    /// private in-memory SQLite database per scenario.
+    #[arg(long, value_name = "URL|PATH")]
+    pub flow_store: Option<mfa_engine::store::FlowStoreLocation>,
 }
 
 /// Expand directories into their scenario files, sorted.
@@ -193,6 +198,12 @@ pub async fn replay(args: ReplayArgs) -> u8 {
             return 2;
         }
     };
+    if let Some(location) = args.flow_store
+        && let Err(e) = crate::runner::use_flow_store(location)
+    {
+        eprintln!("error: {e}");
+        return 2;
+    }
     let target = match args.target {
         None => Target::InProcess,
         Some(url) => Target::Url {

@@ -39,6 +39,7 @@ async fn a_configured_stytch_is_used_as_is() {
     let app = Application::build(Settings {
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: dir.path().to_owned(),
+        flow_store: None,
         public_url: None,
         backend: Backend::Stytch {
             client,

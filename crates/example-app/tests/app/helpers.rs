@@ -32,6 +32,7 @@ async fn start(dir: Arc<tempfile::TempDir>) -> TestApp {
     let settings = Settings {
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: dir.path().to_owned(),
+        flow_store: None,
         public_url: None,
         backend: Backend::Demo(DemoOptions {
             fresh: false,

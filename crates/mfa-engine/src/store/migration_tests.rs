@@ -51,7 +51,10 @@ async fn migration_0002_drops_transient_rows_and_keeps_routed_ones() {
             3
         )]
     );
-    let store = SqliteFlowStore { pool };
+    let store = SqliteFlowStore {
+        writer: pool.clone(),
+        pool,
+    };
     let id = FlowId::parse("00000000-0000-4000-8000-00000000000b").unwrap();
     let f = store
         .load_flow(id, chrono::DateTime::from_timestamp(200, 0).unwrap())

@@ -1,13 +1,19 @@
-//! Persistence of flows behind a small trait, [`FlowStore`], with SQLite as the one backend.
+//! Persistence of flows behind a small trait, [`FlowStore`], with two backends: SQLite (one
+//! machine; the default) and PostgreSQL (shared by an app's replicas), and [`AnyFlowStore`] to
+//! pick one at run time.
 //!
 //! A backend stores [`FlowRecord`]s (one row per flow: state kind plus that state's columns)
-//! and implements five raw operations; the typed layer (`insert_flow`, `load_flow`,
+//! and implements five raw operations (the SQL backends share their column list and row
+//! mapping, `columns.rs`); the typed layer (`insert_flow`, `load_flow`,
 //! `save_flow`, `discard_flow`) is provided once, here, for every backend. A flow is inserted
 //! once, in the state primary authentication routed it to ([`AfterPrimary`]); every later
 //! write is compare-and-set on `version`, so two submissions of the same flow cannot both
 //! advance. The mapping between typestates and rows is in `record.rs`, on this side only.
 //! A backend must never log a record: it holds session secrets.
 
+mod any;
+mod columns;
+mod postgres;
 pub(crate) mod record;
 mod sqlite;
 
@@ -15,6 +21,8 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
+pub use any::{AnyFlowStore, FlowStoreLocation, POSTGRES_POOL_SIZE};
+pub use postgres::PgFlowStore;
 pub use record::{FlowRecord, StoredState};
 pub use sqlite::SqliteFlowStore;
 

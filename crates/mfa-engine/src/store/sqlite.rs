@@ -1,31 +1,50 @@
 //! The SQLite backend of [`FlowStore`]: one table, `login_flows`, created by the migrations in
 //! `migrations/engine`. WAL mode and a busy timeout let several connections (and processes)
-//! share one file; compare-and-set is a plain `UPDATE ... WHERE version = ?`. `synchronous =
-//! NORMAL` (the usual WAL setting): a commit survives the process dying at any moment; only a
-//! power loss or OS crash can drop the last commits, which for a login flow means the member
-//! types a code again. FULL made every transition wait for an fsync (~680 transitions/s here).
+//! share one file; compare-and-set is a plain `UPDATE ... WHERE version = ?`, one statement per
+//! successful transition (the row count says whether it won; only a lost one asks why). Writes
+//! go through one connection of their own, reads through a pool.
+//!
+//! Speed (issue 19, BENCHMARKS.md "The engine: persisted flow transitions"): every statement is
+//! a round trip to sqlx's worker thread of the connection, so the store does no more of them
+//! than it must: no liveness ping per pool checkout (`test_before_acquire(false)`; a file
+//! connection has no peer that could go away), statements prepared once per connection (sqlx's
+//! cache, SQL strings built once). `synchronous = NORMAL` (the usual WAL setting): a commit
+//! survives the process dying at any moment (tests/crash.rs SIGKILLs a writer); only a power
+//! loss or OS crash can drop the last commits, which for a login flow means the member types a
+//! code again. FULL made every transition wait for an fsync (~680 transitions/s here).
 //! Must never log rows or bound values (they hold session secrets).
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-};
-use sqlx::{Row, SqlitePool};
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use stytch_client::secret::ExposeSecretStr;
 
-use super::{FlowRecord, FlowStore, FlowUpdate, NewFlow, StoreError, StoredState};
+use super::columns::{Statements, bind_record, parse_id, read_record};
+use super::{FlowRecord, FlowStore, FlowUpdate, NewFlow, StoreError};
 use crate::flow::FlowId;
 
 /// The engine's migrations, embedded at compile time.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/engine");
 
+/// Connections for reads. Each sqlx SQLite connection is a worker thread; a read is a
+/// primary-key lookup of microseconds, so the cost is the hand-off, and more threads only add
+/// context switches (BENCHMARKS.md: 1 reader beat 2 and 4 on the 2-core box, eight flows at once).
+const READ_CONNECTIONS: u32 = 1;
+
+static SQL: LazyLock<Statements> = LazyLock::new(|| Statements::new(|_| "?".to_owned()));
+
 #[derive(Clone, Debug)]
 pub struct SqliteFlowStore {
+    /// Reads (WAL: readers never wait for the writer).
     pub(super) pool: SqlitePool,
+    /// Writes: one connection, so this process's writers queue here (an async wait) instead of
+    /// meeting SQLite's write lock and sleeping in its busy handler (1 ms and up per retry).
+    pub(super) writer: SqlitePool,
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -48,11 +67,18 @@ impl SqliteFlowStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5));
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .test_before_acquire(false)
+            .connect_with(options.clone())
+            .await?;
+        migrate(&writer).await?;
         let pool = SqlitePoolOptions::new()
-            .max_connections(4)
+            .max_connections(READ_CONNECTIONS)
+            .test_before_acquire(false)
             .connect_with(options)
             .await?;
-        Self::from_pool(pool).await
+        Ok(SqliteFlowStore { pool, writer })
     }
 
     /// A private in-memory database (one connection, so every query sees the same data).
@@ -60,6 +86,7 @@ impl SqliteFlowStore {
         let options = SqliteConnectOptions::from_str("sqlite::memory:")?;
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .idle_timeout(None)
             .max_lifetime(None)
             .connect_with(options)
@@ -67,13 +94,14 @@ impl SqliteFlowStore {
         Self::from_pool(pool).await
     }
 
-    /// Use an existing pool (e.g. shared with the app); runs the migrations.
+    /// Use an existing pool (e.g. shared with the app) for reads and writes; runs the
+    /// migrations.
     pub async fn from_pool(pool: SqlitePool) -> Result<Self, StoreError> {
-        MIGRATOR
-            .run(&pool)
-            .await
-            .map_err(|e| StoreError::Backend(Box::new(e)))?;
-        Ok(SqliteFlowStore { pool })
+        migrate(&pool).await?;
+        Ok(SqliteFlowStore {
+            writer: pool.clone(),
+            pool,
+        })
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -82,114 +110,37 @@ impl SqliteFlowStore {
 
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
-}
 
-const COLUMNS: &str = "flow_id, version, state, organization_id, member_id, sms_allowed, \
-    totp_allowed, created_at, expires_at, intermediate_session_token, session_token, \
-    session_jwt, member_session_id, sms_enrolled, totp_enrolled, phone_number, offer_sms, \
-    offer_totp, enroll_method, totp_registration_id, set_mfa_enrollment, challenge_method, \
-    sms_sent, failures";
-
-/// Bind every column, in `COLUMNS` order.
-fn bind_all<'q>(
-    q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
-    r: &'q FlowRecord,
-) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
-    q.bind(&r.flow_id)
-        .bind(r.version)
-        .bind(r.state.as_str())
-        .bind(&r.organization_id)
-        .bind(&r.member_id)
-        .bind(r.sms_allowed)
-        .bind(r.totp_allowed)
-        .bind(r.created_at)
-        .bind(r.expires_at)
-        .bind(
-            r.intermediate_session_token
-                .as_ref()
-                .map(|t| t.expose_secret()),
-        )
-        .bind(r.session_token.as_ref().map(|t| t.expose_secret()))
-        .bind(r.session_jwt.as_ref().map(|t| t.expose_secret()))
-        .bind(&r.member_session_id)
-        .bind(r.sms_enrolled)
-        .bind(r.totp_enrolled)
-        .bind(&r.phone_number)
-        .bind(r.offer_sms)
-        .bind(r.offer_totp)
-        .bind(&r.enroll_method)
-        .bind(&r.totp_registration_id)
-        .bind(r.set_mfa_enrollment)
-        .bind(&r.challenge_method)
-        .bind(r.sms_sent)
-        .bind(r.failures)
-}
-
-fn read_row(row: &SqliteRow) -> Result<FlowRecord, sqlx::Error> {
-    let state: String = row.try_get("state")?;
-    let flow_id: String = row.try_get("flow_id")?;
-    let state = StoredState::parse(&state).ok_or_else(|| sqlx::Error::ColumnDecode {
-        index: "state".into(),
-        source: format!("unknown state {state:?} in flow {flow_id}").into(),
-    })?;
-    Ok(FlowRecord {
-        flow_id,
-        version: row.try_get("version")?,
-        state,
-        organization_id: row.try_get("organization_id")?,
-        member_id: row.try_get("member_id")?,
-        sms_allowed: row.try_get("sms_allowed")?,
-        totp_allowed: row.try_get("totp_allowed")?,
-        created_at: row.try_get("created_at")?,
-        expires_at: row.try_get("expires_at")?,
-        intermediate_session_token: row
-            .try_get::<Option<String>, _>("intermediate_session_token")?
-            .map(Into::into),
-        session_token: row
-            .try_get::<Option<String>, _>("session_token")?
-            .map(Into::into),
-        session_jwt: row
-            .try_get::<Option<String>, _>("session_jwt")?
-            .map(Into::into),
-        member_session_id: row.try_get("member_session_id")?,
-        sms_enrolled: row.try_get("sms_enrolled")?,
-        totp_enrolled: row.try_get("totp_enrolled")?,
-        phone_number: row.try_get("phone_number")?,
-        offer_sms: row.try_get("offer_sms")?,
-        offer_totp: row.try_get("offer_totp")?,
-        enroll_method: row.try_get("enroll_method")?,
-        totp_registration_id: row.try_get("totp_registration_id")?,
-        set_mfa_enrollment: row.try_get("set_mfa_enrollment")?,
-        challenge_method: row.try_get("challenge_method")?,
-        sms_sent: row.try_get("sms_sent")?,
-        failures: row.try_get("failures")?,
-    })
-}
-
-impl SqliteFlowStore {
-    async fn exists(&self, id: &str) -> Result<bool, StoreError> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_flows WHERE flow_id = ?")
-            .bind(id)
+    /// After a compare-and-set matched nothing: was the row changed, or is it gone?
+    async fn stale_or_missing(&self, id: FlowId) -> StoreError {
+        let n: Result<i64, _> = sqlx::query_scalar(&SQL.exists)
+            .bind(id.to_string())
             .fetch_one(&self.pool)
-            .await?;
-        Ok(n > 0)
+            .await;
+        match n {
+            Ok(0) => StoreError::NotFound(id),
+            Ok(_) => StoreError::Stale(id),
+            Err(e) => e.into(),
+        }
     }
 }
 
-fn parse_id(s: &str) -> Result<FlowId, StoreError> {
-    FlowId::parse(s).ok_or_else(|| StoreError::Corrupt {
-        id: s.to_owned(),
-        reason: "flow_id is not a UUID".into(),
-    })
+async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
+    MIGRATOR
+        .run(pool)
+        .await
+        .map_err(|e| StoreError::Backend(Box::new(e)))
 }
 
 impl FlowStore for SqliteFlowStore {
     async fn insert(&self, new: &NewFlow) -> Result<(), StoreError> {
         let r = new.record();
-        let placeholders = vec!["?"; COLUMNS.split(", ").count()].join(", ");
-        let sql = format!("INSERT INTO login_flows ({COLUMNS}) VALUES ({placeholders})");
-        match bind_all(sqlx::query(&sql), r).execute(&self.pool).await {
+        match bind_record!(sqlx::query(&SQL.insert), r)
+            .execute(&self.writer)
+            .await
+        {
             Ok(_) => Ok(()),
             Err(e)
                 if e.as_database_error()
@@ -202,13 +153,12 @@ impl FlowStore for SqliteFlowStore {
     }
 
     async fn load(&self, id: FlowId) -> Result<FlowRecord, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM login_flows WHERE flow_id = ?");
-        let row = sqlx::query(&sql)
+        let row = sqlx::query(&SQL.select)
             .bind(id.to_string())
             .fetch_optional(&self.pool)
-            .await?;
-        let row = row.ok_or(StoreError::NotFound(id))?;
-        read_row(&row).map_err(|e| StoreError::Corrupt {
+            .await?
+            .ok_or(StoreError::NotFound(id))?;
+        read_record!(&row).map_err(|e| StoreError::Corrupt {
             id: id.to_string(),
             reason: e.to_string(),
         })
@@ -216,48 +166,33 @@ impl FlowStore for SqliteFlowStore {
 
     async fn update(&self, change: &FlowUpdate) -> Result<(), StoreError> {
         let r = change.record();
-        let assignments = COLUMNS
-            .split(", ")
-            .map(|c| format!("{} = ?", c.trim()))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!("UPDATE login_flows SET {assignments} WHERE flow_id = ? AND version = ?");
-        let done = bind_all(sqlx::query(&sql), r)
+        let done = bind_record!(sqlx::query(&SQL.update), r)
             .bind(&r.flow_id)
             .bind(change.expected_version())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         if done.rows_affected() == 1 {
             return Ok(());
         }
-        let id = parse_id(&r.flow_id)?;
-        if self.exists(&r.flow_id).await? {
-            Err(StoreError::Stale(id))
-        } else {
-            Err(StoreError::NotFound(id))
-        }
+        Err(self.stale_or_missing(parse_id(&r.flow_id)?).await)
     }
 
     async fn delete(&self, id: FlowId, expected_version: i64) -> Result<(), StoreError> {
-        let done = sqlx::query("DELETE FROM login_flows WHERE flow_id = ? AND version = ?")
+        let done = sqlx::query(&SQL.delete)
             .bind(id.to_string())
             .bind(expected_version)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         if done.rows_affected() == 1 {
             return Ok(());
         }
-        if self.exists(&id.to_string()).await? {
-            Err(StoreError::Stale(id))
-        } else {
-            Err(StoreError::NotFound(id))
-        }
+        Err(self.stale_or_missing(id).await)
     }
 
     async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
-        let done = sqlx::query("DELETE FROM login_flows WHERE expires_at <= ?")
+        let done = sqlx::query(&SQL.purge)
             .bind(now.timestamp())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected())
     }

@@ -8,6 +8,7 @@ mod concurrency;
 mod entry_points;
 mod expiry;
 mod optional_enrollment;
+mod replicas;
 mod required_enrollment;
 mod restart;
 mod returning_mfa;

@@ -22,7 +22,8 @@ mod trace;
 use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::time::Instant;
 
-use mfa_engine::{FlowId, LoginStep, ManualClock, MfaService, ServiceError, SqliteFlowStore};
+use mfa_engine::store::{AnyFlowStore, FlowStoreLocation};
+use mfa_engine::{FlowId, LoginStep, ManualClock, MfaService, ServiceError};
 use stytch_client::StytchClient;
 
 use crate::scenario::predict::reach;
@@ -30,6 +31,17 @@ use crate::scenario::{Case, Loaded, Method, Scenario, State, Step};
 
 pub use classify::not_runnable;
 pub use trace::{RequestTrace, StepTrace};
+
+/// Where every scenario's engine keeps its login flows (`replay --flow-store`); unset: a
+/// private in-memory SQLite database per scenario. Set once, before scenarios run.
+static FLOW_STORE: std::sync::OnceLock<FlowStoreLocation> = std::sync::OnceLock::new();
+
+/// Make every scenario of this process store its flows at `location`; a second call is refused.
+pub fn use_flow_store(location: FlowStoreLocation) -> Result<(), String> {
+    FLOW_STORE
+        .set(location)
+        .map_err(|_| "the flow store was already chosen".to_owned())
+}
 
 /// Where scenarios run.
 #[derive(Clone, Debug)]
@@ -233,7 +245,7 @@ struct Run {
     /// The scenario as loaded (the model checks read its steps and matrix).
     scenario: Scenario,
     case: Option<Case>,
-    service: MfaService<SqliteFlowStore, ManualClock>,
+    service: MfaService<AnyFlowStore, ManualClock>,
     admin: StytchClient,
     http: reqwest::Client,
     conn: Conn,

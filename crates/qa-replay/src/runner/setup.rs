@@ -5,7 +5,8 @@
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
-use mfa_engine::{EngineConfig, ManualClock, MfaService, SqliteFlowStore};
+use mfa_engine::store::{AnyFlowStore, FlowStoreLocation};
+use mfa_engine::{EngineConfig, ManualClock, MfaService};
 use stytch_client::api::members::MemberCreateRequest;
 use stytch_client::api::organizations::OrganizationSettings;
 use stytch_client::api::passwords::{PasswordEmailResetRequest, PasswordResetStartRequest};
@@ -26,9 +27,12 @@ impl Run {
             conn.secret.clone(),
         ))
         .map_err(|e| e.to_string())?;
-        let store = SqliteFlowStore::in_memory()
+        let location = super::FLOW_STORE
+            .get()
+            .unwrap_or(&FlowStoreLocation::SqliteMemory);
+        let store = AnyFlowStore::open(location)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| format!("flow store {location}: {e}"))?;
         let clock = ManualClock::starting_now();
         let service =
             MfaService::with_clock(admin.clone(), store, clock.clone(), EngineConfig::default());

@@ -1,7 +1,6 @@
-//! Store tests: every state survives a round trip, the CHECK constraints refuse hand-written
-//! impossible rows, compare-and-set lets exactly one of two racing writers win, expiry.
-//! Over 400 lines because the table of impossible rows is one list, kept whole so each row's one
-//! change is read next to the good row it breaks.
+//! Store cases run on both backends: every state survives a round trip, reopening keeps a
+//! flow, compare-and-set lets exactly one of two racing writers win, expiry, not-found and
+//! duplicates. Each case is `async fn case<D: TestDb>(db: D)`, instantiated per backend.
 
 use std::sync::Arc;
 
@@ -9,18 +8,20 @@ use chrono::Duration;
 use serde_json::json;
 use stytch_client::secret::ExposeSecretStr;
 
-use super::*;
+use super::backends::{TestDb, on_both_backends};
 use crate::flow::tests::{challenge, enrollment, session};
 use crate::flow::{
     AfterFailure, AfterPrimary, AnyChallenge, AnyEnrollment, AnyLoginFlow, ChallengePending,
     PrimaryAuthed,
 };
+use crate::flow::{FlowState, LoginFlow};
 use crate::kind::{Sms, Totp};
 use crate::method::MethodSet;
+use crate::store::*;
 use crate::test_support::{authenticated, pending, t0};
 
 /// Every column, secrets exposed, so two records can be compared exactly.
-fn columns(r: &FlowRecord) -> String {
+pub(super) fn columns(r: &FlowRecord) -> String {
     let s = |t: Option<&dyn ExposeSecretStr>| t.map(|t| t.expose_secret().to_owned());
     format!(
         "{r:?} ist={:?} st={:?} jwt={:?}",
@@ -32,7 +33,7 @@ fn columns(r: &FlowRecord) -> String {
     )
 }
 
-fn record_of(any: &AnyLoginFlow) -> FlowRecord {
+pub(super) fn record_of(any: &AnyLoginFlow) -> FlowRecord {
     match any {
         AnyLoginFlow::Enrollment(AnyEnrollment::Pending(f)) => FlowRecord::of(f),
         AnyLoginFlow::Enrollment(AnyEnrollment::Sms(f)) => FlowRecord::of(f),
@@ -45,7 +46,7 @@ fn record_of(any: &AnyLoginFlow) -> FlowRecord {
 
 /// Give `flow` a stored row at version 1 (as if it had been routed there), then write it over
 /// that row once, as a transition does.
-async fn put<S: FlowState>(store: &SqliteFlowStore, flow: LoginFlow<S>) -> LoginFlow<S> {
+pub(super) async fn put<S: FlowState>(store: &impl FlowStore, flow: LoginFlow<S>) -> LoginFlow<S> {
     let mut flow = flow;
     flow.core.version = 1;
     store
@@ -55,7 +56,7 @@ async fn put<S: FlowState>(store: &SqliteFlowStore, flow: LoginFlow<S>) -> Login
     store.save_flow(flow).await.expect("save")
 }
 
-async fn assert_round_trip<S: FlowState>(store: &SqliteFlowStore, flow: LoginFlow<S>) {
+async fn assert_round_trip<S: FlowState>(store: &impl FlowStore, flow: LoginFlow<S>) {
     let saved = put(store, flow).await;
     let raw = store.load(saved.id()).await.expect("load");
     assert_eq!(columns(&raw), columns(&FlowRecord::of(&saved)));
@@ -64,15 +65,14 @@ async fn assert_round_trip<S: FlowState>(store: &SqliteFlowStore, flow: LoginFlo
     assert_eq!(columns(&record_of(&any)), columns(&FlowRecord::of(&saved)));
 }
 
-fn routed(resp: &stytch_client::wire::PrimaryAuthResponse) -> AfterPrimary {
+pub(super) fn routed(resp: &stytch_client::wire::PrimaryAuthResponse) -> AfterPrimary {
     PrimaryAuthed::from_primary_response(resp, t0(), Duration::hours(1))
         .unwrap()
         .route()
 }
 
-#[tokio::test]
-async fn every_state_round_trips() {
-    let store = SqliteFlowStore::in_memory().await.unwrap();
+async fn every_state_round_trips<D: TestDb>(db: D) {
+    let store = db.open().await;
 
     // Each way out of primary auth, inserted once in the state it routed to.
     let to_challenge = pending(
@@ -128,15 +128,12 @@ async fn every_state_round_trips() {
     assert_round_trip(&store, session()).await;
 }
 
-#[tokio::test]
-async fn reopening_the_file_keeps_the_flow() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("flows.db");
-    let store = SqliteFlowStore::open(&path).await.unwrap();
+async fn reopening_the_store_keeps_the_flow<D: TestDb>(db: D) {
+    let store = db.open().await;
     let saved = put(&store, challenge()).await;
-    store.close().await;
+    drop(store);
 
-    let store = SqliteFlowStore::open(&path).await.unwrap();
+    let store = db.open().await;
     let again = store.load_flow(saved.id(), t0()).await.unwrap();
     assert_eq!(
         columns(&record_of(&again)),
@@ -144,15 +141,9 @@ async fn reopening_the_file_keeps_the_flow() {
     );
 }
 
-#[tokio::test]
-async fn compare_and_set_lets_exactly_one_of_two_writers_win() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(
-        SqliteFlowStore::open(dir.path().join("race.db"))
-            .await
-            .unwrap(),
-    );
-    let id = put(&store, challenge()).await.id();
+async fn compare_and_set_lets_exactly_one_of_two_writers_win<D: TestDb>(db: D) {
+    let store = Arc::new(db.open().await);
+    let id = put(&*store, challenge()).await.id();
     let barrier = Arc::new(tokio::sync::Barrier::new(2));
 
     let tasks: Vec<_> = (0..2)
@@ -194,9 +185,8 @@ async fn compare_and_set_lets_exactly_one_of_two_writers_win() {
 
 type ChallengePendingAlias = ChallengePending<Sms>;
 
-#[tokio::test]
-async fn expired_flows_are_refused_and_purged() {
-    let store = SqliteFlowStore::in_memory().await.unwrap();
+async fn expired_flows_are_refused_and_purged<D: TestDb>(db: D) {
+    let store = db.open().await;
     let flow = put(&store, challenge()).await;
     let (id, expires) = (flow.id(), flow.expires_at());
 
@@ -218,9 +208,8 @@ async fn expired_flows_are_refused_and_purged() {
     assert!(matches!(store.load_flow(id, t0()).await, Err(StoreError::NotFound(x)) if x == id));
 }
 
-#[tokio::test]
-async fn saving_a_deleted_flow_is_not_found_and_deleting_twice_is_not_found() {
-    let store = SqliteFlowStore::in_memory().await.unwrap();
+async fn saving_a_deleted_flow_is_not_found_and_deleting_twice_is_not_found<D: TestDb>(db: D) {
+    let store = db.open().await;
     let flow = put(&store, challenge()).await;
     let (id, v) = (flow.id(), flow.version());
     assert!(matches!(
@@ -238,9 +227,8 @@ async fn saving_a_deleted_flow_is_not_found_and_deleting_twice_is_not_found() {
     ));
 }
 
-#[tokio::test]
-async fn inserting_the_same_flow_twice_is_a_duplicate() {
-    let store = SqliteFlowStore::in_memory().await.unwrap();
+async fn inserting_the_same_flow_twice_is_a_duplicate<D: TestDb>(db: D) {
+    let store = db.open().await;
     let AfterPrimary::Session(f) = routed(&authenticated()) else {
         panic!("an authenticated response routes to a session")
     };
@@ -253,177 +241,8 @@ async fn inserting_the_same_flow_twice_is_a_duplicate() {
     ));
 }
 
-/// A valid `challenge_pending` row; each bad row below changes one thing about it.
-const GOOD: &[(&str, &str)] = &[
-    ("flow_id", "'00000000-0000-4000-8000-000000000001'"),
-    ("version", "1"),
-    ("state", "'challenge_pending'"),
-    ("organization_id", "'org-1'"),
-    ("member_id", "'mem-1'"),
-    ("sms_allowed", "1"),
-    ("totp_allowed", "1"),
-    ("created_at", "100"),
-    ("expires_at", "700"),
-    ("intermediate_session_token", "'ist'"),
-    ("sms_enrolled", "1"),
-    ("totp_enrolled", "0"),
-    ("challenge_method", "'sms_otp'"),
-    ("sms_sent", "1"),
-    ("failures", "0"),
-];
-
-async fn insert_row(store: &SqliteFlowStore, changes: &[(&str, &str)]) -> Result<(), sqlx::Error> {
-    let mut cols: Vec<(&str, &str)> = GOOD.to_vec();
-    for (c, v) in changes {
-        match cols.iter_mut().find(|(k, _)| k == c) {
-            Some(slot) => slot.1 = v,
-            None => cols.push((c, v)),
-        }
-    }
-    let names = cols.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ");
-    let values = cols.iter().map(|(_, v)| *v).collect::<Vec<_>>().join(", ");
-    sqlx::query(&format!(
-        "INSERT INTO login_flows ({names}) VALUES ({values})"
-    ))
-    .execute(store.pool())
-    .await
-    .map(|_| ())
-}
-
-#[tokio::test]
-async fn check_constraints_reject_hand_written_impossible_rows() {
-    let store = SqliteFlowStore::in_memory().await.unwrap();
-    let bad: &[(&str, &[(&str, &str)])] = &[
-        (
-            "IST and session token together",
-            &[("session_token", "'st'")],
-        ),
-        (
-            "no credential at all",
-            &[("intermediate_session_token", "NULL")],
-        ),
-        (
-            "challenge method not enrolled",
-            &[("challenge_method", "'totp'"), ("sms_sent", "0")],
-        ),
-        (
-            "SMS sent while on TOTP",
-            &[("challenge_method", "'totp'"), ("totp_enrolled", "1")],
-        ),
-        ("enrolled method not allowed", &[("sms_allowed", "0")]),
-        ("challenge without failure count", &[("failures", "NULL")]),
-        ("negative failures", &[("failures", "-1")]),
-        ("expires before it was created", &[("expires_at", "100")]),
-        ("unknown state", &[("state", "'done'")]),
-        // The transient state of migration 0001 is gone: a flow is stored once routed.
-        (
-            "the transient primary_authed state",
-            &[("state", "'primary_authed'")],
-        ),
-        ("version zero", &[("version", "0")]),
-        (
-            "member session with an IST",
-            &[
-                ("state", "'member_session'"),
-                ("sms_enrolled", "NULL"),
-                ("totp_enrolled", "NULL"),
-                ("challenge_method", "NULL"),
-                ("sms_sent", "NULL"),
-                ("failures", "NULL"),
-            ],
-        ),
-        (
-            "member session carrying challenge columns",
-            &[
-                ("state", "'member_session'"),
-                ("intermediate_session_token", "NULL"),
-                ("session_token", "'st'"),
-            ],
-        ),
-        (
-            "enrollment started on SMS without a phone",
-            &[
-                ("state", "'enrollment_pending'"),
-                ("sms_enrolled", "NULL"),
-                ("totp_enrolled", "NULL"),
-                ("challenge_method", "NULL"),
-                ("sms_sent", "NULL"),
-                ("offer_sms", "1"),
-                ("offer_totp", "0"),
-                ("set_mfa_enrollment", "0"),
-                ("enroll_method", "'sms_otp'"),
-            ],
-        ),
-        (
-            "enrollment offering nothing",
-            &[
-                ("state", "'enrollment_pending'"),
-                ("sms_enrolled", "NULL"),
-                ("totp_enrolled", "NULL"),
-                ("challenge_method", "NULL"),
-                ("sms_sent", "NULL"),
-                ("offer_sms", "0"),
-                ("offer_totp", "0"),
-                ("set_mfa_enrollment", "0"),
-            ],
-        ),
-        (
-            "nothing started, yet a wrong code counted",
-            &[
-                ("state", "'enrollment_pending'"),
-                ("sms_enrolled", "NULL"),
-                ("totp_enrolled", "NULL"),
-                ("challenge_method", "NULL"),
-                ("sms_sent", "NULL"),
-                ("offer_sms", "1"),
-                ("offer_totp", "0"),
-                ("set_mfa_enrollment", "0"),
-                ("failures", "1"),
-            ],
-        ),
-        (
-            "optional enrollment with an IST",
-            &[
-                ("state", "'enrollment_pending'"),
-                ("sms_enrolled", "NULL"),
-                ("totp_enrolled", "NULL"),
-                ("challenge_method", "NULL"),
-                ("sms_sent", "NULL"),
-                ("offer_sms", "1"),
-                ("offer_totp", "0"),
-                ("set_mfa_enrollment", "1"),
-            ],
-        ),
-        ("boolean that is not 0/1", &[("sms_sent", "2")]),
-        (
-            "text in an integer column (STRICT)",
-            &[("failures", "'zero'")],
-        ),
-    ];
-    for (why, changes) in bad {
-        let err = insert_row(&store, changes).await.expect_err(why);
-        let msg = err.to_string();
-        assert!(
-            msg.contains("constraint failed") || msg.contains("cannot store"),
-            "{why}: {msg}"
-        );
-    }
-    // The base row itself is fine, so each failure above is due to its one change.
-    insert_row(&store, &[]).await.expect("the good row");
-    let any = store
-        .load_flow(
-            FlowId::parse("00000000-0000-4000-8000-000000000001").unwrap(),
-            chrono::DateTime::from_timestamp(200, 0).unwrap(),
-        )
-        .await;
-    assert!(
-        matches!(any, Ok(AnyLoginFlow::Challenge(AnyChallenge::Sms(_)))),
-        "{any:?}"
-    );
-}
-
-#[tokio::test]
-async fn a_row_that_breaks_the_rules_is_corrupt_even_without_checks() {
+#[test]
+fn a_row_that_breaks_the_rules_is_corrupt_even_without_checks() {
     let mut rec = FlowRecord::of(&challenge());
     rec.version = 1;
     rec.challenge_method = Some("totp".into());
@@ -436,9 +255,8 @@ async fn a_row_that_breaks_the_rules_is_corrupt_even_without_checks() {
     assert!(matches!(rec.into_flow(), Err(StoreError::Corrupt { .. })));
 }
 
-#[tokio::test]
-async fn routed_flows_are_inserted_at_version_one_and_advance_on_save() {
-    let store = SqliteFlowStore::in_memory().await.unwrap();
+async fn routed_flows_are_inserted_at_version_one_and_advance_on_save<D: TestDb>(db: D) {
+    let store = db.open().await;
     let resp = pending(json!({}), json!({}), json!({"member_options":null}));
     let AfterPrimary::Enroll(e) = store.insert_flow(routed(&resp)).await.unwrap() else {
         panic!("enroll")
@@ -451,3 +269,13 @@ async fn routed_flows_are_inserted_at_version_one_and_advance_on_save() {
     assert_eq!(e.version(), 2);
     assert_eq!(store.load_flow(e.id(), t0()).await.unwrap().version(), 2);
 }
+
+on_both_backends!(
+    every_state_round_trips,
+    reopening_the_store_keeps_the_flow,
+    compare_and_set_lets_exactly_one_of_two_writers_win,
+    expired_flows_are_refused_and_purged,
+    saving_a_deleted_flow_is_not_found_and_deleting_twice_is_not_found,
+    inserting_the_same_flow_twice_is_a_duplicate,
+    routed_flows_are_inserted_at_version_one_and_advance_on_save,
+);
