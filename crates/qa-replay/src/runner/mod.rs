@@ -209,7 +209,7 @@ struct MemberRef {
 struct Run {
     service: MfaService<SqliteFlowStore, ManualClock>,
     admin: StytchClient,
-    http: reqwest::Client,
+    control: mock_control::MockControl,
     conn: Conn,
     clock: ManualClock,
     orgs: BTreeMap<String, String>,

@@ -5,11 +5,13 @@
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
 use mfa_engine::{EngineConfig, ManualClock, MfaService, SqliteFlowStore};
+use mock_control::MessageKind;
 use stytch_client::api::members::MemberCreateRequest;
 use stytch_client::api::organizations::OrganizationSettings;
 use stytch_client::api::passwords::{PasswordEmailResetRequest, PasswordResetStartRequest};
 use stytch_client::{ClientConfig, StytchClient};
 
+use super::control::{self, control_error};
 use super::{Conn, MemberRef, Run, StepResult, client_error, method_names};
 use crate::scenario::{Scenario, State};
 
@@ -31,7 +33,7 @@ impl Run {
         let mut run = Run {
             service,
             admin,
-            http: reqwest::Client::new(),
+            control: control::client(&conn),
             conn,
             clock,
             orgs: BTreeMap::new(),
@@ -127,8 +129,10 @@ impl Run {
             .await
             .map_err(client_error)?;
         let token = self
-            .outbox_field(&[("to", &email), ("channel", "email")], "token")
-            .await?;
+            .control
+            .email_token(&email, MessageKind::PasswordReset)
+            .await
+            .map_err(control_error)?;
         self.admin
             .passwords_email_reset(&PasswordEmailResetRequest::new(token, password))
             .await

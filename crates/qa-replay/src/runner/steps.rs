@@ -3,10 +3,11 @@
 //! the error it met as `(error_type, message)`; it must never decide pass or fail itself (the
 //! scenario loop and the `expect` checks do) nor fake a result the engine did not give.
 
-use serde_json::json;
+use mock_control::{MessageKind, OauthProvider};
 use stytch_client::api::organizations::OrganizationSettings;
 use stytch_client::secret::ExposeSecretStr;
 
+use super::control::control_error;
 use super::{Run, StepResult, client_error, fail, method_names, service_error};
 use crate::scenario::{
     BeginEnrollment, Code, Login, Method, Phone, RecoveryCode, Seconds, SetPolicy, State, Step, Via,
@@ -188,8 +189,10 @@ impl Run {
                     .await
                     .map_err(service_error)?;
                 let token = self
-                    .outbox_field(&[("to", &email), ("channel", "email")], "token")
-                    .await?;
+                    .control
+                    .magic_link_token(&email)
+                    .await
+                    .map_err(control_error)?;
                 self.service.login_with_magic_link(token.into()).await
             }
             Via::Password => {
@@ -203,8 +206,10 @@ impl Run {
                     .await
                     .map_err(service_error)?;
                 let token = self
-                    .outbox_field(&[("to", &email), ("channel", "email")], "token")
-                    .await?;
+                    .control
+                    .email_token(&email, MessageKind::PasswordReset)
+                    .await
+                    .map_err(control_error)?;
                 let r = self
                     .service
                     .login_with_password_reset(token.into(), new_password.clone().into())
@@ -234,23 +239,19 @@ impl Run {
                 r
             }
             Via::Sso => {
-                let v = self
-                    .control_post(
-                        "/_mock/sso/token",
-                        json!({"organization_id": org_id, "email_address": email}),
-                    )
-                    .await?;
-                let token = v["token"].as_str().unwrap_or_default().to_owned();
+                let token = self
+                    .control
+                    .sso_token(&org_id, &email)
+                    .await
+                    .map_err(control_error)?;
                 self.service.login_with_sso(token.into()).await
             }
             Via::Oauth => {
-                let v = self
-                    .control_post(
-                        "/_mock/oauth/token",
-                        json!({"organization_id": org_id, "email_address": email, "provider": "google"}),
-                    )
-                    .await?;
-                let token = v["token"].as_str().unwrap_or_default().to_owned();
+                let token = self
+                    .control
+                    .oauth_token(&org_id, &email, OauthProvider::Google)
+                    .await
+                    .map_err(control_error)?;
                 self.service.login_with_oauth(token.into()).await
             }
             Via::SessionExchange => return self.exchange(&l.member).await,
@@ -276,10 +277,7 @@ impl Run {
         let (org_id, member_id) = (m.org_id.clone(), m.member_id.clone());
         match code {
             Code::Literal(c) => Ok(c.clone()),
-            Code::FromOutbox => {
-                self.outbox_field(&[("member_id", &member_id), ("channel", "sms")], "code")
-                    .await
-            }
+            Code::FromOutbox => self.sms_code(&member_id).await,
             Code::TotpNow => self.totp_code(&org_id, &member_id).await,
             Code::TotpAtOffset(n) => {
                 self.advance_mock_clock(*n).await?;
@@ -289,10 +287,7 @@ impl Run {
             }
             Code::Wrong => {
                 let mut right = Vec::new();
-                if let Ok(c) = self
-                    .outbox_field(&[("member_id", &member_id), ("channel", "sms")], "code")
-                    .await
-                {
+                if let Ok(c) = self.sms_code(&member_id).await {
                     right.push(c);
                 }
                 if let Ok(c) = self.totp_code(&org_id, &member_id).await {
