@@ -8,10 +8,10 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use mfa_engine::MfaService;
+use mock_control::MockControl;
 use serde::Serialize;
 
 use crate::csrf::CsrfKey;
-use crate::mock_control::MockControl;
 use crate::seed::DemoData;
 
 #[derive(Clone)]

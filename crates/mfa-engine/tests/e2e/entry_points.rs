@@ -2,7 +2,7 @@
 //! password resets, SSO, OAuth and sessions exchange.
 
 use mfa_engine::LoginStep;
-use mock_control::MessageKind;
+use mock_control::{MessageKind, OauthProvider};
 
 use crate::helpers::*;
 
@@ -57,8 +57,17 @@ async fn sso_and_oauth_logins_route_like_any_other() {
     let (required_org, _) = app.org_with_member(REQUIRED, "idp@example.com").await;
     let (optional_org, _) = app.org_with_member(OPTIONAL, "idp@example.com").await;
 
-    let sso = app.sso_token(&required_org, "idp@example.com").await;
-    let oauth = app.oauth_token(&optional_org, "idp@example.com").await;
+    // Tokens from the mock's stand-in identity providers, as after the IdP round trip.
+    let sso = app
+        .control
+        .sso_token(&required_org, "idp@example.com")
+        .await
+        .unwrap();
+    let oauth = app
+        .control
+        .oauth_token(&optional_org, "idp@example.com", OauthProvider::Google)
+        .await
+        .unwrap();
 
     expect_enroll(&app.service.login_with_sso(sso.into()).await.unwrap());
     let signed_in = expect_signed_in(app.service.login_with_oauth(oauth.into()).await.unwrap());

@@ -6,7 +6,7 @@ use mfa_engine::{
     EngineConfig, FlowId, LoginStep, ManualClock, MfaService, ServiceError, SignedIn,
     SqliteFlowStore,
 };
-use mock_control::{MessageKind, MockControl, OauthProvider};
+use mock_control::{MessageKind, MockControl};
 use mock_stytch::config::{DEFAULT_PROJECT_ID, DEFAULT_SECRET};
 use mock_stytch::{Config, MockServer};
 use stytch_client::api::members::MemberCreateRequest;
@@ -174,19 +174,6 @@ impl TestApp {
             .await
             .expect("session is live");
         assert_eq!(resp.member.member_id, signed_in.member_id);
-    }
-
-    /// An `sso_token` from the mock's stand-in identity provider, as after the IdP round trip.
-    pub async fn sso_token(&self, org: &str, email: &str) -> String {
-        self.control.sso_token(org, email).await.expect("sso token")
-    }
-
-    /// An `oauth_token` (Google) from the mock's stand-in identity provider.
-    pub async fn oauth_token(&self, org: &str, email: &str) -> String {
-        self.control
-            .oauth_token(org, email, OauthProvider::Google)
-            .await
-            .expect("oauth token")
     }
 
     /// The token of the newest email of this kind sent to `email`.
