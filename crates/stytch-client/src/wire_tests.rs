@@ -159,7 +159,7 @@ fn session_minting_bodies_are_byte_exact() {
     ml.pkce_code_verifier = Some("pk".into());
     ml.session = token();
     ml.intermediate_session_token = Some("ist".into());
-    ml.session_duration_minutes = Some(30);
+    ml.session_options.session_duration_minutes = Some(30);
     ml.locale = Some("en".into());
     assert_eq!(
         bytes(&ml),
@@ -169,7 +169,7 @@ fn session_minting_bodies_are_byte_exact() {
     let mut pw = PasswordAuthenticateRequest::new("org-1", "a@example.com", "pw");
     pw.session = token();
     pw.intermediate_session_token = Some("ist".into());
-    pw.session_duration_minutes = Some(30);
+    pw.session_options.session_duration_minutes = Some(30);
     pw.locale = Some("en".into());
     assert_eq!(
         bytes(&pw),
@@ -179,7 +179,7 @@ fn session_minting_bodies_are_byte_exact() {
     let mut reset = PasswordEmailResetRequest::new("prt", "pw");
     reset.session = token();
     reset.intermediate_session_token = Some("ist".into());
-    reset.session_duration_minutes = Some(30);
+    reset.session_options.session_duration_minutes = Some(30);
     reset.code_verifier = Some("cv".into());
     reset.locale = Some("en".into());
     assert_eq!(
@@ -189,7 +189,7 @@ fn session_minting_bodies_are_byte_exact() {
 
     let mut existing = ExistingPasswordResetRequest::new("org-1", "a@example.com", "old", "new");
     existing.session = Some(SessionAuth::Jwt("jwt".into()));
-    existing.session_duration_minutes = Some(30);
+    existing.session_options.session_duration_minutes = Some(30);
     existing.locale = Some("en".into());
     assert_eq!(
         bytes(&existing),
@@ -200,7 +200,7 @@ fn session_minting_bodies_are_byte_exact() {
     sso.pkce_code_verifier = Some("pk".into());
     sso.session = token();
     sso.intermediate_session_token = Some("ist".into());
-    sso.session_duration_minutes = Some(30);
+    sso.session_options.session_duration_minutes = Some(30);
     sso.locale = Some("en".into());
     assert_eq!(
         bytes(&sso),
@@ -209,7 +209,7 @@ fn session_minting_bodies_are_byte_exact() {
 
     let mut oauth = OauthAuthenticateRequest::new("oa");
     oauth.session = token();
-    oauth.session_duration_minutes = Some(30);
+    oauth.session_options.session_duration_minutes = Some(30);
     assert_eq!(
         bytes(&oauth),
         r#"{"oauth_token":"oa","session_token":"st","session_duration_minutes":30}"#
@@ -221,7 +221,7 @@ fn session_minting_bodies_are_byte_exact() {
         "123456",
         SessionAuth::Intermediate("ist".into()),
     );
-    mfa.session_duration_minutes = Some(30);
+    mfa.session_options.session_duration_minutes = Some(30);
     mfa.set_mfa_enrollment = Some(SetMfaEnrollment::Enroll);
     mfa.set_default_mfa = Some(true);
     assert_eq!(
@@ -230,21 +230,21 @@ fn session_minting_bodies_are_byte_exact() {
     );
 
     let mut recover = RecoverRequest::new("org-1", "mem-1", "rc", SessionAuth::Token("st".into()));
-    recover.session_duration_minutes = Some(30);
+    recover.session_options.session_duration_minutes = Some(30);
     assert_eq!(
         bytes(&recover),
         r#"{"organization_id":"org-1","member_id":"mem-1","recovery_code":"rc","session_token":"st","session_duration_minutes":30}"#
     );
 
     let mut auth = SessionAuthenticateRequest::new(SessionAuth::Jwt("jwt".into()));
-    auth.session_duration_minutes = Some(30);
+    auth.session_options.session_duration_minutes = Some(30);
     assert_eq!(
         bytes(&auth),
         r#"{"session_jwt":"jwt","session_duration_minutes":30}"#
     );
 
     let mut exchange = SessionExchangeRequest::new("org-2", SessionAuth::Token("st".into()));
-    exchange.session_duration_minutes = Some(30);
+    exchange.session_options.session_duration_minutes = Some(30);
     exchange.locale = Some("en".into());
     assert_eq!(
         bytes(&exchange),
@@ -256,6 +256,19 @@ fn session_minting_bodies_are_byte_exact() {
             "st".into()
         ))),
         r#"{"session_token":"st"}"#
+    );
+}
+
+#[test]
+fn custom_claims_follow_the_duration_in_every_session_minting_body() {
+    let mut req =
+        MfaAuthenticateRequest::new("org-1", "mem-1", "1", SessionAuth::Token("st".into()));
+    req.session_options.session_duration_minutes = Some(5);
+    let claims = json!({"tenant": "acme", "tier": 2});
+    req.session_options.session_custom_claims = claims.as_object().cloned();
+    assert_eq!(
+        serde_json::to_string(&req).unwrap(),
+        r#"{"organization_id":"org-1","member_id":"mem-1","code":"1","session_token":"st","session_duration_minutes":5,"session_custom_claims":{"tenant":"acme","tier":2}}"#
     );
 }
 
