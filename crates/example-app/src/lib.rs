@@ -4,8 +4,8 @@
 //!
 //! Layout: [`config`] (CLI/env → settings), [`startup`] (build, seed, serve), [`routes`] (one
 //! module per part of the journey), [`views`] + `templates/` (HTML), [`csrf`] and [`cookies`]
-//! (the two cookies and form protection), [`error`] (friendly pages), [`qr`] (TOTP QR image),
-//! [`proxy`] (the mock dashboard on our origin), [`seed`] and [`mock_control`] (demo only).
+//! (the two cookies and form protection), [`error`] (friendly pages), [`proxy`] (the mock
+//! dashboard on our origin), [`seed`] and the shared `mock_control` client (demo only).
 //!
 //! The browser holds only the flow id and a CSRF cookie; every token stays in the engine's
 //! SQLite store. Nothing here calls Stytch for a login step except through `MfaService`.
@@ -14,9 +14,7 @@ pub mod config;
 pub mod cookies;
 pub mod csrf;
 pub mod error;
-pub mod mock_control;
 pub mod proxy;
-pub mod qr;
 pub mod routes;
 pub mod seed;
 pub mod startup;

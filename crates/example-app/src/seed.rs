@@ -10,11 +10,10 @@ use std::path::Path;
 
 use mfa_engine::store::AnyFlowStore;
 use mfa_engine::{LoginStep, MfaService};
+use mock_control::{MessageKind, MockControl};
 use serde::{Deserialize, Serialize};
 use stytch_client::api::members::MemberCreateRequest;
 use stytch_client::api::organizations::OrganizationSettings;
-
-use crate::mock_control::MockControl;
 
 /// Every demo member signs in with this password (it passes Stytch's strength check).
 pub const DEMO_PASSWORD: &str = "correct-horse-battery-staple-42";
@@ -178,28 +177,19 @@ async fn seed_member(
     };
     let member = mfa.stytch().members_create(org, &req).await?.member_id;
     mfa.start_password_reset(org, email).await?;
-    let msg = control
-        .latest_message(&[("to", email), ("kind", "password_reset")])
+    let token = control
+        .email_token(email, MessageKind::PasswordReset)
         .await?;
-    let token = msg["token"]
-        .as_str()
-        .ok_or_else(|| anyhow::anyhow!("password reset email without a token"))?;
     let step = mfa
-        .login_with_password_reset(token.to_owned().into(), DEMO_PASSWORD.to_owned().into())
+        .login_with_password_reset(token.into(), DEMO_PASSWORD.to_owned().into())
         .await?;
     let flow_id = step.flow_id();
     match (factor, step) {
         (Factor::None, _) => {}
         (Factor::Sms(phone), LoginStep::Enroll(p)) => {
             mfa.enroll_sms(p.flow_id, phone).await?;
-            let sms = control
-                .latest_message(&[("member_id", &member), ("channel", "sms")])
-                .await?;
-            let code = sms["code"]
-                .as_str()
-                .ok_or_else(|| anyhow::anyhow!("SMS without a code"))?;
-            mfa.confirm_enrollment(p.flow_id, code.to_owned().into())
-                .await?;
+            let code = control.member_sms_code(&member).await?;
+            mfa.confirm_enrollment(p.flow_id, code.into()).await?;
         }
         (Factor::Totp, LoginStep::Enroll(p)) => {
             // The secret is not kept: the dashboard shows the member's current code instead.

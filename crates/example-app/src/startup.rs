@@ -11,14 +11,14 @@ use std::path::{Path, PathBuf};
 
 use mfa_engine::MfaService;
 use mfa_engine::store::{AnyFlowStore, FlowStoreLocation};
+use mock_control::MockControl;
 use mock_stytch::MockServer;
 use mock_stytch::config::{DEFAULT_PROJECT_ID, DEFAULT_SECRET};
-use stytch_client::{ClientConfig, Secret, StytchClient};
+use stytch_client::{ClientConfig, StytchClient};
 use tokio::net::TcpListener;
 
 use crate::config::{Backend, DemoOptions, Settings};
 use crate::csrf::CsrfKey;
-use crate::mock_control::MockControl;
 use crate::seed::{self, DemoData};
 use crate::state::{AppState, Demo, Inner, OrgChoice};
 
@@ -206,11 +206,7 @@ async fn start_demo(
     let mock = MockServer::spawn(config).await?;
     let client = ClientConfig::new(&mock.base_url, DEFAULT_PROJECT_ID, DEFAULT_SECRET);
     let mfa = open_engine(client, flows).await?;
-    let control = MockControl::new(
-        &mock.base_url,
-        DEFAULT_PROJECT_ID,
-        Secret::new(DEFAULT_SECRET),
-    )?;
+    let control = MockControl::new(&mock.base_url, DEFAULT_PROJECT_ID, DEFAULT_SECRET);
     let previous: Option<DemoData> = if mock_existed {
         seed::load(&demo_json(dir))?
     } else {

@@ -9,10 +9,10 @@ use std::sync::Arc;
 
 use mfa_engine::MfaService;
 use mfa_engine::store::AnyFlowStore;
+use mock_control::MockControl;
 use serde::Serialize;
 
 use crate::csrf::CsrfKey;
-use crate::mock_control::MockControl;
 use crate::seed::DemoData;
 
 #[derive(Clone)]

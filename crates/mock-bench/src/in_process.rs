@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use mock_control::path;
 use mock_stytch::{Config, DbLocation};
 use serde_json::json;
 use tokio::runtime::Handle;
@@ -259,7 +260,7 @@ pub(crate) async fn totp_figure(
     }
     // Align the virtual clock just after a 30 s step boundary so the run stays inside one step.
     let now = chrono::DateTime::parse_from_rfc3339(&field(
-        &conn.json(&Req::get("/_mock/clock")).await?,
+        &conn.json(&Req::get(path::CLOCK)).await?,
         "/now",
     )?)?
     .timestamp();
@@ -267,7 +268,7 @@ pub(crate) async fn totp_figure(
     let at = chrono::DateTime::from_timestamp(target, 0)
         .context("clock")?
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    conn.ok(&Req::post("/_mock/clock", &json!({"now": at})))
+    conn.ok(&Req::post(path::CLOCK, &json!({"now": at})))
         .await?;
     let op = Arc::new(TotpAuth {
         members,

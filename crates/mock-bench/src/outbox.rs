@@ -1,4 +1,4 @@
-//! The outbox figure (issue 16): a filtered `GET /_mock/outbox` read after 1k and after 100k
+//! The outbox figure (issue 16): a filtered outbox read (`mock_control::path::OUTBOX`) after 1k and after 100k
 //! messages, same answers at both sizes. Tests read their codes and links this way, so a read
 //! must not slow down as a long test run fills the outbox.
 //!
@@ -10,6 +10,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use mock_control::{Channel, OutboxFilter, path};
 use mock_stytch::{Config, DbLocation};
 use tokio::runtime::Handle;
 
@@ -19,6 +20,7 @@ use crate::compare::spawn_mock;
 use crate::load::{self, Replay};
 use crate::report::{Report, Row};
 use crate::stats::{Target, fmt_ms, fmt_rate, fmt_ratio, ratio};
+use crate::world::outbox_read;
 
 /// Recipients whose messages the reads ask for, and messages each.
 const PROBES: usize = 50;
@@ -59,10 +61,12 @@ fn reads() -> Vec<Req> {
     (0..PROBES)
         .flat_map(|p| {
             [
-                Req::get(format!("/_mock/outbox?to=%2B1415555{p:04}&limit=20")),
-                Req::get(format!(
-                    "/_mock/outbox?member_id=member-test-probe-{p}&channel=sms&limit=20"
-                )),
+                outbox_read(&OutboxFilter::to(format!("+1415555{p:04}")).limit(20)),
+                outbox_read(
+                    &OutboxFilter::member(format!("member-test-probe-{p}"))
+                        .channel(Channel::Sms)
+                        .limit(20),
+                ),
             ]
         })
         .collect()
@@ -103,9 +107,12 @@ pub(crate) async fn figure(
 
     report.section(
         "Outbox reads: 1k vs 100k messages (in-process mock)",
-        "Filtered `GET /_mock/outbox` (`to=…` and `member_id=…&channel=sms`, 10 messages each at \
-         both sizes) with the same generator and connections; the 99k extra messages are newer \
-         than the ones asked for.",
+        &format!(
+            "Filtered `GET {}` (`to=…` and `member_id=…&channel=sms`, 10 messages each at \
+             both sizes) with the same generator and connections; the 99k extra messages are \
+             newer than the ones asked for.",
+            path::OUTBOX
+        ),
         [
             "figure",
             "after 1k messages (p50, throughput)",

@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use mock_control::{MessageKind, OutboxFilter};
 use serde_json::json;
 use tokio::runtime::Handle;
 
@@ -33,12 +34,10 @@ pub async fn set_password(conn: &mut Conn, m: &MemberRef) -> anyhow::Result<()> 
         &json!({"organization_id": org, "email_address": m.email}),
     ))
     .await?;
-    let v = conn
-        .json(&Req::get(format!(
-            "/_mock/outbox?member_id={}&kind=password_reset&limit=1",
-            m.member_id
-        )))
-        .await?;
+    let filter = OutboxFilter::member(&m.member_id)
+        .kind(MessageKind::PasswordReset)
+        .limit(1);
+    let v = conn.json(&world::outbox_read(&filter)).await?;
     let token = field(&v, "/messages/0/token").context("no password reset message")?;
     conn.ok(&Req::post(
         "/v1/b2b/passwords/email/reset",

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use mock_control::{Channel, OutboxFilter, path, totp};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
@@ -156,16 +157,25 @@ pub async fn jwt_verifier(conn: &mut Conn) -> anyhow::Result<(DecodingKey, Valid
     Ok((key, validation))
 }
 
+/// A `GET` of the mock's outbox with `filter`. The route and the query come from
+/// `mock_control`, but the request goes over the bench's own HTTP/1 connection, not through
+/// `mock_control`'s reqwest client: a login measured here (two outbox reads of six requests) must
+/// cost what the mock costs, on the connection its worker owns.
+pub fn outbox_read(filter: &OutboxFilter) -> Req {
+    Req::get(format!("{}?{}", path::OUTBOX, filter.query_string()))
+}
+
 /// The newest outbox message of `member` on `channel`.
-async fn newest_message(conn: &mut Conn, member_id: &str, channel: &str) -> anyhow::Result<Value> {
-    let v = conn
-        .json(&Req::get(format!(
-            "/_mock/outbox?member_id={member_id}&channel={channel}&limit=1"
-        )))
-        .await?;
+async fn newest_message(
+    conn: &mut Conn,
+    member_id: &str,
+    channel: Channel,
+) -> anyhow::Result<Value> {
+    let filter = OutboxFilter::member(member_id).channel(channel).limit(1);
+    let v = conn.json(&outbox_read(&filter)).await?;
     v.pointer("/messages/0")
         .cloned()
-        .with_context(|| format!("no {channel} message for {member_id}"))
+        .with_context(|| format!("no {channel:?} message for {member_id}"))
 }
 
 /// A session the login produced.
@@ -219,7 +229,7 @@ impl Login {
         ))
         .await?;
         let token = field(
-            &newest_message(conn, &m.member_id, "email").await?,
+            &newest_message(conn, &m.member_id, Channel::Email).await?,
             "/token",
         )?;
         let primary = conn
@@ -234,7 +244,10 @@ impl Login {
         }
         let who = json!({"organization_id": org, "member_id": m.member_id, "intermediate_session_token": ist});
         conn.ok(&Req::post("/v1/b2b/otps/sms/send", &who)).await?;
-        let code = field(&newest_message(conn, &m.member_id, "sms").await?, "/code")?;
+        let code = field(
+            &newest_message(conn, &m.member_id, Channel::Sms).await?,
+            "/code",
+        )?;
         let mut auth = who.clone();
         auth["code"] = Value::from(code);
         let done = conn
@@ -266,36 +279,6 @@ impl Op for Login {
     }
 }
 
-/// RFC 4648 base32 without padding (what TOTP secrets are written in).
-pub fn base32(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let mut out = String::new();
-    let (mut buf, mut bits) = (0u32, 0u32);
-    for &b in bytes {
-        buf = (buf << 8) | u32::from(b);
-        bits += 8;
-        while bits >= 5 {
-            bits -= 5;
-            out.push(ALPHABET[((buf >> bits) & 31) as usize] as char);
-        }
-    }
-    if bits > 0 {
-        out.push(ALPHABET[((buf << (5 - bits)) & 31) as usize] as char);
-    }
-    out
-}
-
-/// RFC 6238 TOTP (HMAC-SHA1, 6 digits) for time step `step` (= unix time / 30).
-pub fn totp_code(secret: &[u8], step: u64) -> String {
-    use hmac::{Hmac, Mac};
-    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(secret).expect("HMAC takes any key length");
-    mac.update(&step.to_be_bytes());
-    let h = mac.finalize().into_bytes();
-    let off = (h[19] & 0x0f) as usize;
-    let bin = u32::from_be_bytes([h[off] & 0x7f, h[off + 1], h[off + 2], h[off + 3]]);
-    format!("{:06}", bin % 1_000_000)
-}
-
 /// A member with an active TOTP registration whose secret we know, and a session to step up.
 #[derive(Clone, Debug)]
 pub struct TotpMember {
@@ -315,7 +298,7 @@ pub async fn migrate_totp(
     let m = &session.member;
     conn.ok(&Req::post(
         "/v1/b2b/totp/migrate",
-        &json!({"organization_id": m.organization_id, "member_id": m.member_id, "secret": base32(&secret), "recovery_codes": []}),
+        &json!({"organization_id": m.organization_id, "member_id": m.member_id, "secret": base32::encode(base32::Alphabet::Rfc4648 { padding: false }, &secret), "recovery_codes": []}),
     ))
     .await?;
     Ok(TotpMember {
@@ -346,7 +329,7 @@ impl TotpAuth {
             "/v1/b2b/totp/authenticate",
             &json!({
                 "organization_id": m.organization_id, "member_id": m.member_id,
-                "code": totp_code(&t.secret, step), "session_token": t.session.token,
+                "code": totp::code_for_step(&t.secret, step), "session_token": t.session.token,
             }),
         ))
     }
@@ -364,26 +347,5 @@ impl Op for TotpAuth {
 
     fn per_worker_limit(&self) -> u64 {
         3 * (self.members.len() / self.connections) as u64
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base32_matches_rfc4648() {
-        assert_eq!(base32(b""), "");
-        assert_eq!(base32(b"f"), "MY");
-        assert_eq!(base32(b"foobar"), "MZXW6YTBOI");
-    }
-
-    #[test]
-    fn totp_matches_rfc6238_sha1_vectors() {
-        // RFC 6238 appendix B, SHA-1 key, truncated to 6 digits.
-        let key = b"12345678901234567890";
-        assert_eq!(totp_code(key, 59 / 30), "287082");
-        assert_eq!(totp_code(key, 1_111_111_109 / 30), "081804");
-        assert_eq!(totp_code(key, 2_000_000_000 / 30), "279037");
     }
 }

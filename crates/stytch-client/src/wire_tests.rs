@@ -141,3 +141,145 @@ fn unknown_enum_values_do_not_break_parsing() {
         vec![MfaMethod::SmsOtp, MfaMethod::Other]
     );
 }
+
+/// Exact bytes of every session-minting request with each session option set: the field order
+/// Stytch receives is pinned, so a refactor of the structs cannot change the wire.
+#[test]
+fn session_minting_bodies_are_byte_exact() {
+    use crate::api::passwords::{
+        ExistingPasswordResetRequest, PasswordAuthenticateRequest, PasswordEmailResetRequest,
+    };
+    use crate::api::recovery_codes::RecoverRequest;
+    use crate::api::sessions::{SessionAuthenticateRequest, SessionExchangeRequest};
+    use crate::api::sso_oauth::{OauthAuthenticateRequest, SsoAuthenticateRequest};
+    let bytes = |v: &dyn erased::Body| v.to_json();
+    let token = || Some(SessionAuth::Token("st".into()));
+
+    let mut ml = MagicLinkAuthenticateRequest::new("mlt");
+    ml.pkce_code_verifier = Some("pk".into());
+    ml.session = token();
+    ml.intermediate_session_token = Some("ist".into());
+    ml.session_options.session_duration_minutes = Some(30);
+    ml.locale = Some("en".into());
+    assert_eq!(
+        bytes(&ml),
+        r#"{"magic_links_token":"mlt","pkce_code_verifier":"pk","session_token":"st","intermediate_session_token":"ist","session_duration_minutes":30,"locale":"en"}"#
+    );
+
+    let mut pw = PasswordAuthenticateRequest::new("org-1", "a@example.com", "pw");
+    pw.session = token();
+    pw.intermediate_session_token = Some("ist".into());
+    pw.session_options.session_duration_minutes = Some(30);
+    pw.locale = Some("en".into());
+    assert_eq!(
+        bytes(&pw),
+        r#"{"organization_id":"org-1","email_address":"a@example.com","password":"pw","session_token":"st","intermediate_session_token":"ist","session_duration_minutes":30,"locale":"en"}"#
+    );
+
+    let mut reset = PasswordEmailResetRequest::new("prt", "pw");
+    reset.session = token();
+    reset.intermediate_session_token = Some("ist".into());
+    reset.session_options.session_duration_minutes = Some(30);
+    reset.code_verifier = Some("cv".into());
+    reset.locale = Some("en".into());
+    assert_eq!(
+        bytes(&reset),
+        r#"{"password_reset_token":"prt","password":"pw","session_token":"st","intermediate_session_token":"ist","session_duration_minutes":30,"code_verifier":"cv","locale":"en"}"#
+    );
+
+    let mut existing = ExistingPasswordResetRequest::new("org-1", "a@example.com", "old", "new");
+    existing.session = Some(SessionAuth::Jwt("jwt".into()));
+    existing.session_options.session_duration_minutes = Some(30);
+    existing.locale = Some("en".into());
+    assert_eq!(
+        bytes(&existing),
+        r#"{"organization_id":"org-1","email_address":"a@example.com","existing_password":"old","new_password":"new","session_jwt":"jwt","session_duration_minutes":30,"locale":"en"}"#
+    );
+
+    let mut sso = SsoAuthenticateRequest::new("sso");
+    sso.pkce_code_verifier = Some("pk".into());
+    sso.session = token();
+    sso.intermediate_session_token = Some("ist".into());
+    sso.session_options.session_duration_minutes = Some(30);
+    sso.locale = Some("en".into());
+    assert_eq!(
+        bytes(&sso),
+        r#"{"sso_token":"sso","pkce_code_verifier":"pk","session_token":"st","intermediate_session_token":"ist","session_duration_minutes":30,"locale":"en"}"#
+    );
+
+    let mut oauth = OauthAuthenticateRequest::new("oa");
+    oauth.session = token();
+    oauth.session_options.session_duration_minutes = Some(30);
+    assert_eq!(
+        bytes(&oauth),
+        r#"{"oauth_token":"oa","session_token":"st","session_duration_minutes":30}"#
+    );
+
+    let mut mfa = MfaAuthenticateRequest::new(
+        "org-1",
+        "mem-1",
+        "123456",
+        SessionAuth::Intermediate("ist".into()),
+    );
+    mfa.session_options.session_duration_minutes = Some(30);
+    mfa.set_mfa_enrollment = Some(SetMfaEnrollment::Enroll);
+    mfa.set_default_mfa = Some(true);
+    assert_eq!(
+        bytes(&mfa),
+        r#"{"organization_id":"org-1","member_id":"mem-1","code":"123456","intermediate_session_token":"ist","session_duration_minutes":30,"set_mfa_enrollment":"enroll","set_default_mfa":true}"#
+    );
+
+    let mut recover = RecoverRequest::new("org-1", "mem-1", "rc", SessionAuth::Token("st".into()));
+    recover.session_options.session_duration_minutes = Some(30);
+    assert_eq!(
+        bytes(&recover),
+        r#"{"organization_id":"org-1","member_id":"mem-1","recovery_code":"rc","session_token":"st","session_duration_minutes":30}"#
+    );
+
+    let mut auth = SessionAuthenticateRequest::new(SessionAuth::Jwt("jwt".into()));
+    auth.session_options.session_duration_minutes = Some(30);
+    assert_eq!(
+        bytes(&auth),
+        r#"{"session_jwt":"jwt","session_duration_minutes":30}"#
+    );
+
+    let mut exchange = SessionExchangeRequest::new("org-2", SessionAuth::Token("st".into()));
+    exchange.session_options.session_duration_minutes = Some(30);
+    exchange.locale = Some("en".into());
+    assert_eq!(
+        bytes(&exchange),
+        r#"{"organization_id":"org-2","session_token":"st","session_duration_minutes":30,"locale":"en"}"#
+    );
+    // Unset options are omitted, not sent as null.
+    assert_eq!(
+        bytes(&SessionAuthenticateRequest::new(SessionAuth::Token(
+            "st".into()
+        ))),
+        r#"{"session_token":"st"}"#
+    );
+}
+
+#[test]
+fn custom_claims_follow_the_duration_in_every_session_minting_body() {
+    let mut req =
+        MfaAuthenticateRequest::new("org-1", "mem-1", "1", SessionAuth::Token("st".into()));
+    req.session_options.session_duration_minutes = Some(5);
+    let claims = json!({"tenant": "acme", "tier": 2});
+    req.session_options.session_custom_claims = claims.as_object().cloned();
+    assert_eq!(
+        serde_json::to_string(&req).unwrap(),
+        r#"{"organization_id":"org-1","member_id":"mem-1","code":"1","session_token":"st","session_duration_minutes":5,"session_custom_claims":{"tenant":"acme","tier":2}}"#
+    );
+}
+
+/// `&dyn` over the request types, so the byte test above reads as a table.
+mod erased {
+    pub trait Body {
+        fn to_json(&self) -> String;
+    }
+    impl<T: serde::Serialize> Body for T {
+        fn to_json(&self) -> String {
+            serde_json::to_string(self).unwrap()
+        }
+    }
+}

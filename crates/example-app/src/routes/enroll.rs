@@ -4,7 +4,7 @@
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
-use mfa_engine::{EnrollPrompt, EnrollmentStarted, ErrorKind, FlowStore, ServiceError};
+use mfa_engine::{EnrollPrompt, EnrollmentStarted, ErrorKind, ServiceError};
 use minijinja::context;
 use serde::Deserialize;
 use stytch_client::secret::ExposeSecretStr;
@@ -12,7 +12,6 @@ use stytch_client::secret::ExposeSecretStr;
 use super::{FlowCookie, InState, notice};
 use crate::csrf::{CsrfForm, NoFields};
 use crate::error::AppError;
-use crate::qr;
 use crate::state::AppState;
 use crate::views::Page;
 
@@ -64,17 +63,16 @@ pub async fn sms(
 }
 
 /// Start TOTP and show the QR code, the secret and the recovery codes — this response is the
-/// only time they are shown, so it is rendered directly and never cached.
+/// only time they are shown, so it is rendered directly and never cached. The QR image is
+/// Stytch's own `qr_code` (a PNG data URL from `totps.create`, labelled with the organization
+/// and the member's email), shown as returned: the app draws nothing itself.
 pub async fn totp(
     State(state): State<AppState>,
     page: Page,
     FlowCookie(flow_id): FlowCookie,
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
-    let (issuer, account) = qr_label(&state, flow_id).await?;
     let setup = state.mfa.enroll_totp(flow_id).await?;
-    let uri = qr::otpauth_uri(&issuer, &account, setup.secret.expose_secret());
-    let (qr_png, qr_size) = qr::png_data_url(&uri)?;
     let recovery_codes: Vec<&str> = setup
         .recovery_codes
         .iter()
@@ -83,38 +81,12 @@ pub async fn totp(
     let html = page.render(
         "totp_setup.html",
         context! {
-            qr_png,
-            qr_size,
+            qr_png => setup.qr_code,
             secret => setup.secret.expose_secret(),
             recovery_codes,
         },
     )?;
     Ok(([(header::CACHE_CONTROL, "no-store")], html).into_response())
-}
-
-/// Issuer and account name for the authenticator app: the organization and the email.
-async fn qr_label(
-    state: &AppState,
-    flow_id: mfa_engine::FlowId,
-) -> Result<(String, String), AppError> {
-    let flow = state
-        .mfa
-        .store()
-        .load_flow(flow_id, chrono::Utc::now())
-        .await
-        .map_err(ServiceError::from)?
-        .into_enrollment()
-        .map_err(ServiceError::from)?;
-    let resp = state
-        .mfa
-        .stytch()
-        .members_get(flow.organization_id(), flow.member_id())
-        .await
-        .map_err(ServiceError::from)?;
-    Ok((
-        resp.organization.organization_name,
-        resp.member.email_address,
-    ))
 }
 
 #[derive(Deserialize)]

@@ -64,17 +64,12 @@ async fn a_configured_stytch_is_used_as_is() {
             ],
         )
         .await;
-    let control = example_app::mock_control::MockControl::new(
-        &stytch_mock.base_url,
-        DEFAULT_PROJECT_ID,
-        stytch_client::Secret::new(DEFAULT_SECRET),
-    )
-    .unwrap();
-    let email = control
-        .latest_message(&[("to", "olga@outside.example")])
+    let control =
+        mock_control::MockControl::new(&stytch_mock.base_url, DEFAULT_PROJECT_ID, DEFAULT_SECRET);
+    let token = control
+        .magic_link_token("olga@outside.example")
         .await
         .unwrap();
-    let token = email["token"].as_str().unwrap();
     let callback = tab
         .get(&format!(
             "/authenticate?stytch_token_type=multi_tenant_magic_links&token={token}"

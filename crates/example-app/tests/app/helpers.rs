@@ -6,12 +6,12 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use example_app::mock_control::MockControl;
 use example_app::seed::{DEMO_PASSWORD, DemoData};
 use example_app::{Application, Backend, DemoOptions, Settings};
+use mock_control::{Message, MessageKind, MockControl};
 use mock_stytch::config::{DEFAULT_PROJECT_ID, DEFAULT_SECRET};
 use reqwest::header;
-use stytch_client::{ClientConfig, Secret, StytchClient};
+use stytch_client::{ClientConfig, StytchClient};
 use tokio::sync::oneshot;
 
 pub struct TestApp {
@@ -92,12 +92,7 @@ impl TestApp {
     }
 
     pub fn control(&self) -> MockControl {
-        MockControl::new(
-            &self.mock_url,
-            DEFAULT_PROJECT_ID,
-            Secret::new(DEFAULT_SECRET),
-        )
-        .unwrap()
+        MockControl::new(&self.mock_url, DEFAULT_PROJECT_ID, DEFAULT_SECRET)
     }
 
     pub fn stytch(&self) -> StytchClient {
@@ -111,18 +106,13 @@ impl TestApp {
 
     /// The newest SMS code texted to `phone`.
     pub async fn sms_code(&self, phone: &str) -> String {
-        let msg = self
-            .control()
-            .latest_message(&[("to", phone), ("channel", "sms")])
-            .await
-            .expect("an SMS");
-        msg["code"].as_str().expect("code").to_owned()
+        self.control().latest_sms_code(phone).await.expect("an SMS")
     }
 
     /// The newest email of `kind` to `email`, whole (token, ...).
-    pub async fn email(&self, email: &str, kind: &str) -> serde_json::Value {
+    pub async fn email(&self, email: &str, kind: MessageKind) -> Message {
         self.control()
-            .latest_message(&[("to", email), ("kind", kind)])
+            .latest_message(&mock_control::OutboxFilter::to(email).kind(kind))
             .await
             .expect("an email")
     }

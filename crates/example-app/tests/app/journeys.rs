@@ -1,5 +1,7 @@
 //! Every flow of the seed guide, through the app's pages over HTTP.
 
+use mock_control::MessageKind;
+
 use crate::helpers::*;
 
 const ALICE_PHONE: &str = "+14155552671";
@@ -156,8 +158,10 @@ async fn magic_link_then_optional_enrollment_as_default_then_the_next_login_is_c
             ],
         )
         .await;
-    let email = app.email("dave@globex.example", "magic_link_login").await;
-    let token = email["token"].as_str().unwrap();
+    let email = app
+        .email("dave@globex.example", MessageKind::MagicLinkLogin)
+        .await;
+    let token = email.token.unwrap();
     let dashboard = tab.get("/_mock/ui").await;
     let callback = tab
         .get(&format!(

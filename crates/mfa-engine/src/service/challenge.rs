@@ -77,7 +77,7 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
             code,
             flow.credential().session_auth(),
         );
-        req.session_duration_minutes = self.config.session_duration_minutes;
+        req.session_options.session_duration_minutes = self.config.session_duration_minutes;
         let resp = match self.authenticate_code::<M>(&req).await {
             Ok(resp) => resp,
             Err(e) => {
@@ -119,7 +119,7 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
             code,
             flow.credential().session_auth(),
         );
-        req.session_duration_minutes = self.config.session_duration_minutes;
+        req.session_options.session_duration_minutes = self.config.session_duration_minutes;
         let resp = match self.stytch.recovery_codes_recover(&req).await {
             Ok(resp) => resp,
             Err(e) => {

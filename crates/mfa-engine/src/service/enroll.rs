@@ -110,7 +110,7 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
             code,
             flow.credential().session_auth(),
         );
-        req.session_duration_minutes = self.config.session_duration_minutes;
+        req.session_options.session_duration_minutes = self.config.session_duration_minutes;
         // Omitted unless asked: Stytch then makes the first method the default by itself.
         req.set_default_mfa = make_default.then_some(true);
         if flow.sets_mfa_enrollment() {

@@ -58,7 +58,7 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
     #[tracing::instrument(name = "login with magic link", skip_all)]
     pub async fn login_with_magic_link(&self, token: Secret) -> Result<LoginStep, ServiceError> {
         let mut req = MagicLinkAuthenticateRequest::new(token);
-        req.session_duration_minutes = self.config.session_duration_minutes;
+        req.session_options.session_duration_minutes = self.config.session_duration_minutes;
         let resp = self.stytch.magic_links_authenticate(&req).await?;
         self.start(resp).await
     }
@@ -71,7 +71,7 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
         password: Secret,
     ) -> Result<LoginStep, ServiceError> {
         let mut req = PasswordAuthenticateRequest::new(organization_id, email, password);
-        req.session_duration_minutes = self.config.session_duration_minutes;
+        req.session_options.session_duration_minutes = self.config.session_duration_minutes;
         let resp = self.stytch.passwords_authenticate(&req).await?;
         self.start(resp).await
     }
@@ -83,7 +83,7 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
         new_password: Secret,
     ) -> Result<LoginStep, ServiceError> {
         let mut req = PasswordEmailResetRequest::new(reset_token, new_password);
-        req.session_duration_minutes = self.config.session_duration_minutes;
+        req.session_options.session_duration_minutes = self.config.session_duration_minutes;
         let resp = self.stytch.passwords_email_reset(&req).await?;
         self.start(resp).await
     }
@@ -106,7 +106,7 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
             existing_password,
             new_password,
         );
-        req.session_duration_minutes = self.config.session_duration_minutes;
+        req.session_options.session_duration_minutes = self.config.session_duration_minutes;
         let resp = self.stytch.passwords_existing_password_reset(&req).await?;
         self.start(resp).await
     }
@@ -114,7 +114,7 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
     #[tracing::instrument(name = "login with SSO", skip_all)]
     pub async fn login_with_sso(&self, sso_token: Secret) -> Result<LoginStep, ServiceError> {
         let mut req = SsoAuthenticateRequest::new(sso_token);
-        req.session_duration_minutes = self.config.session_duration_minutes;
+        req.session_options.session_duration_minutes = self.config.session_duration_minutes;
         let resp = self.stytch.sso_authenticate(&req).await?;
         self.start(resp).await
     }
@@ -122,7 +122,7 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
     #[tracing::instrument(name = "login with OAuth", skip_all)]
     pub async fn login_with_oauth(&self, oauth_token: Secret) -> Result<LoginStep, ServiceError> {
         let mut req = OauthAuthenticateRequest::new(oauth_token);
-        req.session_duration_minutes = self.config.session_duration_minutes;
+        req.session_options.session_duration_minutes = self.config.session_duration_minutes;
         let resp = self.stytch.oauth_authenticate(&req).await?;
         self.start(resp).await
     }
@@ -136,7 +136,7 @@ impl<St: FlowStore, C: Clock> MfaService<St, C> {
     ) -> Result<LoginStep, ServiceError> {
         let mut req =
             SessionExchangeRequest::new(organization_id, SessionAuth::Token(session_token));
-        req.session_duration_minutes = self.config.session_duration_minutes;
+        req.session_options.session_duration_minutes = self.config.session_duration_minutes;
         let resp = self.stytch.sessions_exchange(&req).await?;
         self.start(resp).await
     }

@@ -2,7 +2,7 @@
 //! password resets, SSO, OAuth and sessions exchange.
 
 use mfa_engine::LoginStep;
-use serde_json::json;
+use mock_control::{MessageKind, OauthProvider};
 
 use crate::helpers::*;
 
@@ -18,7 +18,9 @@ async fn password_reset_then_password_login_then_existing_password_reset() {
         .start_password_reset(&org, "pw@example.com")
         .await
         .unwrap();
-    let token = app.email_token("pw@example.com", "password_reset").await;
+    let token = app
+        .email_token("pw@example.com", MessageKind::PasswordReset)
+        .await;
     let by_reset = app
         .service
         .login_with_password_reset(token.into(), PASSWORD.into())
@@ -55,18 +57,17 @@ async fn sso_and_oauth_logins_route_like_any_other() {
     let (required_org, _) = app.org_with_member(REQUIRED, "idp@example.com").await;
     let (optional_org, _) = app.org_with_member(OPTIONAL, "idp@example.com").await;
 
+    // Tokens from the mock's stand-in identity providers, as after the IdP round trip.
     let sso = app
-        .idp_token(
-            "/_mock/sso/token",
-            json!({"organization_id": required_org, "email_address": "idp@example.com"}),
-        )
-        .await;
+        .control
+        .sso_token(&required_org, "idp@example.com")
+        .await
+        .unwrap();
     let oauth = app
-        .idp_token(
-            "/_mock/oauth/token",
-            json!({"organization_id": optional_org, "email_address": "idp@example.com", "provider": "google"}),
-        )
-        .await;
+        .control
+        .oauth_token(&optional_org, "idp@example.com", OauthProvider::Google)
+        .await
+        .unwrap();
 
     expect_enroll(&app.service.login_with_sso(sso.into()).await.unwrap());
     let signed_in = expect_signed_in(app.service.login_with_oauth(oauth.into()).await.unwrap());

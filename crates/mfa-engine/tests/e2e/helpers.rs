@@ -1,13 +1,14 @@
 //! `spawn_app()` and a `TestApp` whose methods speak intent: make an org, log a member in by
-//! magic link, read the SMS code the mock "sent", ask the mock for the current TOTP code.
+//! magic link, read the SMS code the mock "sent", ask the mock for the current TOTP code (the
+//! mock's control API through the shared `mock_control` client).
 
 use mfa_engine::{
     EngineConfig, FlowId, LoginStep, ManualClock, MfaService, ServiceError, SignedIn,
     SqliteFlowStore,
 };
+use mock_control::{MessageKind, MockControl};
 use mock_stytch::config::{DEFAULT_PROJECT_ID, DEFAULT_SECRET};
 use mock_stytch::{Config, MockServer};
-use serde_json::Value;
 use stytch_client::api::members::MemberCreateRequest;
 use stytch_client::api::organizations::OrganizationSettings;
 use stytch_client::api::sessions::SessionAuthenticateRequest;
@@ -21,7 +22,7 @@ pub struct TestApp {
     /// The engine's clock (the mock has its own, moved with `advance_mock_clock`).
     pub clock: ManualClock,
     pub db_path: std::path::PathBuf,
-    http: reqwest::Client,
+    pub control: MockControl,
     _dir: tempfile::TempDir,
 }
 
@@ -33,12 +34,13 @@ pub async fn spawn_app() -> TestApp {
     let db_path = dir.path().join("flows.db");
     let clock = ManualClock::starting_now();
     let service = open_service(&mock.base_url, &db_path, &clock).await;
+    let control = MockControl::new(&mock.base_url, DEFAULT_PROJECT_ID, DEFAULT_SECRET);
     TestApp {
         mock,
         service,
         clock,
         db_path,
-        http: reqwest::Client::new(),
+        control,
         _dir: dir,
     }
 }
@@ -133,39 +135,33 @@ impl TestApp {
             .send_magic_link(org, email)
             .await
             .expect("magic link sent");
-        let msg = self.outbox(&[("to", email), ("channel", "email")]).await;
-        msg["token"].as_str().expect("magic link token").to_owned()
+        self.control
+            .magic_link_token(email)
+            .await
+            .expect("magic link token")
     }
 
     /// The newest SMS code the mock sent to this member.
     pub async fn latest_sms_code(&self, member_id: &str) -> String {
-        let msg = self
-            .outbox(&[("member_id", member_id), ("channel", "sms")])
-            .await;
-        msg["code"].as_str().expect("sms code").to_owned()
+        self.control
+            .member_sms_code(member_id)
+            .await
+            .expect("sms code")
     }
 
     /// The TOTP code valid right now (mock clock) for the member's registration.
     pub async fn totp_code(&self, org: &str, member_id: &str) -> String {
-        let v = self
-            .control_get(
-                "/_mock/totp/code",
-                &[("organization_id", org), ("member_id", member_id)],
-            )
-            .await;
-        v["code"].as_str().expect("totp code").to_owned()
+        self.control
+            .totp_code(org, member_id)
+            .await
+            .expect("totp code")
     }
 
     pub async fn advance_mock_clock(&self, seconds: i64) {
-        let resp = self
-            .http
-            .post(format!("{}/_mock/clock", self.mock.base_url))
-            .basic_auth(DEFAULT_PROJECT_ID, Some(DEFAULT_SECRET))
-            .json(&serde_json::json!({ "advance_seconds": seconds }))
-            .send()
+        self.control
+            .advance_clock(seconds)
             .await
-            .expect("clock request");
-        assert!(resp.status().is_success(), "clock: {}", resp.status());
+            .expect("clock moves");
     }
 
     /// Stytch still accepts this session.
@@ -180,43 +176,12 @@ impl TestApp {
         assert_eq!(resp.member.member_id, signed_in.member_id);
     }
 
-    /// A token the mock's fake identity provider issues (`/_mock/sso/token`, `/_mock/oauth/token`).
-    pub async fn idp_token(&self, path: &str, body: Value) -> String {
-        let resp = self
-            .http
-            .post(format!("{}{path}", self.mock.base_url))
-            .basic_auth(DEFAULT_PROJECT_ID, Some(DEFAULT_SECRET))
-            .json(&body)
-            .send()
+    /// The token of the newest email of this kind sent to `email`.
+    pub async fn email_token(&self, email: &str, kind: MessageKind) -> String {
+        self.control
+            .email_token(email, kind)
             .await
-            .expect("idp request");
-        assert!(resp.status().is_success(), "{path}: {}", resp.status());
-        let v: Value = resp.json().await.expect("idp json");
-        v["token"].as_str().expect("token").to_owned()
-    }
-
-    /// The newest email of this kind sent to `email`, e.g. `password_reset`.
-    pub async fn email_token(&self, email: &str, kind: &str) -> String {
-        let msg = self.outbox(&[("to", email), ("kind", kind)]).await;
-        msg["token"].as_str().expect("email token").to_owned()
-    }
-
-    async fn outbox(&self, filter: &[(&str, &str)]) -> Value {
-        let v = self.control_get("/_mock/outbox", filter).await;
-        v["messages"][0].clone()
-    }
-
-    async fn control_get(&self, path: &str, query: &[(&str, &str)]) -> Value {
-        let resp = self
-            .http
-            .get(format!("{}{path}", self.mock.base_url))
-            .basic_auth(DEFAULT_PROJECT_ID, Some(DEFAULT_SECRET))
-            .query(query)
-            .send()
-            .await
-            .expect("control request");
-        assert!(resp.status().is_success(), "{path}: {}", resp.status());
-        resp.json().await.expect("control json")
+            .expect("email token")
     }
 
     /// Required enrollment by SMS, end to end; returns the signed-in session.

@@ -1,5 +1,6 @@
-//! The test world: one in-process mock, one engine (`MfaService`) on an in-memory flow store, and
-//! an admin that speaks raw JSON to the mock (organizations, members, factors, control API).
+//! The test world: one in-process mock, one engine (`MfaService`) on an in-memory flow store, an
+//! admin that speaks raw JSON to the mock's Stytch API (organizations, members, factors), and the
+//! shared `mock_control` client for its control API (outbox, clock, IdP tokens).
 //!
 //! Raw JSON on purpose: what the suite observes about a primary response is read from the body
 //! itself, not through `stytch-client`'s parsing, so a parsing bug cannot hide on both sides.
@@ -15,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use mfa_engine::{EngineConfig, ManualClock, MfaService, SqliteFlowStore};
+use mock_control::{Channel, ControlError, MessageKind, MockControl, OauthProvider, OutboxFilter};
 use mock_stytch::config::{DEFAULT_PROJECT_ID, DEFAULT_SECRET};
 use mock_stytch::{AppState, Config};
 use serde_json::{Value, json};
@@ -77,6 +79,7 @@ pub struct Env {
     /// The engine's clock; kept equal to the mock's virtual clock by [`Env::advance_clock`].
     pub clock: ManualClock,
     http: reqwest::Client,
+    control: MockControl,
     bcrypt_hash: String,
 }
 
@@ -139,6 +142,8 @@ impl Env {
             .build()
             .expect("http client");
         let bcrypt_hash = bcrypt::hash(PASSWORD, 4).expect("bcrypt");
+        let control =
+            MockControl::with_http(http.clone(), &base_url, DEFAULT_PROJECT_ID, DEFAULT_SECRET);
         let env = Env {
             base_url,
             recorder,
@@ -146,6 +151,7 @@ impl Env {
             service,
             clock,
             http,
+            control,
             bcrypt_hash,
         };
         env.sync_clock().await;
@@ -159,10 +165,6 @@ impl Env {
 
     pub async fn put(&self, path: &str, body: Value) -> Result<Value, Refused> {
         self.send(self.http.put(self.url(path)).json(&body)).await
-    }
-
-    pub async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, Refused> {
-        self.send(self.http.get(self.url(path)).query(query)).await
     }
 
     fn url(&self, path: &str) -> String {
@@ -268,7 +270,7 @@ impl Env {
         )
         .await
         .expect("magic link sent");
-        self.outbox_token(member, "magic_link_login").await
+        self.outbox_token(member, MessageKind::MagicLinkLogin).await
     }
 
     pub async fn reset_token(&self, org: &str, email: &str, member: &str) -> String {
@@ -278,85 +280,53 @@ impl Env {
         )
         .await
         .expect("reset started");
-        self.outbox_token(member, "password_reset").await
+        self.outbox_token(member, MessageKind::PasswordReset).await
     }
 
     pub async fn sso_token(&self, org: &str, email: &str) -> String {
-        let v = self
-            .post(
-                "/_mock/sso/token",
-                json!({"organization_id": org, "email_address": email}),
-            )
-            .await
-            .expect("sso token");
-        v["token"].as_str().expect("token").to_owned()
+        self.control.sso_token(org, email).await.expect("sso token")
     }
 
     pub async fn oauth_token(&self, org: &str, email: &str) -> String {
-        let v = self
-            .post(
-                "/_mock/oauth/token",
-                json!({"organization_id": org, "email_address": email, "provider": "google"}),
-            )
+        self.control
+            .oauth_token(org, email, OauthProvider::Google)
             .await
-            .expect("oauth token");
-        v["token"].as_str().expect("token").to_owned()
+            .expect("oauth token")
     }
 
-    async fn outbox_token(&self, member: &str, kind: &str) -> String {
-        let v = self
-            .get(
-                "/_mock/outbox",
-                &[("member_id", member), ("kind", kind), ("limit", "1")],
-            )
+    async fn outbox_token(&self, member: &str, kind: MessageKind) -> String {
+        self.control
+            .member_token(member, kind)
             .await
-            .expect("outbox");
-        v["messages"][0]["token"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no {kind} message for {member}"))
-            .to_owned()
+            .unwrap_or_else(|e| panic!("no {kind:?} message for {member}: {e}"))
     }
 
     /// The newest SMS the mock sent this member: (message id, code).
     pub async fn latest_sms(&self, member: &str) -> Option<(String, String)> {
-        let v = self
-            .get(
-                "/_mock/outbox",
-                &[("member_id", member), ("channel", "sms"), ("limit", "1")],
-            )
-            .await
-            .expect("outbox");
-        let m = &v["messages"][0];
-        Some((m["id"].as_str()?.to_owned(), m["code"].as_str()?.to_owned()))
+        let filter = OutboxFilter::member(member).channel(Channel::Sms);
+        match self.control.latest_message(&filter).await {
+            Ok(m) => Some((m.id, m.code?)),
+            Err(ControlError::NotInOutbox { .. }) => None,
+            Err(e) => panic!("outbox: {e}"),
+        }
     }
 
     /// How many SMS the mock has sent this member.
     pub async fn sms_count(&self, member: &str) -> usize {
-        let v = self
-            .get(
-                "/_mock/outbox",
-                &[
-                    ("member_id", member),
-                    ("channel", "sms"),
-                    ("limit", "100000"),
-                ],
-            )
-            .await
-            .expect("outbox");
-        v["messages"].as_array().map_or(0, Vec::len)
+        let filter = OutboxFilter::member(member)
+            .channel(Channel::Sms)
+            .limit(10_000);
+        self.control.outbox(&filter).await.expect("outbox").len()
     }
 
     pub async fn mock_now(&self) -> i64 {
-        let v = self.get("/_mock/clock", &[]).await.expect("clock");
-        let now = v["now"].as_str().expect("now");
-        chrono::DateTime::parse_from_rfc3339(now)
-            .expect("rfc3339")
-            .timestamp()
+        self.control.now().await.expect("clock").timestamp()
     }
 
     /// Move the mock's virtual clock and the engine's clock together.
     pub async fn advance_clock(&self, seconds: i64) {
-        self.post("/_mock/clock", json!({ "advance_seconds": seconds }))
+        self.control
+            .advance_clock(seconds)
             .await
             .expect("clock moves");
         self.sync_clock().await;
@@ -385,111 +355,8 @@ fn strings(v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// RFC 6238 TOTP (SHA-1, 30 s, 6 digits) — written here so the suite does not trust the mock's
-/// own generator for offset codes.
+/// RFC 6238 TOTP (SHA-1, 30 s, 6 digits) of a base32 secret at unix time `at`, computed by
+/// `mock_control::totp` — not by the mock's own generator, which the suite checks.
 pub fn totp_at(secret_b32: &str, at: i64) -> String {
-    let key = base32_decode(secret_b32);
-    let counter = (at.max(0) / 30) as u64;
-    let mac = hmac_sha1(&key, &counter.to_be_bytes());
-    let off = (mac[19] & 0x0f) as usize;
-    let bin = ((u32::from(mac[off]) & 0x7f) << 24)
-        | (u32::from(mac[off + 1]) << 16)
-        | (u32::from(mac[off + 2]) << 8)
-        | u32::from(mac[off + 3]);
-    format!("{:06}", bin % 1_000_000)
-}
-
-fn base32_decode(s: &str) -> Vec<u8> {
-    let mut bits = 0u64;
-    let mut n = 0;
-    let mut out = Vec::new();
-    for c in s.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'2'..=b'7' => c - b'2' + 26,
-            _ => continue,
-        };
-        bits = (bits << 5) | u64::from(v);
-        n += 5;
-        if n >= 8 {
-            n -= 8;
-            out.push((bits >> n) as u8);
-        }
-    }
-    out
-}
-
-fn hmac_sha1(key: &[u8], msg: &[u8]) -> [u8; 20] {
-    let mut k = [0u8; 64];
-    k[..key.len()].copy_from_slice(key);
-    let mut inner = Vec::with_capacity(64 + msg.len());
-    inner.extend(k.iter().map(|b| b ^ 0x36));
-    inner.extend_from_slice(msg);
-    let ih = sha1(&inner);
-    let mut outer = Vec::with_capacity(84);
-    outer.extend(k.iter().map(|b| b ^ 0x5c));
-    outer.extend_from_slice(&ih);
-    sha1(&outer)
-}
-
-fn sha1(data: &[u8]) -> [u8; 20] {
-    let mut h: [u32; 5] = [0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0];
-    let mut msg = data.to_vec();
-    let bit_len = (data.len() as u64) * 8;
-    msg.push(0x80);
-    while msg.len() % 64 != 56 {
-        msg.push(0);
-    }
-    msg.extend_from_slice(&bit_len.to_be_bytes());
-    for chunk in msg.chunks(64) {
-        let mut w = [0u32; 80];
-        for i in 0..16 {
-            w[i] = u32::from_be_bytes([
-                chunk[4 * i],
-                chunk[4 * i + 1],
-                chunk[4 * i + 2],
-                chunk[4 * i + 3],
-            ]);
-        }
-        for i in 16..80 {
-            w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
-        }
-        let [mut a, mut b, mut c, mut d, mut e] = h;
-        for (i, wi) in w.iter().enumerate() {
-            let (f, k) = match i {
-                0..=19 => ((b & c) | (!b & d), 0x5A827999),
-                20..=39 => (b ^ c ^ d, 0x6ED9EBA1),
-                40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1BBCDC),
-                _ => (b ^ c ^ d, 0xCA62C1D6),
-            };
-            let t = a
-                .rotate_left(5)
-                .wrapping_add(f)
-                .wrapping_add(e)
-                .wrapping_add(k)
-                .wrapping_add(*wi);
-            e = d;
-            d = c;
-            c = b.rotate_left(30);
-            b = a;
-            a = t;
-        }
-        h[0] = h[0].wrapping_add(a);
-        h[1] = h[1].wrapping_add(b);
-        h[2] = h[2].wrapping_add(c);
-        h[3] = h[3].wrapping_add(d);
-        h[4] = h[4].wrapping_add(e);
-    }
-    let mut out = [0u8; 20];
-    for (i, v) in h.iter().enumerate() {
-        out[4 * i..4 * i + 4].copy_from_slice(&v.to_be_bytes());
-    }
-    out
-}
-
-#[test]
-fn totp_matches_the_rfc_6238_vector() {
-    // RFC 6238 appendix B, SHA-1, T = 59 s: 94287082 (8 digits) → last 6 digits 287082.
-    let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"; // "12345678901234567890"
-    assert_eq!(totp_at(secret, 59), "287082");
+    mock_control::totp::code_at(secret_b32, at).expect("a base32 TOTP secret")
 }

@@ -226,7 +226,7 @@ impl Recorder<'_> {
                 self.state = FlowState::None;
                 self.current = None;
             }
-            ("POST", "/_mock/clock") if ok => {
+            ("POST", mock_control::path::CLOCK) if ok => {
                 if let Some(n) = b.get("advance_seconds").and_then(Value::as_i64) {
                     self.step("advance_clock", Some(json!({ "seconds": n })));
                 }

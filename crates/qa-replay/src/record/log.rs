@@ -1,9 +1,10 @@
-//! Reading a running mock's request log (`GET /_mock/requests`) and looking up, through the
+//! Reading a running mock's request log (through [`mock_control`]) and looking up, through the
 //! API, every organization and member it names but did not create. Read-only: it must never
 //! change the mock's state, and it only ever sees redacted bodies.
 
 use std::collections::HashSet;
 
+use mock_control::MockControl;
 use serde_json::Value;
 
 use super::{Directory, LoggedRequest, MemberInfo, OrgInfo, s};
@@ -32,9 +33,10 @@ pub async fn fetch(
             }
         }
     };
-    let log = get(format!("/_mock/requests?limit={limit}")).await?;
-    let entries: Vec<LoggedRequest> = serde_json::from_value(log["requests"].clone())
-        .map_err(|e| format!("/_mock/requests: unexpected shape: {e}"))?;
+    let entries: Vec<LoggedRequest> = MockControl::new(base, project_id, secret)
+        .requests(limit)
+        .await
+        .map_err(|e| e.to_string())?;
 
     let mut org_ids = HashSet::new();
     let mut member_ids = HashSet::new();

@@ -27,21 +27,13 @@ mod write;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use serde::Deserialize;
 use serde_json::Value;
 
 pub use har::read_har;
 pub use log::fetch;
 
-/// One entry of `/_mock/requests`.
-#[derive(Clone, Debug, Deserialize)]
-pub struct LoggedRequest {
-    pub method: String,
-    pub path: String,
-    pub status: u16,
-    #[serde(default)]
-    pub body: Value,
-}
+/// One entry of the mock's request log (method, path, status, redacted body).
+pub use mock_control::LoggedRequest;
 
 /// What the recorder knows of an organization that was not created inside the log window.
 #[derive(Clone, Debug, Default)]

@@ -1,93 +1,39 @@
-//! The mock's control API (`/_mock/...`): the outbox, the TOTP code of the moment, the virtual
-//! clock, SSO/OAuth tokens and the request log. Only mock targets have it; these calls are
-//! never made against a target where [`has_control_api`] said no, and they must never stand in
-//! for an engine or Stytch call a scenario is testing.
+//! The mock's control API (outbox, TOTP code of the moment, virtual clock, SSO/OAuth tokens,
+//! request log), through the shared typed client [`mock_control::MockControl`]. Only mock
+//! targets have it; these calls are never made against a target where [`has_control_api`] said
+//! no, and they must never stand in for an engine or Stytch call a scenario is testing.
 
-use serde_json::{Value, json};
+use mock_control::{ControlError, MockControl};
 
-use super::{Run, StepResult, fail};
+use super::{Conn, Run, StepResult};
 
 /// Whether the target answers the control API with these credentials.
 pub(super) async fn has_control_api(base_url: &str, project_id: &str, secret: &str) -> bool {
-    let url = format!("{}/_mock/clock", base_url.trim_end_matches('/'));
-    match reqwest::Client::new()
-        .get(url)
-        .basic_auth(project_id, Some(secret))
-        .send()
+    MockControl::new(base_url, project_id, secret)
+        .is_available()
         .await
-    {
-        Ok(r) => r.status().is_success(),
-        Err(_) => false,
-    }
+}
+
+/// The client for a run's target.
+pub(super) fn client(conn: &Conn) -> MockControl {
+    MockControl::new(&conn.base_url, &conn.project_id, &conn.secret)
+}
+
+/// A control-API failure as a step error: the mock's `error_type` (`outbox_empty` when the
+/// outbox had nothing, `control_api` when the mock could not be read) and a message naming
+/// the path.
+pub(super) fn control_error(e: ControlError) -> (String, String) {
+    (e.error_type().to_owned(), e.to_string())
 }
 
 impl Run {
-    pub(super) async fn control_get(
-        &self,
-        path: &str,
-        query: &[(&str, &str)],
-    ) -> Result<Value, (String, String)> {
-        let req = self
-            .http
-            .get(format!("{}{path}", self.conn.base_url))
-            .query(query);
-        self.control_send(path, req).await
-    }
-
-    pub(super) async fn control_post(
-        &self,
-        path: &str,
-        body: Value,
-    ) -> Result<Value, (String, String)> {
-        let req = self
-            .http
-            .post(format!("{}{path}", self.conn.base_url))
-            .json(&body);
-        self.control_send(path, req).await
-    }
-
-    /// Send a control-API request with the project's credentials; a non-2xx answer becomes its
-    /// `error_type` and a message naming the path.
-    async fn control_send(
-        &self,
-        path: &str,
-        req: reqwest::RequestBuilder,
-    ) -> Result<Value, (String, String)> {
-        let resp = req
-            .basic_auth(&self.conn.project_id, Some(&self.conn.secret))
-            .send()
+    /// Move the mock's virtual clock (the engine's clock is moved by the caller).
+    pub(super) async fn advance_mock_clock(&self, seconds: i64) -> StepResult {
+        self.control
+            .advance_clock(seconds)
             .await
-            .map_err(|e| fail("control_api", e.to_string()))?;
-        let status = resp.status();
-        let body: Value = resp
-            .json()
-            .await
-            .map_err(|e| fail("control_api", e.to_string()))?;
-        if !status.is_success() {
-            let t = body["error_type"]
-                .as_str()
-                .unwrap_or("control_api")
-                .to_owned();
-            return Err((t, format!("{path}: {status}: {body}")));
-        }
-        Ok(body)
-    }
-
-    pub(super) async fn outbox_field(
-        &self,
-        filter: &[(&str, &str)],
-        field: &str,
-    ) -> Result<String, (String, String)> {
-        let v = self.control_get("/_mock/outbox", filter).await?;
-        v["messages"][0][field]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| {
-                fail(
-                    "outbox_empty",
-                    format!("no message with a {field} for {filter:?}"),
-                )
-            })
+            .map(drop)
+            .map_err(control_error)
     }
 
     pub(super) async fn totp_code(
@@ -95,21 +41,17 @@ impl Run {
         org_id: &str,
         member_id: &str,
     ) -> Result<String, (String, String)> {
-        let v = self
-            .control_get(
-                "/_mock/totp/code",
-                &[("organization_id", org_id), ("member_id", member_id)],
-            )
-            .await?;
-        v["code"]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| fail("control_api", "no TOTP code"))
+        self.control
+            .totp_code(org_id, member_id)
+            .await
+            .map_err(control_error)
     }
 
-    pub(super) async fn advance_mock_clock(&self, seconds: i64) -> StepResult {
-        self.control_post("/_mock/clock", json!({ "advance_seconds": seconds }))
+    /// The code of the newest SMS the mock sent this member.
+    pub(super) async fn sms_code(&self, member_id: &str) -> Result<String, (String, String)> {
+        self.control
+            .member_sms_code(member_id)
             .await
-            .map(|_| ())
+            .map_err(control_error)
     }
 }

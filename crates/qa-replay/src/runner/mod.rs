@@ -247,7 +247,7 @@ struct Run {
     case: Option<Case>,
     service: MfaService<AnyFlowStore, ManualClock>,
     admin: StytchClient,
-    http: reqwest::Client,
+    control: mock_control::MockControl,
     conn: Conn,
     clock: ManualClock,
     orgs: BTreeMap<String, String>,

@@ -7,11 +7,13 @@ use std::collections::{BTreeMap, HashSet, VecDeque};
 
 use mfa_engine::store::{AnyFlowStore, FlowStoreLocation};
 use mfa_engine::{EngineConfig, ManualClock, MfaService};
+use mock_control::MessageKind;
 use stytch_client::api::members::MemberCreateRequest;
 use stytch_client::api::organizations::OrganizationSettings;
 use stytch_client::api::passwords::{PasswordEmailResetRequest, PasswordResetStartRequest};
 use stytch_client::{ClientConfig, StytchClient};
 
+use super::control::{self, control_error};
 use super::{Conn, MemberRef, Run, StepResult, client_error, method_names};
 use crate::scenario::{Case, Scenario, State};
 
@@ -42,7 +44,7 @@ impl Run {
             case: case.cloned(),
             service,
             admin,
-            http: reqwest::Client::new(),
+            control: control::client(&conn),
             conn,
             clock,
             orgs: BTreeMap::new(),
@@ -144,8 +146,10 @@ impl Run {
             .await
             .map_err(client_error)?;
         let token = self
-            .outbox_field(&[("to", &email), ("channel", "email")], "token")
-            .await?;
+            .control
+            .email_token(&email, MessageKind::PasswordReset)
+            .await
+            .map_err(control_error)?;
         self.admin
             .passwords_email_reset(&PasswordEmailResetRequest::new(token, password))
             .await

@@ -4,10 +4,12 @@
 //! scenario loop and the `expect` checks do) nor fake a result the engine did not give.
 
 use mfa_engine::{LoginStep, MfaMethod};
+use mock_control::{MessageKind, OauthProvider};
 use serde_json::json;
 use stytch_client::api::organizations::OrganizationSettings;
 use stytch_client::secret::ExposeSecretStr;
 
+use super::control::control_error;
 use super::{Run, StepResult, client_error, fail, method_names, service_error};
 use crate::scenario::{
     BeginEnrollment, Code, Login, Method, Phone, RecoveryCode, Seconds, SetPolicy, State, Step, Via,
@@ -225,8 +227,10 @@ impl Run {
                     .await
                     .map_err(service_error)?;
                 let token = self
-                    .outbox_field(&[("to", &email), ("channel", "email")], "token")
-                    .await?;
+                    .control
+                    .magic_link_token(&email)
+                    .await
+                    .map_err(control_error)?;
                 self.service.login_with_magic_link(token.into()).await
             }
             Via::Password => {
@@ -240,8 +244,10 @@ impl Run {
                     .await
                     .map_err(service_error)?;
                 let token = self
-                    .outbox_field(&[("to", &email), ("channel", "email")], "token")
-                    .await?;
+                    .control
+                    .email_token(&email, MessageKind::PasswordReset)
+                    .await
+                    .map_err(control_error)?;
                 let r = self
                     .service
                     .login_with_password_reset(token.into(), new_password.clone().into())
@@ -271,23 +277,19 @@ impl Run {
                 r
             }
             Via::Sso => {
-                let v = self
-                    .control_post(
-                        "/_mock/sso/token",
-                        json!({"organization_id": org_id, "email_address": email}),
-                    )
-                    .await?;
-                let token = v["token"].as_str().unwrap_or_default().to_owned();
+                let token = self
+                    .control
+                    .sso_token(&org_id, &email)
+                    .await
+                    .map_err(control_error)?;
                 self.service.login_with_sso(token.into()).await
             }
             Via::Oauth => {
-                let v = self
-                    .control_post(
-                        "/_mock/oauth/token",
-                        json!({"organization_id": org_id, "email_address": email, "provider": "google"}),
-                    )
-                    .await?;
-                let token = v["token"].as_str().unwrap_or_default().to_owned();
+                let token = self
+                    .control
+                    .oauth_token(&org_id, &email, OauthProvider::Google)
+                    .await
+                    .map_err(control_error)?;
                 self.service.login_with_oauth(token.into()).await
             }
             Via::SessionExchange => return self.exchange(&l.member).await,
@@ -337,10 +339,7 @@ impl Run {
             // Resolved to one of the two above; kept so the match stays exhaustive.
             Code::Right => Err(fail("wrong_state", "no code is awaited")),
             Code::Literal(c) => Ok(c.clone()),
-            Code::FromOutbox => {
-                self.outbox_field(&[("member_id", &member_id), ("channel", "sms")], "code")
-                    .await
-            }
+            Code::FromOutbox => self.sms_code(&member_id).await,
             Code::TotpNow => self.totp_code(&org_id, &member_id).await,
             Code::TotpAtOffset(n) => {
                 self.advance_mock_clock(*n).await?;
@@ -350,10 +349,7 @@ impl Run {
             }
             Code::Wrong => {
                 let mut right = Vec::new();
-                if let Ok(c) = self
-                    .outbox_field(&[("member_id", &member_id), ("channel", "sms")], "code")
-                    .await
-                {
+                if let Ok(c) = self.sms_code(&member_id).await {
                     right.push(c);
                 }
                 if let Ok(c) = self.totp_code(&org_id, &member_id).await {

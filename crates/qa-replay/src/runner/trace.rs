@@ -32,32 +32,23 @@ impl Run {
         if !self.conn.control {
             return vec![];
         }
-        let Ok(v) = self
-            .control_get("/_mock/requests", &[("limit", "200")])
-            .await
-        else {
+        let Ok(log) = self.control.requests(200).await else {
             return vec![];
         };
         let mut out = Vec::new();
-        for r in v["requests"].as_array().into_iter().flatten().rev() {
-            let id = r["request_id"].as_str().unwrap_or_default().to_owned();
-            let path = r["path"].as_str().unwrap_or_default();
-            if id.is_empty() || !self.seen_requests.insert(id.clone()) || path.starts_with("/_mock")
+        for r in log.into_iter().rev() {
+            if r.request_id.is_empty()
+                || !self.seen_requests.insert(r.request_id.clone())
+                || r.path.starts_with("/_mock")
             {
                 continue;
             }
-            let body = match &r["body"] {
+            let body = match &r.body {
                 serde_json::Value::Null => None,
                 b => Some(serde_json::to_string_pretty(b).unwrap_or_default()),
             };
             out.push(RequestTrace {
-                line: format!(
-                    "{} {} {} {}",
-                    r["method"].as_str().unwrap_or("?"),
-                    path,
-                    r["status"],
-                    id
-                ),
+                line: format!("{} {} {} {}", r.method, r.path, r.status, r.request_id),
                 body,
             });
         }

@@ -14,7 +14,7 @@ pub mod sessions;
 pub mod sso_oauth;
 pub mod totp;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::secret::{SessionJwt, SessionToken};
 use crate::wire::{Member, MemberSession, Organization};
@@ -42,6 +42,20 @@ pub struct MfaAuthenticateResponse {
     pub session_jwt: SessionJwt,
     #[serde(default)]
     pub member_session: Option<MemberSession>,
+}
+
+/// The options of the session a call mints, shared by every session-minting request (primary
+/// auth, MFA authenticate, recovery codes, sessions authenticate/exchange) and `#[serde(flatten)]`ed
+/// into its body where the single field used to be, so the bytes on the wire are unchanged.
+/// Unset options are omitted (Stytch then uses 60 minutes and no custom claims).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SessionOptions {
+    /// Lifetime of the minted (or, for sessions authenticate, extended) session.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_duration_minutes: Option<u32>,
+    /// Extra claims for the session JWT (CONTRACT §2; reserved claim names are refused).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_custom_claims: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// `"enroll"` / `"unenroll"` for `set_mfa_enrollment` (a string, not a bool: CONTRACT §6).

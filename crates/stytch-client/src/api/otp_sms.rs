@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{MemberResponse, MfaAuthenticateResponse, SetMfaEnrollment};
+use super::{MemberResponse, MfaAuthenticateResponse, SessionOptions, SetMfaEnrollment};
 use crate::client::StytchClient;
 use crate::error::StytchError;
 use crate::secret::{Secret, SessionAuth, expose};
@@ -43,8 +43,8 @@ pub struct MfaAuthenticateRequest {
     /// Exactly one of IST / session token / session JWT.
     #[serde(flatten)]
     pub session: SessionAuth,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub session_duration_minutes: Option<u32>,
+    #[serde(flatten)]
+    pub session_options: SessionOptions,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub set_mfa_enrollment: Option<SetMfaEnrollment>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -63,7 +63,7 @@ impl MfaAuthenticateRequest {
             member_id: member_id.into(),
             code: code.into(),
             session,
-            session_duration_minutes: None,
+            session_options: SessionOptions::default(),
             set_mfa_enrollment: None,
             set_default_mfa: None,
         }

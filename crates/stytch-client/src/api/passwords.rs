@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::SessionOptions;
 use crate::client::StytchClient;
 use crate::error::StytchError;
 use crate::secret::{IntermediateSessionToken, Secret, SessionAuth, expose, expose_opt};
@@ -17,8 +18,8 @@ pub struct PasswordAuthenticateRequest {
     pub session: Option<SessionAuth>,
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "expose_opt")]
     pub intermediate_session_token: Option<IntermediateSessionToken>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub session_duration_minutes: Option<u32>,
+    #[serde(flatten)]
+    pub session_options: SessionOptions,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
 }
@@ -35,7 +36,7 @@ impl PasswordAuthenticateRequest {
             password: password.into(),
             session: None,
             intermediate_session_token: None,
-            session_duration_minutes: None,
+            session_options: SessionOptions::default(),
             locale: None,
         }
     }
@@ -88,8 +89,8 @@ pub struct PasswordEmailResetRequest {
     pub session: Option<SessionAuth>,
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "expose_opt")]
     pub intermediate_session_token: Option<IntermediateSessionToken>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub session_duration_minutes: Option<u32>,
+    #[serde(flatten)]
+    pub session_options: SessionOptions,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code_verifier: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -103,7 +104,7 @@ impl PasswordEmailResetRequest {
             password: password.into(),
             session: None,
             intermediate_session_token: None,
-            session_duration_minutes: None,
+            session_options: SessionOptions::default(),
             code_verifier: None,
             locale: None,
         }
@@ -120,8 +121,8 @@ pub struct ExistingPasswordResetRequest {
     pub new_password: Secret,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub session: Option<SessionAuth>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub session_duration_minutes: Option<u32>,
+    #[serde(flatten)]
+    pub session_options: SessionOptions,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
 }
@@ -139,7 +140,7 @@ impl ExistingPasswordResetRequest {
             existing_password: existing_password.into(),
             new_password: new_password.into(),
             session: None,
-            session_duration_minutes: None,
+            session_options: SessionOptions::default(),
             locale: None,
         }
     }

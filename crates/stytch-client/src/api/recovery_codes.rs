@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::SessionOptions;
 use crate::client::StytchClient;
 use crate::error::StytchError;
 use crate::secret::{Secret, SessionAuth, SessionJwt, SessionToken, expose};
@@ -15,8 +16,8 @@ pub struct RecoverRequest {
     pub recovery_code: Secret,
     #[serde(flatten)]
     pub session: SessionAuth,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub session_duration_minutes: Option<u32>,
+    #[serde(flatten)]
+    pub session_options: SessionOptions,
 }
 
 impl RecoverRequest {
@@ -31,7 +32,7 @@ impl RecoverRequest {
             member_id: member_id.into(),
             recovery_code: recovery_code.into(),
             session,
-            session_duration_minutes: None,
+            session_options: SessionOptions::default(),
         }
     }
 }

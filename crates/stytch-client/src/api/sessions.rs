@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::SessionOptions;
 use crate::client::StytchClient;
 use crate::error::StytchError;
 use crate::secret::{SessionAuth, SessionJwt, SessionToken};
@@ -13,15 +14,15 @@ pub struct SessionAuthenticateRequest {
     #[serde(flatten)]
     pub session: SessionAuth,
     /// Omitted → the session is not extended.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub session_duration_minutes: Option<u32>,
+    #[serde(flatten)]
+    pub session_options: SessionOptions,
 }
 
 impl SessionAuthenticateRequest {
     pub fn new(session: SessionAuth) -> Self {
         SessionAuthenticateRequest {
             session,
-            session_duration_minutes: None,
+            session_options: SessionOptions::default(),
         }
     }
 }
@@ -76,8 +77,8 @@ pub struct SessionExchangeRequest {
     pub organization_id: String,
     #[serde(flatten)]
     pub session: SessionAuth,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub session_duration_minutes: Option<u32>,
+    #[serde(flatten)]
+    pub session_options: SessionOptions,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
 }
@@ -87,7 +88,7 @@ impl SessionExchangeRequest {
         SessionExchangeRequest {
             organization_id: organization_id.into(),
             session,
-            session_duration_minutes: None,
+            session_options: SessionOptions::default(),
             locale: None,
         }
     }

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::SessionOptions;
 use crate::client::StytchClient;
 use crate::error::StytchError;
 use crate::secret::{IntermediateSessionToken, Secret, SessionAuth, expose, expose_opt};
@@ -17,8 +18,8 @@ pub struct SsoAuthenticateRequest {
     pub session: Option<SessionAuth>,
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "expose_opt")]
     pub intermediate_session_token: Option<IntermediateSessionToken>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub session_duration_minutes: Option<u32>,
+    #[serde(flatten)]
+    pub session_options: SessionOptions,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
 }
@@ -30,7 +31,7 @@ impl SsoAuthenticateRequest {
             pkce_code_verifier: None,
             session: None,
             intermediate_session_token: None,
-            session_duration_minutes: None,
+            session_options: SessionOptions::default(),
             locale: None,
         }
     }
@@ -46,8 +47,8 @@ pub struct OauthAuthenticateRequest {
     pub session: Option<SessionAuth>,
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "expose_opt")]
     pub intermediate_session_token: Option<IntermediateSessionToken>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub session_duration_minutes: Option<u32>,
+    #[serde(flatten)]
+    pub session_options: SessionOptions,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
 }
@@ -59,7 +60,7 @@ impl OauthAuthenticateRequest {
             pkce_code_verifier: None,
             session: None,
             intermediate_session_token: None,
-            session_duration_minutes: None,
+            session_options: SessionOptions::default(),
             locale: None,
         }
     }

@@ -2,8 +2,6 @@
 //! the dashboard, (c) optional enrollment then a challenged login, (d) a wrong code and retry.
 
 use base64::Engine;
-use serde_json::Value;
-use totp_rs::{Algorithm, Secret, TOTP};
 
 use super::Browser;
 
@@ -48,20 +46,8 @@ fn otpauth_secret(uri: &str) -> String {
 
 /// The code an authenticator app shows at the mock's virtual time.
 async fn totp_now(b: &Browser, secret_b32: &str) -> String {
-    let resp = b
-        .app
-        .control()
-        .request(reqwest::Method::GET, "/_mock/clock")
-        .send()
-        .await
-        .expect("mock clock");
-    let v: Value = resp.json().await.expect("clock json");
-    let now =
-        chrono::DateTime::parse_from_rfc3339(v["now"].as_str().expect("now")).expect("RFC 3339");
-    let bytes = Secret::Encoded(secret_b32.to_owned())
-        .to_bytes()
-        .expect("base32 secret");
-    TOTP::new_unchecked(Algorithm::SHA1, 6, 1, 30, bytes).generate(now.timestamp() as u64)
+    let now = b.app.control().now().await.expect("mock clock");
+    mock_control::totp::code_at(secret_b32, now.timestamp()).expect("base32 secret")
 }
 
 #[tokio::test]
