@@ -105,6 +105,9 @@ pub fn read_har(text: &str) -> Result<(Vec<LoggedRequest>, Directory), String> {
             path: path.to_owned(),
             status: e.response.status,
             body,
+            request_id: String::new(),
+            received_at: String::new(),
+            duration_us: 0,
         });
         if let Some(v) = e
             .response

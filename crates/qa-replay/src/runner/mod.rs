@@ -247,6 +247,8 @@ struct Run {
     case: Option<Case>,
     service: MfaService<AnyFlowStore, ManualClock>,
     admin: StytchClient,
+    /// Raw Stytch API calls the typed client has no request for (the matrix member's factors).
+    http: reqwest::Client,
     control: mock_control::MockControl,
     conn: Conn,
     clock: ManualClock,

@@ -44,6 +44,7 @@ impl Run {
             case: case.cloned(),
             service,
             admin,
+            http: reqwest::Client::new(),
             control: control::client(&conn),
             conn,
             clock,

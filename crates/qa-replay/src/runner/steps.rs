@@ -5,7 +5,6 @@
 
 use mfa_engine::{LoginStep, MfaMethod};
 use mock_control::{MessageKind, OauthProvider};
-use serde_json::json;
 use stytch_client::api::organizations::OrganizationSettings;
 use stytch_client::secret::ExposeSecretStr;
 

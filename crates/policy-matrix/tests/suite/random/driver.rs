@@ -535,14 +535,18 @@ impl<'a> Case<'a> {
                 ][..],
             ),
         };
-        let allowed = match &consumed {
+        let method = match &consumed {
             Consumed::Code {
                 method: Method::Sms,
                 ..
-            } => self.model.allowed().sms,
-            _ => self.model.allowed().totp,
+            } => Method::Sms,
+            _ => Method::Totp,
         };
-        let expect = self.model.raw_attempt(allowed, session_live);
+        let allowed = match method {
+            Method::Sms => self.model.allowed().sms,
+            Method::Totp => self.model.allowed().totp,
+        };
+        let expect = self.model.raw_attempt(method, allowed, session_live);
         let got = self
             .env
             .post(

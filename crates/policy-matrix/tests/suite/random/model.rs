@@ -437,7 +437,16 @@ impl Model {
     /// An attacker presents a code straight to Stytch with a session: `Some(true)` if it must be
     /// refused as spent (and counts as a failure), `Some(false)` if the member is locked, `None`
     /// if it is refused before any code is looked at (dead session, method not allowed).
-    pub fn raw_attempt(&mut self, method_allowed: bool, session_live: bool) -> Option<bool> {
+    ///
+    /// A replayed SMS code is checked against the member's newest SMS code, so while that code
+    /// is live the attempt is one of its wrong tries too (found by this test: two replays among
+    /// wrong codes exhausted a live code the model still counted as usable).
+    pub fn raw_attempt(
+        &mut self,
+        method: Method,
+        method_allowed: bool,
+        session_live: bool,
+    ) -> Option<bool> {
         if !session_live || !method_allowed {
             return None;
         }
@@ -448,6 +457,12 @@ impl Model {
                 self.fails_in_row = 0;
             }
             None => {}
+        }
+        let now = self.now;
+        if method == Method::Sms
+            && let Some(c) = self.sms.as_mut().filter(|c| c.live(now))
+        {
+            c.tries += 1;
         }
         self.count_failure();
         Some(true)
