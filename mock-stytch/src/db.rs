@@ -15,7 +15,6 @@
 
 mod writer;
 
-use std::future::Future;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -42,8 +41,6 @@ pub struct Db {
     /// Where the writer's connection comes from: its own single-connection pool for a file.
     write_pool: SqlitePool,
     writer: mpsc::UnboundedSender<writer::Msg>,
-    /// The writer thread's runtime, where [`Db::serialised`] runs units.
-    runtime: tokio::runtime::Handle,
     /// How many batches the writer has committed (units ÷ this = units per commit).
     commits: Arc<AtomicU64>,
 }
@@ -167,12 +164,11 @@ impl Db {
         // A file's writer keeps its own connection; the in-memory one is shared with the reads.
         let keep = matches!(location, DbLocation::File(_));
         let commits = Arc::new(AtomicU64::new(0));
-        let (writer, runtime) = writer::spawn(write_pool.clone(), keep, commits.clone())?;
+        let writer = writer::spawn(write_pool.clone(), keep, commits.clone());
         Ok(Db {
             pool,
             write_pool,
             writer,
-            runtime,
             commits,
         })
     }
@@ -186,18 +182,6 @@ impl Db {
             .map_err(|_| writer::gone())?;
         let lease = granted.await.map_err(|_| writer::gone())??;
         Ok(WriteTx { lease: Some(lease) })
-    }
-
-    /// Run `unit` (which takes its [`WriteTx`] with [`Db::write`] and commits it) on the
-    /// writer's thread, and wait for its result. For the busy write routes: between its
-    /// statements the unit is woken on a thread that has nothing else to do. The unit keeps
-    /// running to its end if the caller stops waiting. `None` if it panicked or the writer
-    /// stopped.
-    pub async fn serialised<T: Send + 'static>(
-        &self,
-        unit: impl Future<Output = T> + Send + 'static,
-    ) -> Option<T> {
-        self.runtime.spawn(unit).await.ok()
     }
 
     /// How many transactions the writer has committed since the database was opened.

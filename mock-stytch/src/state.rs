@@ -5,7 +5,6 @@
 //! copies of persisted facts.
 
 use std::collections::VecDeque;
-use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use base64::Engine;
@@ -14,7 +13,6 @@ use base64::engine::general_purpose::STANDARD;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::{Db, get_meta, set_meta};
-use crate::error::{ApiError, ApiResult};
 use crate::ids::Ids;
 use crate::jwt::SigningKey;
 
@@ -118,18 +116,6 @@ impl AppState {
 
     pub async fn close(&self) {
         self.db.close().await;
-    }
-
-    /// Run a write unit on the writer's thread ([`Db::serialised`]); a unit that panicked or
-    /// a writer that stopped is a 500.
-    pub async fn serialised<T: Send + 'static>(
-        &self,
-        unit: impl Future<Output = ApiResult<T>> + Send + 'static,
-    ) -> ApiResult<T> {
-        self.db
-            .serialised(unit)
-            .await
-            .unwrap_or_else(|| Err(ApiError::internal()))
     }
 
     pub fn log_request(&self, entry: LogEntry) {

@@ -88,25 +88,14 @@ pub(super) fn gone() -> sqlx::Error {
 /// Start the writer on `pool`'s connection. With `keep`, it holds the connection between
 /// batches (a file's own write connection); otherwise it takes it for each batch and returns
 /// it, so the readers can use it in between (the one in-memory connection).
-///
-/// The writer runs on its own thread with its own single-threaded runtime, which also runs the
-/// units handed to [`crate::db::Db::serialised`]: a unit's statement results wake it there at
-/// once, instead of queueing behind every other connection's task on the server's runtime
-/// while the whole batch waits.
 pub(super) fn spawn(
     pool: SqlitePool,
     keep: bool,
     commits: Arc<AtomicU64>,
-) -> std::io::Result<(mpsc::UnboundedSender<Msg>, tokio::runtime::Handle)> {
+) -> mpsc::UnboundedSender<Msg> {
     let (tx, rx) = mpsc::unbounded_channel();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let handle = runtime.handle().clone();
-    std::thread::Builder::new()
-        .name("mock-writer".into())
-        .spawn(move || runtime.block_on(run(pool, keep, commits, rx)))?;
-    Ok((tx, handle))
+    tokio::spawn(run(pool, keep, commits, rx));
+    tx
 }
 
 async fn run(

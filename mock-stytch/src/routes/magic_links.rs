@@ -138,39 +138,32 @@ async fn login_or_signup(
         MAX_MINUTES,
         "signup_expiration_minutes",
     )?;
-    let st = state.clone();
-    state
-        .serialised(async move {
-            let state = st;
-            let mut tx = state.db.write().await?;
-            if req.organization_id == SANDBOX_ORG_ID {
-                provision::ensure_sandbox(&mut tx, &state).await?;
-            }
-            let org = Organization::get(&mut tx, &req.organization_id).await?;
-            let (member, created) =
-                provision::member_for_email_login(&mut tx, &state, &org, &email).await?;
-            if email != SANDBOX_EMAIL {
-                let (kind, minutes, redirect) = if member.status == "active" {
-                    (
-                        Kind::MagicLinkLogin,
-                        login_minutes,
-                        req.login_redirect_url.as_deref(),
-                    )
-                } else {
-                    (
-                        Kind::MagicLinkSignup,
-                        signup_minutes,
-                        req.signup_redirect_url.as_deref(),
-                    )
-                };
-                let detail =
-                    auth_token::with_redirect(pkce_detail(req.pkce_code_challenge), redirect);
-                send_link(&mut tx, &state, &member, kind, minutes, detail).await?;
-            }
-            tx.commit(&state.ids).await?;
-            Ok(member_reply(&member, &org).with("member_created", created))
-        })
-        .await
+    let mut tx = state.db.write().await?;
+    if req.organization_id == SANDBOX_ORG_ID {
+        provision::ensure_sandbox(&mut tx, &state).await?;
+    }
+    let org = Organization::get(&mut tx, &req.organization_id).await?;
+    let (member, created) =
+        provision::member_for_email_login(&mut tx, &state, &org, &email).await?;
+    if email != SANDBOX_EMAIL {
+        let (kind, minutes, redirect) = if member.status == "active" {
+            (
+                Kind::MagicLinkLogin,
+                login_minutes,
+                req.login_redirect_url.as_deref(),
+            )
+        } else {
+            (
+                Kind::MagicLinkSignup,
+                signup_minutes,
+                req.signup_redirect_url.as_deref(),
+            )
+        };
+        let detail = auth_token::with_redirect(pkce_detail(req.pkce_code_challenge), redirect);
+        send_link(&mut tx, &state, &member, kind, minutes, detail).await?;
+    }
+    tx.commit(&state.ids).await?;
+    Ok(member_reply(&member, &org).with("member_created", created))
 }
 
 #[derive(Deserialize)]
@@ -288,60 +281,48 @@ async fn authenticate(
         SANDBOX_TOKEN_MISSING => return Err(not_found()),
         _ => {}
     }
-    let st = state.clone();
-    let (reply, done) = state
-        .serialised(async move {
-            let state = st;
-            let mut tx = state.db.write().await?;
-            let ctx = req.args.load(&mut tx, &state).await?;
-            let (org, mut member) = if req.magic_links_token == SANDBOX_TOKEN_OK {
-                provision::ensure_sandbox(&mut tx, &state).await?
-            } else {
-                let t = match auth_token::redeem(
-                    &mut tx,
-                    &state,
-                    &req.magic_links_token,
-                    Kind::MAGIC_LINKS,
-                )
-                .await?
-                {
-                    Ok(t) => t,
-                    Err(Refusal::NotFound) => return Err(not_found()),
-                    Err(Refusal::Spent) => return Err(spent()),
-                };
-                auth_token::check_pkce(&t, req.pkce_code_verifier.as_deref())?;
-                let org = Organization::get(&mut tx, &t.organization_id).await?;
-                let member = Member::get(
-                    &mut tx,
-                    &org.organization_id,
-                    t.member_id.as_deref().unwrap_or_default(),
-                )
-                .await?;
-                (org, member)
-            };
-            if provision::inbox_proven(&state, &mut member) {
-                member.save(&mut tx).await?;
-            }
-            let proven = factor::magic_link(&state.ids, &member, state.clock.now_ts());
-            let d = decide::decide(
-                &mut tx,
-                &state,
-                Primary {
-                    org: &org,
-                    member: &member,
-                    factor: Some(proven),
-                    carried: vec![],
-                },
-                ctx,
-            )
-            .await?;
-            let done = tx.commit(&state.ids).await?;
-            let reply = d
-                .reply()
-                .with("method_id", factor::email_id(&state.ids, &member))
-                .with("reset_sessions", false);
-            Ok((reply, done))
-        })
+    let mut tx = state.db.write().await?;
+    let ctx = req.args.load(&mut tx, &state).await?;
+    let (org, mut member) = if req.magic_links_token == SANDBOX_TOKEN_OK {
+        provision::ensure_sandbox(&mut tx, &state).await?
+    } else {
+        let t = match auth_token::redeem(&mut tx, &state, &req.magic_links_token, Kind::MAGIC_LINKS)
+            .await?
+        {
+            Ok(t) => t,
+            Err(Refusal::NotFound) => return Err(not_found()),
+            Err(Refusal::Spent) => return Err(spent()),
+        };
+        auth_token::check_pkce(&t, req.pkce_code_verifier.as_deref())?;
+        let org = Organization::get(&mut tx, &t.organization_id).await?;
+        let member = Member::get(
+            &mut tx,
+            &org.organization_id,
+            t.member_id.as_deref().unwrap_or_default(),
+        )
         .await?;
-    reply.finish(&state, done).await
+        (org, member)
+    };
+    if provision::inbox_proven(&state, &mut member) {
+        member.save(&mut tx).await?;
+    }
+    let proven = factor::magic_link(&state.ids, &member, state.clock.now_ts());
+    let d = decide::decide(
+        &mut tx,
+        &state,
+        Primary {
+            org: &org,
+            member: &member,
+            factor: Some(proven),
+            carried: vec![],
+        },
+        ctx,
+    )
+    .await?;
+    let done = tx.commit(&state.ids).await?;
+    d.reply()
+        .with("method_id", factor::email_id(&state.ids, &member))
+        .with("reset_sessions", false)
+        .finish(&state, done)
+        .await
 }

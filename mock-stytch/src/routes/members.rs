@@ -85,40 +85,34 @@ async fn create(
         .filter(|p| !p.is_empty())
         .map(validate::phone_number)
         .transpose()?;
-    let st = state.clone();
-    state
-        .serialised(async move {
-            let state = st;
-            let mut tx = state.db.write().await?;
-            let org = Organization::get(&mut tx, &org_key).await?;
-            let now = crate::clock::rfc3339(state.clock.now_ts());
-            let status = if req.create_member_as_pending == Some(true) {
-                "pending"
-            } else {
-                "active"
-            };
-            let mut m = Member::new(
-                &org.organization_id,
-                state.ids.id("member"),
-                email,
-                status,
-                &now,
-            );
-            if let Some(name) = req.name {
-                m.name = name;
-            }
-            m.trusted_metadata = object_or_default(req.trusted_metadata, "trusted_metadata")?;
-            m.untrusted_metadata = object_or_default(req.untrusted_metadata, "untrusted_metadata")?;
-            m.is_breakglass = req.is_breakglass.unwrap_or(false);
-            m.mfa_phone_number = phone.unwrap_or_default();
-            m.mfa_enrolled = req.mfa_enrolled.unwrap_or(false);
-            m.set_roles(&req.roles.unwrap_or_default());
-            m.external_id = req.external_id.filter(|e| !e.is_empty());
-            m.insert(&mut tx, state.ids.counter()).await?;
-            tx.commit(&state.ids).await?;
-            Ok(member_reply(&m, &org))
-        })
-        .await
+    let mut tx = state.db.write().await?;
+    let org = Organization::get(&mut tx, &org_key).await?;
+    let now = crate::clock::rfc3339(state.clock.now_ts());
+    let status = if req.create_member_as_pending == Some(true) {
+        "pending"
+    } else {
+        "active"
+    };
+    let mut m = Member::new(
+        &org.organization_id,
+        state.ids.id("member"),
+        email,
+        status,
+        &now,
+    );
+    if let Some(name) = req.name {
+        m.name = name;
+    }
+    m.trusted_metadata = object_or_default(req.trusted_metadata, "trusted_metadata")?;
+    m.untrusted_metadata = object_or_default(req.untrusted_metadata, "untrusted_metadata")?;
+    m.is_breakglass = req.is_breakglass.unwrap_or(false);
+    m.mfa_phone_number = phone.unwrap_or_default();
+    m.mfa_enrolled = req.mfa_enrolled.unwrap_or(false);
+    m.set_roles(&req.roles.unwrap_or_default());
+    m.external_id = req.external_id.filter(|e| !e.is_empty());
+    m.insert(&mut tx, state.ids.counter()).await?;
+    tx.commit(&state.ids).await?;
+    Ok(member_reply(&m, &org))
 }
 
 #[derive(Deserialize)]

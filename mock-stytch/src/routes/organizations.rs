@@ -31,22 +31,16 @@ async fn create(
     State(state): State<AppState>,
     Body(settings): Body<OrgSettings>,
 ) -> ApiResult<Reply> {
-    let st = state.clone();
-    state
-        .serialised(async move {
-            let state = st;
-            let now = state.clock.now();
-            let mut tx = state.db.write().await?;
-            let org = Organization::create(
-                state.ids.id("organization"),
-                &crate::clock::rfc3339(now.timestamp()),
-                settings,
-            )?;
-            org.insert(&mut tx, state.ids.counter()).await?;
-            tx.commit(&state.ids).await?;
-            Ok(Reply::empty().with("organization", &org))
-        })
-        .await
+    let now = state.clock.now();
+    let mut tx = state.db.write().await?;
+    let org = Organization::create(
+        state.ids.id("organization"),
+        &crate::clock::rfc3339(now.timestamp()),
+        settings,
+    )?;
+    org.insert(&mut tx, state.ids.counter()).await?;
+    tx.commit(&state.ids).await?;
+    Ok(Reply::empty().with("organization", &org))
 }
 
 async fn fetch(State(state): State<AppState>, Path(key): Path<String>) -> ApiResult<Reply> {

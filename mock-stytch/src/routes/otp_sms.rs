@@ -12,10 +12,8 @@ use axum::extract::State;
 use axum::routing::post;
 use serde::Deserialize;
 
-use crate::db::Committed;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, Reply};
-use crate::jwt::SignLater;
 use crate::model::mfa::{self, Method, Options, Proven, Tokens};
 use crate::model::{Member, Organization, factor, lockout, sms, validate};
 use crate::routes::members::member_reply;
@@ -60,11 +58,6 @@ async fn send(State(state): State<AppState>, Body(req): Body<SendRequest>) -> Ap
     if let Some(locale) = req.locale.as_deref().filter(|l| !l.is_empty()) {
         validate::one_of(locale, LOCALES, "invalid_argument", "locale")?;
     }
-    state.clone().serialised(send_unit(state, req, phone)).await
-}
-
-/// The write unit of `send`, run on the writer's thread.
-async fn send_unit(state: AppState, req: SendRequest, phone: Option<String>) -> ApiResult<Reply> {
     let mut tx = state.db.write().await?;
     let org = Organization::get(&mut tx, &req.organization_id).await?;
     let mut member = Member::get(&mut tx, &org.organization_id, &req.member_id).await?;
@@ -117,18 +110,6 @@ async fn authenticate(
     Body(req): Body<AuthenticateRequest>,
 ) -> ApiResult<Reply> {
     req.options.validate()?;
-    let (reply, done) = state
-        .clone()
-        .serialised(authenticate_unit(state.clone(), req))
-        .await?;
-    reply.finish(&state, done).await
-}
-
-/// The write unit of `authenticate`, run on the writer's thread; signing comes after it.
-async fn authenticate_unit(
-    state: AppState,
-    req: AuthenticateRequest,
-) -> ApiResult<(SignLater, Committed)> {
     let mut tx = state.db.write().await?;
     let org = Organization::get(&mut tx, &req.organization_id).await?;
     let mut member = Member::get(&mut tx, &org.organization_id, &req.member_id).await?;
@@ -167,5 +148,5 @@ async fn authenticate_unit(
     )
     .await?;
     let done = tx.commit(&state.ids).await?;
-    Ok((reply, done))
+    reply.finish(&state, done).await
 }

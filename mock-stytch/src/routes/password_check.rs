@@ -79,10 +79,9 @@ async fn check_password(
     })
 }
 
-/// Open the write transaction, load the request's session arguments and judge the password in
-/// it ([`check_password`]) with `verified`, the verdict [`password::precheck`] reached outside
-/// the lock (the caller runs it first, on its own runtime); a hash that changed in between is
-/// verified again. Returns the open transaction with the organization and member when the
+/// Verify outside the lock, then open the write transaction, load the request's session
+/// arguments and judge the password in it ([`check_password`]); a hash that changed in between
+/// is verified again. Returns the open transaction with the organization and member when the
 /// password is right, or the member to count the wrong password against.
 pub(crate) async fn password_tx(
     state: &AppState,
@@ -90,8 +89,8 @@ pub(crate) async fn password_tx(
     org_key: &str,
     email: &str,
     candidate: &str,
-    mut verified: Option<password::Verified>,
 ) -> ApiResult<(WriteTx, Context, Result<(Organization, Member), Member>)> {
+    let mut verified = password::precheck(state, org_key, email, candidate).await;
     let mut round = 0;
     loop {
         round += 1;

@@ -87,49 +87,34 @@ async fn authenticate(
     State(state): State<AppState>,
     Body(req): Body<AuthenticateRequest>,
 ) -> ApiResult<Reply> {
-    let verified = password::precheck(
+    let (mut tx, ctx, checked) = password_tx(
         &state,
+        &req.args,
         &req.organization_id,
         &req.email_address,
         &req.password,
     )
-    .await;
-    let st = state.clone();
-    let (reply, done) = state
-        .serialised(async move {
-            let state = st;
-            let (mut tx, ctx, checked) = password_tx(
-                &state,
-                &req.args,
-                &req.organization_id,
-                &req.email_address,
-                &req.password,
-                verified,
-            )
-            .await?;
-            let (org, member) = match checked {
-                Ok(found) => found,
-                Err(member) => return Err(refuse(tx, &state, member).await),
-            };
-            let proven = factor::password(&state.ids, &member, state.clock.now_ts());
-            let d = decide::decide(
-                &mut tx,
-                &state,
-                Primary {
-                    org: &org,
-                    member: &member,
-                    factor: Some(proven),
-                    carried: vec![],
-                },
-                ctx,
-            )
-            .await?;
-            settle(&mut tx, &d).await?;
-            let done = tx.commit(&state.ids).await?;
-            Ok((d.reply(), done))
-        })
-        .await?;
-    reply.finish(&state, done).await
+    .await?;
+    let (org, member) = match checked {
+        Ok(found) => found,
+        Err(member) => return Err(refuse(tx, &state, member).await),
+    };
+    let proven = factor::password(&state.ids, &member, state.clock.now_ts());
+    let d = decide::decide(
+        &mut tx,
+        &state,
+        Primary {
+            org: &org,
+            member: &member,
+            factor: Some(proven),
+            carried: vec![],
+        },
+        ctx,
+    )
+    .await?;
+    settle(&mut tx, &d).await?;
+    let done = tx.commit(&state.ids).await?;
+    d.reply().finish(&state, done).await
 }
 
 #[derive(Deserialize)]
@@ -372,20 +357,12 @@ async fn reset_existing(
     // This endpoint takes no IST (§2.4).
     let mut args = req.args;
     args.intermediate_session_token = None;
-    let verified = password::precheck(
-        &state,
-        &req.organization_id,
-        &req.email_address,
-        &req.existing_password,
-    )
-    .await;
     let (mut tx, ctx, checked) = password_tx(
         &state,
         &args,
         &req.organization_id,
         &req.email_address,
         &req.existing_password,
-        verified,
     )
     .await?;
     let (org, mut member) = match checked {

@@ -135,37 +135,6 @@ async fn authenticate(
     if let Some(reply) = authenticate_unchanged(&state, &req, extend).await? {
         return Ok(reply);
     }
-    let touched = state
-        .clone()
-        .serialised(authenticate_unit(state.clone(), req, extend))
-        .await?;
-    let Touched {
-        session: s,
-        member,
-        org,
-        verdict,
-        done,
-    } = touched;
-    // Signed after the commit: the write lock is not held for the RS256 signature.
-    let jwt = s.jwt(&state, &member, &org, done).await?;
-    Ok(authenticated(&s, jwt, &member, &org, verdict))
-}
-
-/// What `authenticate`'s write unit leaves for the answer.
-struct Touched {
-    session: Session,
-    member: Member,
-    org: Organization,
-    verdict: Option<Value>,
-    done: Committed,
-}
-
-/// The write unit of `authenticate`, run on the writer's thread.
-async fn authenticate_unit(
-    state: AppState,
-    req: AuthenticateRequest,
-    extend: Option<i64>,
-) -> ApiResult<Touched> {
     let mut tx = state.db.write().await?;
     let mut s = Session::from_args(
         &mut tx,
@@ -189,13 +158,9 @@ async fn authenticate_unit(
     )
     .await?;
     let done = tx.commit(&state.ids).await?;
-    Ok(Touched {
-        session: s,
-        member,
-        org,
-        verdict,
-        done,
-    })
+    // Signed after the commit: the write lock is not held for the RS256 signature.
+    let jwt = s.jwt(&state, &member, &org, done).await?;
+    Ok(authenticated(&s, jwt, &member, &org, verdict))
 }
 
 /// The read-only answer when authenticating would change nothing: the session was already

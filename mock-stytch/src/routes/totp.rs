@@ -13,10 +13,8 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use crate::db::Committed;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, Params, Reply};
-use crate::jwt::SignLater;
 use crate::model::mfa::{self, Method, Options, Proven, Tokens};
 use crate::model::recovery_codes;
 use crate::model::totp::{self, Registration, Status};
@@ -104,19 +102,6 @@ async fn authenticate(
             "This looks like a recovery code. Use /v1/b2b/recovery_codes/recover for it.",
         ));
     }
-    let (reply, done) = state
-        .clone()
-        .serialised(authenticate_unit(state.clone(), req))
-        .await?;
-    reply.finish(&state, done).await
-}
-
-/// The write unit of `authenticate`, run on the writer's thread; signing comes after it.
-async fn authenticate_unit(
-    state: AppState,
-    req: AuthenticateRequest,
-) -> ApiResult<(SignLater, Committed)> {
-    let code = req.code.trim();
     let mut tx = state.db.write().await?;
     let org = Organization::get(&mut tx, &req.organization_id).await?;
     let mut member = Member::get(&mut tx, &org.organization_id, &req.member_id).await?;
@@ -150,7 +135,7 @@ async fn authenticate_unit(
     )
     .await?;
     let done = tx.commit(&state.ids).await?;
-    Ok((reply, done))
+    reply.finish(&state, done).await
 }
 
 #[derive(Deserialize)]
