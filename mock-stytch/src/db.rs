@@ -1,47 +1,72 @@
 //! The SQLite store: opening it (WAL, migrations from `migrations/mock/`), the `meta` key/value
 //! table, and [`WriteTx`], the only way handlers write.
 //!
-//! Writes are serialised behind one async mutex: SQLite has a single writer anyway, holding the
-//! lock turns "check then consume" (a code, a token) into one atomic step, and it makes the order
-//! of generated ids follow the order of requests. A handler must never write outside a `WriteTx`,
-//! and must keep CPU-heavy work (password hashes, RS256 signatures, QR images) out of one: work
-//! that belongs after the commit takes the [`Committed`] proof that [`WriteTx::commit`] returns.
+//! **One writer, group commit** (issue 16). One task owns the write connection (the [`writer`]
+//! module). A handler asks it for the connection ([`Db::write`]) and gets a [`WriteTx`]: a lease
+//! on that connection inside the writer's current transaction, fenced by a savepoint. Leases are
+//! granted one at a time, so "check then consume" (a code, a token) is one atomic step and ids
+//! are drawn in the order the units run; every unit that asked while a batch was running joins
+//! it, and the batch is committed as ONE `BEGIN IMMEDIATE … COMMIT` with the id counter. A
+//! unit's [`WriteTx::commit`] returns only once that commit is durable (its [`Committed`] proof);
+//! a unit dropped without commit is rolled back to its savepoint, the others are unaffected.
+//! Reads that need no write go to [`Db::pool`], read connections (WAL: they never wait for the
+//! writer). A handler must never write outside a `WriteTx`, and must keep CPU-heavy work
+//! (password hashes, RS256 signatures, QR images) out of one: the whole batch waits for it.
+
+mod writer;
 
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use sqlx::{SqliteConnection, SqlitePool};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::config::DbLocation;
 use crate::ids::Ids;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/mock");
 
+/// How many read connections a file database keeps (each has its own sqlx worker thread).
+const READ_CONNECTIONS: u32 = 8;
+
 #[derive(Clone, Debug)]
 pub struct Db {
+    /// Read connections. The product only reads through them; tests and the benchmark may seed
+    /// rows directly (SQLite's lock and the busy timeout order those against the writer). With
+    /// `--in-memory` this is the one connection, which the writer borrows for each batch.
     pub pool: SqlitePool,
-    write_lock: Arc<Mutex<()>>,
+    /// Where the writer's connection comes from: its own single-connection pool for a file.
+    write_pool: SqlitePool,
+    writer: mpsc::UnboundedSender<writer::Msg>,
+    /// How many batches the writer has committed (units ÷ this = units per commit).
+    commits: Arc<AtomicU64>,
 }
 
-/// One serialised write transaction. Dropping it without [`WriteTx::commit`] rolls back.
+/// One unit of the writer's current batch. Dropping it without [`WriteTx::commit`] rolls its
+/// writes back (to its savepoint) and hands the connection on.
 pub struct WriteTx {
-    tx: Transaction<'static, Sqlite>,
-    _guard: OwnedMutexGuard<()>,
+    lease: Option<writer::Lease>,
 }
 
 impl std::ops::Deref for WriteTx {
     type Target = SqliteConnection;
     fn deref(&self) -> &SqliteConnection {
-        &self.tx
+        self.lease
+            .as_ref()
+            .expect("a live lease holds the connection")
+            .conn()
     }
 }
 
 impl std::ops::DerefMut for WriteTx {
     fn deref_mut(&mut self) -> &mut SqliteConnection {
-        &mut self.tx
+        self.lease
+            .as_mut()
+            .expect("a live lease holds the connection")
+            .conn_mut()
     }
 }
 
@@ -67,12 +92,24 @@ impl Committed {
 }
 
 impl WriteTx {
-    /// Commit, persisting the id counter in the same transaction so a restart resumes after it.
-    /// The write lock is released when this returns.
+    /// Keep this unit's writes and wait until the batch they are in is committed, with the id
+    /// counter as it stands now, so a restart resumes after it. The connection passes to the
+    /// next unit at once; the answer waits for the commit.
     pub async fn commit(mut self, ids: &Ids) -> Result<Committed, sqlx::Error> {
-        set_meta(&mut self.tx, "id_counter", &ids.counter().to_string()).await?;
-        self.tx.commit().await?;
-        Ok(Committed(()))
+        let lease = self
+            .lease
+            .take()
+            .expect("a live lease holds the connection");
+        let (done, committed) = oneshot::channel();
+        lease.give_back(writer::Outcome::Keep {
+            counter: ids.counter(),
+            done,
+        });
+        match committed.await {
+            Ok(Ok(())) => Ok(Committed(())),
+            Ok(Err(e)) => Err(sqlx::Error::Protocol(format!("group commit failed: {e}"))),
+            Err(_) => Err(writer::gone()),
+        }
     }
 }
 
@@ -89,7 +126,7 @@ impl Db {
                     .synchronous(SqliteSynchronous::Normal)
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true),
-                8,
+                READ_CONNECTIONS,
             ),
             // One connection: a private in-memory database lives and dies with its connection.
             DbLocation::Memory => (
@@ -97,56 +134,70 @@ impl Db {
                 1,
             ),
         };
-        // Switch to WAL and migrate over one connection first: doing it while the pool opens
-        // several connections at once can meet "database is locked" on a brand-new file.
-        if let DbLocation::File(_) = location {
-            let first = SqlitePoolOptions::new()
-                .max_connections(1)
+        let open = |max: u32, min: u32| {
+            SqlitePoolOptions::new()
+                .max_connections(max)
+                .min_connections(min)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                // An SQLite connection does not go stale: no ping round trip per acquire.
+                .test_before_acquire(false)
                 .connect_with(options.clone())
-                .await
-                .map_err(|e| anyhow::anyhow!("cannot open database {location:?}: {e}"))?;
-            MIGRATOR
-                .run(&first)
-                .await
-                .map_err(|e| anyhow::anyhow!("cannot migrate database {location:?}: {e}"))?;
-            first.close().await;
-        }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(max)
-            .min_connections(1)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .connect_with(options)
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot open database {location:?}: {e}"))?;
-        MIGRATOR
-            .run(&pool)
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot migrate database {location:?}: {e}"))?;
+        };
+        let cannot_open = |e| anyhow::anyhow!("cannot open database {location:?}: {e}");
+        let cannot_migrate = |e| anyhow::anyhow!("cannot migrate database {location:?}: {e}");
+        let (pool, write_pool) = match location {
+            // The writer's connection first: it switches the file to WAL and migrates it before
+            // any reader opens (several connections opening a brand-new file at once can meet
+            // "database is locked").
+            DbLocation::File(_) => {
+                let write_pool = open(1, 1).await.map_err(cannot_open)?;
+                MIGRATOR.run(&write_pool).await.map_err(cannot_migrate)?;
+                (open(max, 1).await.map_err(cannot_open)?, write_pool)
+            }
+            DbLocation::Memory => {
+                let pool = open(1, 1).await.map_err(cannot_open)?;
+                MIGRATOR.run(&pool).await.map_err(cannot_migrate)?;
+                (pool.clone(), pool)
+            }
+        };
+        // A file's writer keeps its own connection; the in-memory one is shared with the reads.
+        let keep = matches!(location, DbLocation::File(_));
+        let commits = Arc::new(AtomicU64::new(0));
+        let writer = writer::spawn(write_pool.clone(), keep, commits.clone());
         Ok(Db {
             pool,
-            write_lock: Arc::new(Mutex::new(())),
+            write_pool,
+            writer,
+            commits,
         })
     }
 
-    /// Begin the one write transaction that may run now (waits for the current one).
+    /// A lease on the write connection for one unit of the current (or next) batch; waits for
+    /// the units ahead of it.
     pub async fn write(&self) -> Result<WriteTx, sqlx::Error> {
-        let guard = self.write_lock.clone().lock_owned().await;
-        let tx = self.pool.begin().await?;
-        Ok(WriteTx { tx, _guard: guard })
+        let (ask, granted) = oneshot::channel();
+        self.writer
+            .send(writer::Msg::Unit(ask))
+            .map_err(|_| writer::gone())?;
+        let lease = granted.await.map_err(|_| writer::gone())??;
+        Ok(WriteTx { lease: Some(lease) })
     }
 
-    /// Checkpoint the WAL into the main file, then close every connection: a cleanly stopped
-    /// mock leaves one self-contained database file behind.
+    /// How many transactions the writer has committed since the database was opened.
+    pub fn commits(&self) -> u64 {
+        self.commits.load(Ordering::Relaxed)
+    }
+
+    /// Let the writer finish its batch and checkpoint the WAL into the main file, then close
+    /// every connection: a cleanly stopped mock leaves one self-contained database file behind.
     pub async fn close(&self) {
-        let _guard = self.write_lock.lock().await;
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&self.pool)
-            .await
-        {
-            tracing::warn!(error = %e, "WAL checkpoint at shutdown failed");
+        let (ask, done) = oneshot::channel();
+        if self.writer.send(writer::Msg::Close(ask)).is_ok() {
+            let _ = done.await;
         }
         self.pool.close().await;
+        self.write_pool.close().await;
     }
 }
 

@@ -61,7 +61,9 @@ impl std::ops::Deref for AppState {
 impl AppState {
     pub async fn open(config: Config) -> anyhow::Result<AppState> {
         let db = Db::open(&config.db).await?;
-        let mut conn = db.pool.acquire().await?;
+        // Through the writer like every write: the restored facts and the new boot number are
+        // one unit, committed before the first request is served.
+        let mut conn = db.write().await?;
 
         let stored_seed = get_meta(&mut conn, "seed").await?;
         let seed = match (stored_seed, config.seed) {
@@ -91,7 +93,7 @@ impl AppState {
             .unwrap_or(0);
         let ids = Ids::new(seed, boot, counter);
         let (signing, publisher) = SigningKey::load(&mut conn, &ids).await?;
-        drop(conn);
+        conn.commit(&ids).await?;
 
         let expected_authorization = format!(
             "Basic {}",

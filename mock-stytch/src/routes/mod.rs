@@ -11,6 +11,7 @@ pub mod members;
 pub mod organizations;
 pub mod otp_sms;
 pub mod password_check;
+pub mod password_resets;
 pub mod passwords;
 pub mod recovery_codes;
 pub mod search;
