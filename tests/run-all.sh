@@ -22,9 +22,10 @@ phase() {
     "$@"
     record "$name" "$start"
 }
-# record NAME START_NS: append NAME and the seconds since START_NS to the phase table.
+# record NAME START_NS [END_NS]: append NAME and the seconds from START_NS to END_NS (default:
+# now) to the phase table.
 record() {
-    awk -v n="$1" -v s="$2" -v e="$(date +%s%N)" 'BEGIN { printf "%-52s %8.1f s\n", n, (e - s) / 1e9 }' >>"$phases"
+    awk -v n="$1" -v s="$2" -v e="${3:-$(date +%s%N)}" 'BEGIN { printf "%-52s %8.1f s\n", n, (e - s) / 1e9 }' >>"$phases"
 }
 
 install_browser() {
@@ -51,7 +52,8 @@ bg() {
     echo "== $name (in the background, output in $log)"
     bg_start[$name]=$(date +%s%N)
     bg_log[$name]=$log
-    "$@" >"$log" 2>&1 &
+    # The job notes its own end, so its time is its own, not the time until it was waited for.
+    { "$@" && date +%s%N >"$log.end"; } >"$log" 2>&1 &
     bg_pid[$name]=$!
 }
 wait_bg() {
@@ -61,7 +63,7 @@ wait_bg() {
         cat "${bg_log[$name]}" >&2
         return 1
     fi
-    record "$name" "${bg_start[$name]}"
+    record "$name" "${bg_start[$name]}" "$(cat "${bg_log[$name]}.end")"
 }
 
 # Every test binary's own time, read from libtest's "finished in" lines of the test log.

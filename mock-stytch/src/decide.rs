@@ -44,6 +44,9 @@
 //!
 //! This module must never mint a session for a pending verdict, and never send an SMS unless it
 //! also answers `secondary_auth_initiated: "sms_otp"`.
+//!
+//! Longer than the house's 400 lines on purpose: the rules, the factor bag they read and the
+//! one function that applies them are read together, top to bottom, against CONTRACT §3.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -3,6 +3,9 @@
 //! Lookups accept an id, a slug or an external id, as Stytch does. Settings that decide MFA
 //! (`mfa_policy`, `mfa_methods`, `allowed_mfa_methods`, `auth_methods`) are validated together,
 //! so a stored organization is always one the real API would accept.
+//!
+//! A few lines over 400 on purpose: the settings validation reads the row's own fields, and the
+//! object, its validation and its row stay in one file so a new setting is added in one place.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

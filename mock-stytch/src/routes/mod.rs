@@ -7,6 +7,7 @@ pub mod control;
 pub mod discovery;
 pub mod email_otp;
 pub mod magic_links;
+pub mod member_factors;
 pub mod members;
 pub mod organizations;
 pub mod otp_sms;
