@@ -7,25 +7,8 @@ use std::path::Path;
 use qa_replay::runner::not_runnable;
 use qa_replay::scenario::{Loaded, parse};
 
-const MATRIX: &str = "\
-name: returning
-matrix:
-  org: acme
-  member: pat
-  mfa_policy: [OPTIONAL, REQUIRED_FOR_ALL]
-  phone: [none, verified]
-  entry: [magic_link, password, existing_password_reset]
-organizations:
-  acme: {}
-members:
-  pat: { org: acme, email: pat@acme.test }
-steps:
-  - login: { member: pat, via: matrix }
-  - expect: model
-  - only_if_model: [challenge]
-  - submit_code: right
-  - expect: { state: signed_in }
-";
+/// The returning-MFA journey over policy, phone and entry point (shared with `no_control_api.rs`).
+const MATRIX: &str = include_str!("fixtures/returning-matrix.yaml");
 
 fn cases(text: &str) -> Vec<Loaded> {
     parse(Path::new("m.yaml"), text)

@@ -12,25 +12,8 @@ use qa_replay::cli::run_all;
 use qa_replay::runner::{Target, Verdict};
 use qa_replay::scenario::parse;
 
-const MATRIX: &str = "\
-name: returning
-matrix:
-  org: acme
-  member: pat
-  mfa_policy: [OPTIONAL, REQUIRED_FOR_ALL]
-  phone: [none, verified]
-  entry: [magic_link, password, existing_password_reset]
-organizations:
-  acme: {}
-members:
-  pat: { org: acme, email: pat@acme.test }
-steps:
-  - login: { member: pat, via: matrix }
-  - expect: model
-  - only_if_model: [challenge]
-  - submit_code: right
-  - expect: { state: signed_in }
-";
+/// The returning-MFA journey over policy, phone and entry point (shared with `matrix.rs`).
+const MATRIX: &str = include_str!("fixtures/returning-matrix.yaml");
 
 async fn no_control_api(req: Request, next: Next) -> axum::response::Response {
     if req.uri().path().starts_with("/_mock") {
