@@ -13,6 +13,7 @@
 
 mod any;
 mod columns;
+mod migrations;
 mod postgres;
 pub(crate) mod record;
 mod sqlite;

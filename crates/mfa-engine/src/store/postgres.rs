@@ -20,8 +20,7 @@ use super::{FlowRecord, FlowStore, FlowUpdate, NewFlow, StoreError};
 use crate::flow::FlowId;
 
 /// The engine's Postgres migrations, embedded at compile time.
-pub static POSTGRES_MIGRATOR: sqlx::migrate::Migrator =
-    sqlx::migrate!("../../migrations/engine-postgres");
+pub use super::migrations::POSTGRES as POSTGRES_MIGRATOR;
 
 static SQL: LazyLock<Statements> = LazyLock::new(|| Statements::new(|n| format!("${n}")));
 

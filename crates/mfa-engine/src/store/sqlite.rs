@@ -29,7 +29,7 @@ use super::{FlowRecord, FlowStore, FlowUpdate, NewFlow, StoreError};
 use crate::flow::FlowId;
 
 /// The engine's migrations, embedded at compile time.
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/engine");
+pub use super::migrations::SQLITE as MIGRATOR;
 
 /// Connections for reads. Each sqlx SQLite connection is a worker thread; a read is a
 /// primary-key lookup of microseconds, so the cost is the hand-off, and more threads only add
