@@ -16,6 +16,7 @@ mod mfa_flows;
 mod mfa_helpers;
 mod mfa_lockout;
 mod mfa_recovery;
+mod mfa_sandbox;
 mod mfa_sms;
 mod mfa_totp;
 mod primary_flows;
