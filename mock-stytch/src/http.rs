@@ -115,9 +115,11 @@ pub async fn envelope(State(state): State<AppState>, mut req: Request, next: Nex
     } else {
         None
     };
+    let mut answer = None;
     if let Some(mut map) = body {
         map.insert("status_code".into(), Value::from(status.as_u16()));
         map.insert("request_id".into(), Value::from(request_id.clone()));
+        answer = Some(crate::redact::answer_for_log(&map));
         let bytes = serde_json::to_vec(&Value::Object(map)).unwrap_or_default();
         let (mut parts, _) = resp.into_parts();
         parts.headers.insert(
@@ -138,6 +140,7 @@ pub async fn envelope(State(state): State<AppState>, mut req: Request, next: Nex
         received_at: crate::clock::rfc3339(received_at),
         duration_us,
         body: logged_body.0.get().cloned(),
+        answer,
     });
     resp
 }

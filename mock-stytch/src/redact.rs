@@ -1,5 +1,6 @@
-//! Request bodies for the request log (`/_mock/requests`, field `body`), with every value that
-//! could be a secret replaced by `"[redacted]"`.
+//! Request bodies for the request log (`/_mock/requests`, field `body`), and the JSON answers
+//! it keeps for `/_mock/requests.har`, with every value that could be a secret replaced by
+//! `"[redacted]"`.
 //!
 //! An allow-list, not a deny-list: a scalar survives only under a key named in [`KEEP`]
 //! (identifiers, email addresses, phone numbers, policies, method names, redirect URLs,
@@ -87,6 +88,16 @@ pub const KEEP: &[&str] = &[
     "limit",
     "advance_seconds",
     "now",
+    // answers (kept for the HAR): envelope, errors, and the member state a recorder reads
+    "status_code",
+    "request_id",
+    "error_type",
+    "error_message",
+    "error_url",
+    "mfa_phone_number_verified",
+    "totp_registration_id",
+    "member_authenticated",
+    "secondary_auth_initiated",
 ];
 
 /// The request log's view of a body: `None` when there was none.
@@ -100,15 +111,32 @@ pub fn body_for_log(bytes: &[u8]) -> Option<Value> {
     let Ok(value) = serde_json::from_slice::<Value>(bytes) else {
         return Some(Value::from(REDACTED));
     };
-    let redacted = walk(&value, false, 0);
+    Some(bounded(walk(&value, false, 0)))
+}
+
+/// The request log's view of a JSON answer (an object): the same allow-list and size bound as
+/// [`body_for_log`].
+pub fn answer_for_log(answer: &Map<String, Value>) -> Value {
+    bounded(walk_object(answer, 0))
+}
+
+fn bounded(redacted: Value) -> Value {
     let size = serde_json::to_vec(&redacted)
         .map(|v| v.len())
         .unwrap_or(usize::MAX);
-    Some(if size > MAX_LOGGED_BYTES {
+    if size > MAX_LOGGED_BYTES {
         Value::from(TOO_LARGE)
     } else {
         redacted
-    })
+    }
+}
+
+fn walk_object(map: &Map<String, Value>, depth: usize) -> Value {
+    let mut out = Map::with_capacity(map.len());
+    for (k, v) in map {
+        out.insert(k.clone(), walk(v, KEEP.contains(&k.as_str()), depth + 1));
+    }
+    Value::Object(out)
 }
 
 /// `keep`: whether scalars at this level sit under an allowed key.
@@ -117,13 +145,7 @@ fn walk(value: &Value, keep: bool, depth: usize) -> Value {
         return Value::from(REDACTED);
     }
     match value {
-        Value::Object(map) => {
-            let mut out = Map::with_capacity(map.len());
-            for (k, v) in map {
-                out.insert(k.clone(), walk(v, KEEP.contains(&k.as_str()), depth + 1));
-            }
-            Value::Object(out)
-        }
+        Value::Object(map) => walk_object(map, depth),
         Value::Array(items) => {
             Value::Array(items.iter().map(|v| walk(v, keep, depth + 1)).collect())
         }

@@ -49,6 +49,10 @@ pub struct LogEntry {
     /// The JSON body with secrets replaced by `"[redacted]"` (for scenario recording); `null`
     /// when there was no body. Bounded in size, see [`crate::redact`].
     pub body: Option<serde_json::Value>,
+    /// The JSON answer, redacted the same way; `None` for answers that are not the mock's JSON
+    /// (the dashboard's HTML). Served only by `/_mock/requests.har`, not by `/_mock/requests`.
+    #[serde(skip_serializing)]
+    pub answer: Option<serde_json::Value>,
 }
 
 impl std::ops::Deref for AppState {

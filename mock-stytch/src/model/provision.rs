@@ -2,6 +2,13 @@
 //! provisioning by email domain or SSO connection, email invites, and Stytch's sandbox values
 //! (CONTRACT §2.1, §4).
 //!
+//! Sandbox values, all here: the organization [`SANDBOX_ORG_ID`] and its member
+//! [`SANDBOX_EMAIL`] (no email sent; the magic-link sandbox tokens are in
+//! `routes::magic_links`), and the SMS number [`SANDBOX_PHONE_NUMBER`], which receives no SMS
+//! (nothing in the outbox) and whose code is always [`SANDBOX_SMS_CODE`] — Stytch documents both
+//! for OTPs, and B2B MFA verifiers rely on them. The sandbox code is a real code otherwise: sent
+//! first, single use, expiring, wrong attempts counted (see `model::sms`).
+//!
 //! Readings of the settings (documented, partly UNCONFIRMED):
 //! * email JIT (magic links, email OTP, OAuth, IST exchange): `email_jit_provisioning ==
 //!   "RESTRICTED"` and the email's domain is in `email_allowed_domains`;
@@ -25,6 +32,11 @@ use crate::state::AppState;
 pub const SANDBOX_ORG_ID: &str = "organization-test-007d9d4a-deac-4a87-ba0a-e6e8afba4d4b";
 /// Stytch's documented sandbox email: 200 and no email sent (§4).
 pub const SANDBOX_EMAIL: &str = "sandbox@stytch.com";
+/// Stytch's documented SMS sandbox number: a send answers 200 and delivers nothing. Not a valid
+/// real number, so [`crate::model::validate::phone_number`] accepts it by name.
+pub const SANDBOX_PHONE_NUMBER: &str = "+10000000000";
+/// The code every SMS "sent" to [`SANDBOX_PHONE_NUMBER`] carries (also with `--fixed-otp`).
+pub const SANDBOX_SMS_CODE: &str = "000000";
 
 /// The part after `@`, lower-cased.
 pub fn email_domain(email: &str) -> String {

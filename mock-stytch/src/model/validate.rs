@@ -15,7 +15,7 @@ pub fn phone_number(raw: &str) -> Result<String, ApiError> {
         return Err(invalid());
     }
     // Stytch's documented sandbox number is not a valid real number; accept it as such.
-    if raw == "+10000000000" {
+    if raw == crate::model::provision::SANDBOX_PHONE_NUMBER {
         return Ok(raw.to_owned());
     }
     let parsed = phonenumber::parse(None, raw).map_err(|_| invalid())?;

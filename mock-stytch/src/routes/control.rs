@@ -1,6 +1,7 @@
 //! The control API under `/_mock/`: what a test needs that Stytch does not offer — health,
-//! reset, the virtual clock, the outbox and the request log. Same Basic credentials as the API
-//! (except health). Nothing here exists on real Stytch; scenarios that use it cannot run there.
+//! reset, the virtual clock, the outbox and the request log (also as HAR, [`super::har`]). Same
+//! Basic credentials as the API (except health). Nothing here exists on real Stytch; scenarios
+//! that use it cannot run there.
 
 use axum::Router;
 use axum::extract::State;
@@ -19,6 +20,7 @@ pub fn routes() -> Router<AppState> {
         .route("/_mock/clock", get(clock).post(set_clock))
         .route("/_mock/outbox", get(list_outbox))
         .route("/_mock/requests", get(requests))
+        .route("/_mock/requests.har", get(super::har::requests_har))
 }
 
 pub async fn health(State(state): State<AppState>) -> Reply {

@@ -6,6 +6,7 @@
 pub mod control;
 pub mod discovery;
 pub mod email_otp;
+pub mod har;
 pub mod magic_links;
 pub mod member_factors;
 pub mod members;

@@ -6,6 +6,7 @@ mod schema;
 mod secrets_tour;
 
 mod core_control;
+mod core_har;
 mod core_members;
 mod core_organizations;
 mod core_persistence;
@@ -16,6 +17,7 @@ mod mfa_flows;
 mod mfa_helpers;
 mod mfa_lockout;
 mod mfa_recovery;
+mod mfa_sandbox;
 mod mfa_sms;
 mod mfa_totp;
 mod primary_flows;
