@@ -1,6 +1,8 @@
 //! `stytch-mfa record`: a session played against a running mock is recorded from its request
 //! log into a scenario file, and that file replays green on a fresh in-process mock.
 
+mod recording;
+
 use std::path::Path;
 
 use qa_replay::record::{fetch, scenario_from_log};
@@ -82,20 +84,10 @@ async fn a_recorded_session_replays_green_on_a_fresh_mock() {
     let yaml = scenario_from_log(&log, &dir, "recorded");
     let recorded = tmp.path().join("recorded.yaml");
     std::fs::write(&recorded, &yaml).expect("write");
-    let loaded = load(&recorded).unwrap_or_else(|e| panic!("the recording loads: {e}\n{yaml}"));
-    let report = run_scenario(&loaded, &Target::InProcess).await;
 
     // Assert
-    assert_eq!(
-        report.verdict,
-        Verdict::Passed,
-        "{}\n{yaml}",
-        qa_replay::report::render(std::slice::from_ref(&report))
-    );
-    let steps: Vec<&str> = yaml
-        .lines()
-        .filter(|l| l.starts_with("  - ") && !l.starts_with("  - expect"))
-        .collect();
+    recording::assert_replays_green(&recorded, &yaml).await;
+    let steps = recording::recorded_steps(&yaml);
     let expected = [
         r#"  - login: {"member":"alice","via":"magic_link"}"#,
         r#"  - enroll_sms: {"phone":"+14155550131"}"#,

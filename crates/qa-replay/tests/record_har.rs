@@ -8,6 +8,8 @@
 //! layer, the mock's own control calls left out (a backend's HAR has none). Regenerate it with
 //! `cargo test -p qa-replay --test record_har -- --ignored`.
 
+mod recording;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -222,33 +224,11 @@ async fn a_recorded_har_replays_green_and_holds_no_secret() {
     let out = tmp.path().join("recorded.yaml");
 
     // Act
-    let run = Command::new(env!("CARGO_BIN_EXE_stytch-mfa"))
-        .args(["record", "--har"])
-        .arg(fixture())
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .expect("stytch-mfa runs");
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let yaml = std::fs::read_to_string(&out).expect("the recording is written");
-    let loaded = load(&out).unwrap_or_else(|e| panic!("the recording loads: {e}\n{yaml}"));
-    let report = run_scenario(&loaded, &Target::InProcess).await;
+    let yaml = recording::record_har(&fixture(), &out);
 
     // Assert
-    assert_eq!(
-        report.verdict,
-        Verdict::Passed,
-        "{}\n{yaml}",
-        qa_replay::report::render(std::slice::from_ref(&report))
-    );
-    let steps: Vec<&str> = yaml
-        .lines()
-        .filter(|l| l.starts_with("  - ") && !l.starts_with("  - expect"))
-        .collect();
+    recording::assert_replays_green(&out, &yaml).await;
+    let steps = recording::recorded_steps(&yaml);
     let expected = [
         r#"  - login: {"member":"alice","via":"magic_link"}"#,
         r#"  - enroll_sms: {"phone":"+14155550131"}"#,

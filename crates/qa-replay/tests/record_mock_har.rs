@@ -2,7 +2,7 @@
 //! session played against a running mock, downloaded as HAR, records into a scenario that
 //! replays green on a fresh in-process mock, with the same steps as the session.
 
-use std::process::Command;
+mod recording;
 
 use mock_control::MockControl;
 use qa_replay::runner::{Target, Verdict, run_scenario};
@@ -72,33 +72,11 @@ async fn the_mocks_own_har_records_into_a_scenario_that_replays_green() {
     let out = tmp.path().join("recorded.yaml");
 
     // Act
-    let run = Command::new(env!("CARGO_BIN_EXE_stytch-mfa"))
-        .args(["record", "--har"])
-        .arg(&har_path)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .expect("stytch-mfa runs");
+    let yaml = recording::record_har(&har_path, &out);
 
     // Assert: it records, the recording replays green elsewhere, with the session's steps
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let yaml = std::fs::read_to_string(&out).expect("the recording is written");
-    let loaded = load(&out).unwrap_or_else(|e| panic!("the recording loads: {e}\n{yaml}"));
-    let report = run_scenario(&loaded, &Target::InProcess).await;
-    assert_eq!(
-        report.verdict,
-        Verdict::Passed,
-        "{}\n{yaml}",
-        qa_replay::report::render(std::slice::from_ref(&report))
-    );
-    let steps: Vec<&str> = yaml
-        .lines()
-        .filter(|l| l.starts_with("  - ") && !l.starts_with("  - expect"))
-        .collect();
+    recording::assert_replays_green(&out, &yaml).await;
+    let steps = recording::recorded_steps(&yaml);
     let expected = [
         r#"  - login: {"member":"alice","via":"magic_link"}"#,
         r#"  - enroll_sms: {"phone":"+14155550131"}"#,
