@@ -119,8 +119,8 @@ pub async fn envelope(State(state): State<AppState>, mut req: Request, next: Nex
     if let Some(mut map) = body {
         map.insert("status_code".into(), Value::from(status.as_u16()));
         map.insert("request_id".into(), Value::from(request_id.clone()));
-        answer = Some(crate::redact::answer_for_log(&map));
-        let bytes = serde_json::to_vec(&Value::Object(map)).unwrap_or_default();
+        let bytes = Bytes::from(serde_json::to_vec(&Value::Object(map)).unwrap_or_default());
+        answer = Some(bytes.clone());
         let (mut parts, _) = resp.into_parts();
         parts.headers.insert(
             header::CONTENT_TYPE,

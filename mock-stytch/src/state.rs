@@ -49,10 +49,12 @@ pub struct LogEntry {
     /// The JSON body with secrets replaced by `"[redacted]"` (for scenario recording); `null`
     /// when there was no body. Bounded in size, see [`crate::redact`].
     pub body: Option<serde_json::Value>,
-    /// The JSON answer, redacted the same way; `None` for answers that are not the mock's JSON
-    /// (the dashboard's HTML). Served only by `/_mock/requests.har`, not by `/_mock/requests`.
+    /// The JSON answer as sent (a reference to the same bytes); `None` for answers that are not
+    /// the mock's JSON (the dashboard's HTML). Never served as it is: `/_mock/requests.har`
+    /// redacts it with the same allow-list when asked ([`crate::redact::answer_for_log`]), so
+    /// the request path pays for no redaction; `/_mock/requests` leaves it out.
     #[serde(skip_serializing)]
-    pub answer: Option<serde_json::Value>,
+    pub answer: Option<axum::body::Bytes>,
 }
 
 impl std::ops::Deref for AppState {

@@ -138,7 +138,14 @@ impl Har {
 
 fn entry(e: &LogEntry, origin: &str) -> Entry {
     let time = e.duration_us as f64 / 1000.0;
-    let answer = e.answer.as_ref().map(|a| a.to_string());
+    // Redacted here, when a HAR is asked for, not on every request.
+    let answer = e
+        .answer
+        .as_ref()
+        .and_then(|bytes| {
+            serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(bytes).ok()
+        })
+        .map(|map| crate::redact::answer_for_log(&map).to_string());
     let post_data = e.body.as_ref().map(|body| PostData {
         mime_type: "application/json",
         text: body.to_string(),
