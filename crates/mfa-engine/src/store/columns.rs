@@ -123,51 +123,69 @@ macro_rules! bind_record {
     }};
 }
 
-/// Read a sqlx row of every column into a `FlowRecord` (`Result<_, sqlx::Error>`).
+/// Read a row of every column into a `FlowRecord`: a sqlx row (`Result<_, sqlx::Error>`), or
+/// with the getter, error type and decode-error constructor given, any row type whose getter
+/// takes a column name (the SQLite reader's `rusqlite::Row`: `get`, `rusqlite::Error`).
 macro_rules! read_record {
     ($row:expr) => {{
         use sqlx::Row as _;
-        let row = $row;
-        (|| -> Result<$crate::store::FlowRecord, sqlx::Error> {
-            let state: String = row.try_get("state")?;
-            let flow_id: String = row.try_get("flow_id")?;
-            let state = $crate::store::StoredState::parse(&state).ok_or_else(|| {
+        $crate::store::columns::read_record!(
+            $row,
+            try_get,
+            sqlx::Error,
+            |column: &str, message: String| {
                 sqlx::Error::ColumnDecode {
-                    index: "state".into(),
-                    source: format!("unknown state {state:?} in flow {flow_id}").into(),
+                    index: column.into(),
+                    source: message.into(),
                 }
+            }
+        )
+    }};
+    ($row:expr, $get:ident, $error:ty, $decode_error:expr) => {{
+        let row = $row;
+        (|| -> Result<$crate::store::FlowRecord, $error> {
+            let state: String = row.$get("state")?;
+            let flow_id: String = row.$get("flow_id")?;
+            let state = $crate::store::StoredState::parse(&state).ok_or_else(|| {
+                ($decode_error)(
+                    "state",
+                    format!("unknown state {state:?} in flow {flow_id}"),
+                )
             })?;
             Ok($crate::store::FlowRecord {
                 flow_id,
-                version: row.try_get("version")?,
+                version: row.$get("version")?,
                 state,
-                organization_id: row.try_get("organization_id")?,
-                member_id: row.try_get("member_id")?,
-                sms_allowed: row.try_get("sms_allowed")?,
-                totp_allowed: row.try_get("totp_allowed")?,
-                created_at: row.try_get("created_at")?,
-                expires_at: row.try_get("expires_at")?,
-                intermediate_session_token: row
-                    .try_get::<Option<String>, _>("intermediate_session_token")?
-                    .map(Into::into),
-                session_token: row
-                    .try_get::<Option<String>, _>("session_token")?
-                    .map(Into::into),
-                session_jwt: row
-                    .try_get::<Option<String>, _>("session_jwt")?
-                    .map(Into::into),
-                member_session_id: row.try_get("member_session_id")?,
-                sms_enrolled: row.try_get("sms_enrolled")?,
-                totp_enrolled: row.try_get("totp_enrolled")?,
-                phone_number: row.try_get("phone_number")?,
-                offer_sms: row.try_get("offer_sms")?,
-                offer_totp: row.try_get("offer_totp")?,
-                enroll_method: row.try_get("enroll_method")?,
-                totp_registration_id: row.try_get("totp_registration_id")?,
-                set_mfa_enrollment: row.try_get("set_mfa_enrollment")?,
-                challenge_method: row.try_get("challenge_method")?,
-                sms_sent: row.try_get("sms_sent")?,
-                failures: row.try_get("failures")?,
+                organization_id: row.$get("organization_id")?,
+                member_id: row.$get("member_id")?,
+                sms_allowed: row.$get("sms_allowed")?,
+                totp_allowed: row.$get("totp_allowed")?,
+                created_at: row.$get("created_at")?,
+                expires_at: row.$get("expires_at")?,
+                intermediate_session_token: {
+                    let secret: Option<String> = row.$get("intermediate_session_token")?;
+                    secret.map(Into::into)
+                },
+                session_token: {
+                    let secret: Option<String> = row.$get("session_token")?;
+                    secret.map(Into::into)
+                },
+                session_jwt: {
+                    let secret: Option<String> = row.$get("session_jwt")?;
+                    secret.map(Into::into)
+                },
+                member_session_id: row.$get("member_session_id")?,
+                sms_enrolled: row.$get("sms_enrolled")?,
+                totp_enrolled: row.$get("totp_enrolled")?,
+                phone_number: row.$get("phone_number")?,
+                offer_sms: row.$get("offer_sms")?,
+                offer_totp: row.$get("offer_totp")?,
+                enroll_method: row.$get("enroll_method")?,
+                totp_registration_id: row.$get("totp_registration_id")?,
+                set_mfa_enrollment: row.$get("set_mfa_enrollment")?,
+                challenge_method: row.$get("challenge_method")?,
+                sms_sent: row.$get("sms_sent")?,
+                failures: row.$get("failures")?,
             })
         })()
     }};

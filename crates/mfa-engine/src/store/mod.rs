@@ -17,6 +17,7 @@ mod migrations;
 mod postgres;
 pub(crate) mod record;
 mod sqlite;
+mod sqlite_read;
 
 use std::future::Future;
 

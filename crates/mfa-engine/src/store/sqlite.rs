@@ -2,13 +2,15 @@
 //! `migrations/engine`. WAL mode and a busy timeout let several connections (and processes)
 //! share one file; compare-and-set is a plain `UPDATE ... WHERE version = ?`, one statement per
 //! successful transition (the row count says whether it won; only a lost one asks why). Writes
-//! go through one connection of their own, reads through a pool.
+//! go through one sqlx connection of their own; reads of a file store run on the calling
+//! thread ([`super::sqlite_read`]).
 //!
-//! Speed (issue 19, BENCHMARKS.md "The engine: persisted flow transitions"): every statement is
-//! a round trip to sqlx's worker thread of the connection, so the store does no more of them
-//! than it must: no liveness ping per pool checkout (`test_before_acquire(false)`; a file
-//! connection has no peer that could go away), statements prepared once per connection (sqlx's
-//! cache, SQL strings built once). `synchronous = NORMAL` (the usual WAL setting): a commit
+//! Speed (issue 19, BENCHMARKS.md "The engine: persisted flow transitions"): every sqlx
+//! statement is a round trip to the connection's worker thread, so a transition makes one (its
+//! compare-and-set UPDATE): the load before it is a direct read, no liveness ping per pool
+//! checkout (`test_before_acquire(false)`; a file connection has no peer that could go away),
+//! statements prepared once per connection, SQL strings built once. `synchronous = NORMAL`
+//! (the usual WAL setting): a commit
 //! survives the process dying at any moment (tests/crash.rs SIGKILLs a writer); only a power
 //! loss or OS crash can drop the last commits, which for a login flow means the member types a
 //! code again. FULL made every transition wait for an fsync (~680 transitions/s here).
@@ -16,7 +18,7 @@
 
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -25,26 +27,29 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use stytch_client::secret::ExposeSecretStr;
 
 use super::columns::{Statements, bind_record, parse_id, read_record};
+use super::sqlite_read::{DirectReader, ReadError};
 use super::{FlowRecord, FlowStore, FlowUpdate, NewFlow, StoreError};
 use crate::flow::FlowId;
 
 /// The engine's migrations, embedded at compile time.
 pub use super::migrations::SQLITE as MIGRATOR;
 
-/// Connections for reads. Each sqlx SQLite connection is a worker thread; a read is a
-/// primary-key lookup of microseconds, so the cost is the hand-off, and more threads only add
-/// context switches (BENCHMARKS.md: 1 reader beat 2 and 4 on the 2-core box, eight flows at once).
-const READ_CONNECTIONS: u32 = 1;
-
 static SQL: LazyLock<Statements> = LazyLock::new(|| Statements::new(|_| "?".to_owned()));
 
 #[derive(Clone, Debug)]
 pub struct SqliteFlowStore {
-    /// Reads (WAL: readers never wait for the writer).
-    pub(super) pool: SqlitePool,
     /// Writes: one connection, so this process's writers queue here (an async wait) instead of
     /// meeting SQLite's write lock and sleeping in its busy handler (1 ms and up per retry).
+    /// Also the reads of an in-memory store, and a direct read's fallback when SQLite is busy.
     pub(super) writer: SqlitePool,
+    /// Reads of a file store, on the calling thread (WAL: they never wait for the writer).
+    pub(super) reader: Option<Arc<DirectReader>>,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Backend(Box::new(e))
+    }
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -73,12 +78,11 @@ impl SqliteFlowStore {
             .connect_with(options.clone())
             .await?;
         migrate(&writer).await?;
-        let pool = SqlitePoolOptions::new()
-            .max_connections(READ_CONNECTIONS)
-            .test_before_acquire(false)
-            .connect_with(options)
-            .await?;
-        Ok(SqliteFlowStore { pool, writer })
+        let reader = DirectReader::open(path.as_ref())?;
+        Ok(SqliteFlowStore {
+            writer,
+            reader: Some(Arc::new(reader)),
+        })
     }
 
     /// A private in-memory database (one connection, so every query sees the same data).
@@ -99,29 +103,35 @@ impl SqliteFlowStore {
     pub async fn from_pool(pool: SqlitePool) -> Result<Self, StoreError> {
         migrate(&pool).await?;
         Ok(SqliteFlowStore {
-            writer: pool.clone(),
-            pool,
+            writer: pool,
+            reader: None,
         })
     }
 
+    /// The sqlx pool the store writes through (tests seed and inspect rows with it).
     pub fn pool(&self) -> &SqlitePool {
-        &self.pool
+        &self.writer
     }
 
     pub async fn close(&self) {
-        self.pool.close().await;
         self.writer.close().await;
     }
 
     /// After a compare-and-set matched nothing: was the row changed, or is it gone?
     async fn stale_or_missing(&self, id: FlowId) -> StoreError {
-        let n: Result<i64, _> = sqlx::query_scalar(&SQL.exists)
-            .bind(id.to_string())
-            .fetch_one(&self.pool)
-            .await;
-        match n {
-            Ok(0) => StoreError::NotFound(id),
-            Ok(_) => StoreError::Stale(id),
+        let key = id.to_string();
+        let exists = match self.reader.as_deref().map(|r| r.exists(&SQL, &key)) {
+            Some(Ok(exists)) => Ok(exists),
+            Some(Err(ReadError::Failed(e))) => return e.into(),
+            Some(Err(ReadError::Busy)) | None => sqlx::query_scalar::<_, i64>(&SQL.exists)
+                .bind(&key)
+                .fetch_one(&self.writer)
+                .await
+                .map(|n| n > 0),
+        };
+        match exists {
+            Ok(false) => StoreError::NotFound(id),
+            Ok(true) => StoreError::Stale(id),
             Err(e) => e.into(),
         }
     }
@@ -153,9 +163,25 @@ impl FlowStore for SqliteFlowStore {
     }
 
     async fn load(&self, id: FlowId) -> Result<FlowRecord, StoreError> {
+        let key = id.to_string();
+        match self.reader.as_deref().map(|r| r.load(&SQL, &key)) {
+            Some(Ok(found)) => return found.ok_or(StoreError::NotFound(id)),
+            Some(Err(ReadError::Failed(
+                e @ (rusqlite::Error::FromSqlConversionFailure(..)
+                | rusqlite::Error::InvalidColumnType(..)
+                | rusqlite::Error::IntegralValueOutOfRange(..)),
+            ))) => {
+                return Err(StoreError::Corrupt {
+                    id: key,
+                    reason: e.to_string(),
+                });
+            }
+            Some(Err(ReadError::Failed(e))) => return Err(e.into()),
+            Some(Err(ReadError::Busy)) | None => {}
+        }
         let row = sqlx::query(&SQL.select)
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
+            .bind(&key)
+            .fetch_optional(&self.writer)
             .await?
             .ok_or(StoreError::NotFound(id))?;
         read_record!(&row).map_err(|e| StoreError::Corrupt {
