@@ -6,8 +6,9 @@
 # tests/sdk/python/requirements.txt, tests/sdk/node/package-lock.json) through the seed guide's
 # required SMS enrollment and a TOTP step-up, and once over TLS (custom_base_url).
 #
-# The binary is built with the dev profile (`maturin build --profile dev`) so it reuses the
-# test suite's compiled dependencies; a release wheel is `maturin build --release`.
+# The binary is built with the `wheel-test` profile (root Cargo.toml: unoptimised but for the
+# crates a test run notices) because it shares nothing with the test build anyway; a user's
+# wheel is `maturin build --release`.
 # Tools: maturin (pinned below) in target/packages/tools, installed on first run.
 # Prints each step's time; the last lines are the numbers the README quotes.
 set -euo pipefail
@@ -31,9 +32,9 @@ if ! "$out/tools/bin/maturin" --version 2>/dev/null | grep -qx "maturin $MATURIN
 fi
 took "maturin ready"
 
-step "wheel (maturin build --profile dev)"
+step "wheel (maturin build --profile wheel-test)"
 rm -rf "$out/wheels" && mkdir -p "$out/wheels"
-(cd mock-stytch/python && "$out/tools/bin/maturin" build --quiet --profile dev --locked --out "$out/wheels")
+(cd mock-stytch/python && "$out/tools/bin/maturin" build --quiet --profile wheel-test --locked --out "$out/wheels")
 wheel=$(ls "$out"/wheels/mock_stytch-*.whl)
 took "wheel built"
 

@@ -91,6 +91,10 @@ start_postgres() {
 }
 trap 'bash tests/postgres.sh stop' EXIT
 
+# CI (.ci/run sets CI=true) builds once from a clean clone: incremental caches would only cost
+# time and disk there. A developer's rerun keeps them (the warm rerun after a one-line change).
+if [ "${CI:-}" = true ]; then export CARGO_INCREMENTAL=0; fi
+
 phase "fmt (cargo fmt --all --check)" cargo fmt --all --check
 # Debian packages (Chromium for the browser tests, PostgreSQL for the engine's Postgres store)
 # download and install while cargo builds: apt is I/O, the build is CPU. One apt at a time.
