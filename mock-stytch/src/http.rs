@@ -23,6 +23,7 @@ use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 
 use crate::error::ApiError;
+use crate::faults::inject::FaultMark;
 use crate::redact;
 use crate::state::{AppState, LogEntry};
 
@@ -105,6 +106,25 @@ pub async fn envelope(State(state): State<AppState>, mut req: Request, next: Nex
     req.extensions_mut().insert(logged_body.clone());
 
     let mut resp = next.run(req).await;
+    let fault = resp.extensions_mut().remove::<FaultMark>();
+    if let Some(mark) = fault.as_ref().filter(|m| m.unanswered) {
+        // Nothing reaches the client (see `crate::faults::inject`): no envelope, no answer.
+        let status = mark.handled_status.unwrap_or(0);
+        let duration_us = started.elapsed().as_micros() as u64;
+        tracing::info!(%method, %path, status, %request_id, duration_us, fault = %mark.rule, "request unanswered");
+        state.log_request(LogEntry {
+            method,
+            path,
+            status,
+            request_id,
+            received_at: crate::clock::rfc3339(received_at),
+            duration_us,
+            body: logged_body.0.get().cloned(),
+            answer: None,
+            fault: Some(mark.clone()),
+        });
+        return resp;
+    }
     let status = resp.status();
     let body = if let Some(Pending(map)) = resp.extensions_mut().remove::<Pending>() {
         Some(map)
@@ -141,6 +161,7 @@ pub async fn envelope(State(state): State<AppState>, mut req: Request, next: Nex
         duration_us,
         body: logged_body.0.get().cloned(),
         answer,
+        fault,
     });
     resp
 }

@@ -13,6 +13,7 @@ use base64::engine::general_purpose::STANDARD;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::{Db, get_meta, set_meta};
+use crate::faults::Faults;
 use crate::ids::Ids;
 use crate::jwt::SigningKey;
 
@@ -36,6 +37,8 @@ pub struct Inner {
     /// Signs session JWTs; its public half is served as the JWKS. On a fresh database it is
     /// still being generated for a moment after startup (see [`crate::jwt`]).
     pub signing: SigningKey,
+    /// The fault rules (`/_mock/faults`); in memory only, cleared by a restart and a reset.
+    pub faults: Faults,
 }
 
 #[derive(Clone, Debug, serde::Serialize)]
@@ -55,6 +58,10 @@ pub struct LogEntry {
     /// the request path pays for no redaction; `/_mock/requests` leaves it out.
     #[serde(skip_serializing)]
     pub answer: Option<axum::body::Bytes>,
+    /// The fault rule that hit this request (`{rule, kind}`), if one did ([`crate::faults`]).
+    /// With `drop` the status is `0` (nothing was answered); with `lose_answer` it is the
+    /// status the handler answered before the answer was thrown away.
+    pub fault: Option<crate::faults::inject::FaultMark>,
 }
 
 impl std::ops::Deref for AppState {
@@ -113,6 +120,7 @@ impl AppState {
             db,
             request_log: Mutex::new(VecDeque::with_capacity(REQUEST_LOG_CAPACITY)),
             expected_authorization,
+            faults: Faults::default(),
         }));
         if let Some(publisher) = publisher {
             SigningKey::generate_in_background(state.clone(), publisher);

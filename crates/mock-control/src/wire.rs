@@ -20,6 +20,8 @@ pub mod path {
     pub const TOTP_CODE: &str = "/_mock/totp/code";
     pub const SSO_TOKEN: &str = "/_mock/sso/token";
     pub const OAUTH_TOKEN: &str = "/_mock/oauth/token";
+    /// Fault rules; `/_mock/faults/{id}` is one of them.
+    pub const FAULTS: &str = "/_mock/faults";
     /// The dashboard (HTML) and its form routes below it.
     pub const UI: &str = "/_mock/ui";
 }
@@ -238,6 +240,9 @@ pub struct LoggedRequest {
     /// without a body.
     #[serde(default)]
     pub body: Value,
+    /// The fault rule that hit this request, if one did.
+    #[serde(default)]
+    pub fault: Option<crate::faults::FaultHit>,
 }
 
 #[derive(Deserialize)]

@@ -34,8 +34,9 @@ async fn reset(State(state): State<AppState>) -> ApiResult<Reply> {
     Ok(Reply::empty().with("reset", true))
 }
 
-/// Wipe every data table, restart the id counter and the clock offset: afterwards the mock
-/// answers exactly like a fresh instance with the same seed. Configuration is kept.
+/// Wipe every data table, restart the id counter and the clock offset, remove every fault
+/// rule: afterwards the mock answers exactly like a fresh instance with the same seed.
+/// Configuration is kept.
 pub async fn reset_all(state: &AppState) -> ApiResult<()> {
     let mut tx = state.db.write().await?;
     sqlx::query("PRAGMA defer_foreign_keys = ON")
@@ -50,6 +51,7 @@ pub async fn reset_all(state: &AppState) -> ApiResult<()> {
     state.ids.reset();
     tx.commit(&state.ids).await?;
     state.clock.set_offset(0);
+    state.faults.clear();
     Ok(())
 }
 

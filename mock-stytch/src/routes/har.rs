@@ -9,7 +9,8 @@
 //! redacted text served. The URL is the origin this file was fetched from (its `Host`, plain
 //! `http`: the log does not know whether `--tls` served it) plus the logged path. Times are the
 //! virtual clock's (whole seconds); `time` is the measured handling time. Entries are oldest
-//! first, as HAR orders them. Must never add a value the request log does not hold.
+//! first, as HAR orders them. A faulted request carries `_fault` (HAR's custom-field form).
+//! Must never add a value the request log does not hold.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -47,6 +48,10 @@ pub struct Entry {
     pub response: ResponseRecord,
     pub cache: Cache,
     pub timings: Timings,
+    /// The fault rule that hit the request (`{rule, kind}`), a HAR custom field; with a
+    /// `drop` the response status is `0`, as browsers record a request that got no answer.
+    #[serde(rename = "_fault", skip_serializing_if = "Option::is_none")]
+    pub fault: Option<crate::faults::inject::FaultMark>,
 }
 
 /// A header, query parameter or cookie; the log keeps none, so only the type is used.
@@ -192,6 +197,7 @@ fn entry(e: &LogEntry, origin: &str) -> Entry {
             wait: time,
             receive: 0.0,
         },
+        fault: e.fault.clone(),
     }
 }
 

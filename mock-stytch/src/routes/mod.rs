@@ -1,11 +1,13 @@
 //! The router: one module per API family, all behind Basic auth except the open routes, all
-//! inside the envelope middleware (request id, Stytch body shapes, request log).
+//! inside the envelope middleware (request id, Stytch body shapes, request log) and, inside
+//! that, the fault injector ([`crate::faults::inject`], API routes only).
 //!
 //! [`router`] is separate from serving so tests can `oneshot` it without a socket.
 
 pub mod control;
 pub mod discovery;
 pub mod email_otp;
+pub mod faults;
 pub mod har;
 pub mod magic_links;
 pub mod member_factors;
@@ -43,6 +45,7 @@ pub fn guarded_routes() -> Router<AppState> {
         .merge(organizations::routes())
         .merge(members::routes())
         .merge(control::routes())
+        .merge(faults::routes())
         .merge(otp_sms::routes())
         .merge(totp::routes())
         .merge(recovery_codes::routes())
@@ -65,6 +68,10 @@ pub fn router(state: AppState) -> Router {
                 "No such route. Check the path and method.",
             )
         })
+        .layer(from_fn_with_state(
+            state.clone(),
+            crate::faults::inject::inject,
+        ))
         .layer(axum::middleware::from_fn(buffer_body))
         .layer(from_fn_with_state(state.clone(), envelope))
         .with_state(state)

@@ -6,6 +6,7 @@ mod schema;
 mod secrets_tour;
 
 mod core_control;
+mod core_faults;
 mod core_har;
 mod core_members;
 mod core_organizations;

@@ -1300,6 +1300,103 @@ check("recovery_codes.error_expired_ist", async (c) => {
   );
 });
 
+// ---- faults (`/_mock/faults`): what the SDK throws when the mock injects a failure -------------
+
+async function addFault(c, rule) {
+  return (await c.control("POST", "/_mock/faults", { json: rule })).fault;
+}
+
+async function clearFaults(c) {
+  await c.control("DELETE", "/_mock/faults");
+}
+
+/** The newest request-log entry whose path contains `part`. */
+async function loggedRequest(c, part) {
+  const log = await c.control("GET", "/_mock/requests", { params: { limit: "50" } });
+  const e = log.requests.find((r) => (r.path || "").includes(part));
+  ok(e, `no request to ${part} in the request log`);
+  return e;
+}
+
+/** The call must reject with the SDK's RequestError from fetch: the mock answered nothing. */
+async function expectNoAnswer(promiseFn) {
+  let result;
+  try {
+    result = await promiseFn();
+  } catch (e) {
+    ok(
+      e instanceof stytch.RequestError,
+      `expected RequestError (no answer), got ${e?.constructor?.name}: ${e?.message} ${e?.status_code ?? ""}`,
+    );
+    ok(/fetch failed|other side closed|socket/i.test(e.message), `not a closed connection: ${e.message}`);
+    return e;
+  }
+  throw new CheckFailure(`expected no answer, but the call succeeded: ${fmt(result).slice(0, 300)}`);
+}
+
+check("faults.error", async (c) => {
+  const org = await c.newOrg();
+  const rule = await addFault(c, {
+    method: "GET",
+    path: "/v1/b2b/organizations/*",
+    action: { kind: "error", error_type: "organization_not_found" },
+  });
+  try {
+    const e = await expectError("organization_not_found", () =>
+      c.client.organizations.get({ organization_id: org.organization_id }),
+    );
+    eq(e.status_code, 404, "status_code of the catalog error");
+    eq(e.error_message, "Organization could not be found.", "the catalog's message");
+    const entry = await loggedRequest(c, org.organization_id);
+    eq(fmt([entry.fault?.rule, entry.fault?.kind]), fmt([rule.id, "error"]), "log mark");
+  } finally {
+    await clearFaults(c);
+  }
+  const got = await c.client.organizations.get({ organization_id: org.organization_id });
+  eq(got.organization.organization_id, org.organization_id, "the organization after the rule is gone");
+});
+
+check("faults.too_many_requests", async (c) => {
+  const org = await c.newOrg("REQUIRED_FOR_ALL");
+  const m = await c.newMember(org.organization_id);
+  const primary = await c.magicLinkLogin(org.organization_id, m.email_address);
+  expectMfaPending(primary);
+  const send = {
+    organization_id: org.organization_id,
+    member_id: m.member_id,
+    mfa_phone_number: PHONE,
+    intermediate_session_token: primary.intermediate_session_token,
+  };
+  await addFault(c, { method: "POST", path: "/v1/b2b/otps/sms/send", action: { kind: "too_many_requests" } });
+  try {
+    const e = await expectError("too_many_requests", () => c.client.otps.sms.send(send));
+    eq(e.status_code, 429, "status_code");
+    eq((await c.outbox(m.member_id, "sms")).length, 0, "SMS sent despite the 429");
+  } finally {
+    await clearFaults(c);
+  }
+  await c.client.otps.sms.send(send);
+  ok(await c.latestSmsCode(m.member_id), "the SMS is sent once the rule is gone");
+});
+
+check("faults.drop", async (c) => {
+  const org = await c.newOrg();
+  const email = c.email("dropped");
+  await addFault(c, { method: "POST", path: "/v1/b2b/organizations/*/members", action: { kind: "drop" } });
+  try {
+    await expectNoAnswer(() =>
+      c.client.organizations.members.create({ organization_id: org.organization_id, email_address: email }),
+    );
+  } finally {
+    await clearFaults(c);
+  }
+  const entry = await loggedRequest(c, `/v1/b2b/organizations/${org.organization_id}/members`);
+  eq(fmt([entry.status, entry.fault?.kind]), fmt([0, "drop"]), "log entry");
+  await expectError("member_not_found", () =>
+    c.client.organizations.members.get({ organization_id: org.organization_id, email_address: email }),
+  );
+});
+
 // ---- TLS (`mock-stytch --tls`, `custom_base_url`) -------------------------------------------
 
 // The SDK in a fresh `node` (NODE_EXTRA_CA_CERTS is read once, at start). The SDK turns a

@@ -1486,6 +1486,188 @@ def _(c: Ctx) -> None:
     )
 
 
+# ---- faults (`/_mock/faults`): what the SDK raises when the mock injects a failure --------------
+
+
+def add_fault(c: Ctx, rule: Dict[str, Any]) -> Dict[str, Any]:
+    return c.control("POST", "/_mock/faults", json=rule)["fault"]
+
+
+def clear_faults(c: Ctx) -> None:
+    c.control("DELETE", "/_mock/faults")
+
+
+def logged_request(c: Ctx, path_part: str) -> Dict[str, Any]:
+    """The newest request-log entry whose path contains `path_part`."""
+    for r in c.control("GET", "/_mock/requests", params={"limit": "50"})["requests"]:
+        if path_part in (r.get("path") or ""):
+            return r
+    raise AssertionError(f"no request to {path_part} in the request log")
+
+
+def expect_no_answer(fn: Callable[..., Any], **kwargs: Any) -> requests.exceptions.ConnectionError:
+    """The call must fail with requests' ConnectionError: the mock closed without an answer."""
+    try:
+        fn(**kwargs)
+    except requests.exceptions.ConnectionError as e:
+        ok("RemoteDisconnected" in repr(e) or "Connection aborted" in str(e), f"not a disconnect: {e!r}")
+        return e
+    except StytchError as e:
+        raise AssertionError(f"expected a ConnectionError, got an answer: StytchError {e.details}")
+    raise AssertionError("expected a ConnectionError, but the call succeeded")
+
+
+def sms_pending(c: Ctx):
+    """REQUIRED org, member without a factor, IST from a magic-link login: ready to send an SMS."""
+    org = c.new_org("REQUIRED_FOR_ALL")
+    member = c.new_member(org.organization_id)
+    primary = c.magic_link_login(org.organization_id, member.email_address)
+    expect_mfa_pending(primary)
+    send = dict(
+        organization_id=org.organization_id,
+        member_id=member.member_id,
+        mfa_phone_number=PHONE,
+        intermediate_session_token=primary.intermediate_session_token,
+    )
+    return org, member, send
+
+
+@check("faults.error")
+def _(c: Ctx) -> None:
+    org = c.new_org()
+    rule = add_fault(
+        c,
+        {"method": "GET", "path": "/v1/b2b/organizations/*",
+         "action": {"kind": "error", "error_type": "organization_not_found"}},
+    )
+    try:
+        e = expect_error("organization_not_found", c.client.organizations.get, organization_id=org.organization_id)
+        eq(e.details.status_code, 404, "status_code of the catalog error")
+        eq(e.details.error_message, "Organization could not be found.", "the catalog's message")
+        eq(logged_request(c, org.organization_id)["fault"], {"rule": rule["id"], "kind": "error"}, "log mark")
+        clear_faults(c)
+        add_fault(
+            c,
+            {"path": "/v1/b2b/organizations/search",
+             "action": {"kind": "error", "error_type": "internal_server_error", "status": 503}},
+        )
+        e = expect_error("internal_server_error", c.client.organizations.search)
+        eq(e.details.status_code, 503, "status override")
+    finally:
+        clear_faults(c)
+    eq(c.v(c.client.organizations.get(organization_id=org.organization_id)).organization.organization_id,
+       org.organization_id, "the organization after the rule is gone")
+
+
+@check("faults.too_many_requests")
+def _(c: Ctx) -> None:
+    org, member, send = sms_pending(c)
+    add_fault(c, {"method": "POST", "path": "/v1/b2b/otps/sms/send", "action": {"kind": "too_many_requests"}})
+    try:
+        e = expect_error("too_many_requests", c.client.otps.sms.send, **send)
+        eq(e.details.status_code, 429, "status_code")
+        eq(c.outbox(member.member_id, "sms"), [], "the SMS was not sent (nothing written)")
+    finally:
+        clear_faults(c)
+    c.v(c.client.otps.sms.send(**send))
+    ok(c.latest_sms_code(member.member_id), "the SMS is sent once the rule is gone")
+
+
+@check("faults.delay")
+def _(c: Ctx) -> None:
+    add_fault(c, {"path": "/v1/b2b/organizations/search", "action": {"kind": "delay", "ms": 400}})
+    try:
+        c.v(c.client.organizations.search())
+    finally:
+        clear_faults(c)
+    entry = logged_request(c, "/v1/b2b/organizations/search")
+    eq(entry["fault"]["kind"], "delay", "log mark")
+    ok(entry["duration_us"] >= 400_000, f"duration_us {entry['duration_us']} < the 400 ms delay")
+
+
+@check("faults.drop")
+def _(c: Ctx) -> None:
+    org = c.new_org()
+    email = c.email("dropped")
+    add_fault(c, {"method": "POST", "path": "/v1/b2b/organizations/*/members", "action": {"kind": "drop"}})
+    try:
+        expect_no_answer(c.client.organizations.members.create, organization_id=org.organization_id,
+                         email_address=email)
+    finally:
+        clear_faults(c)
+    entry = logged_request(c, f"/v1/b2b/organizations/{org.organization_id}/members")
+    eq((entry["status"], entry["fault"]["kind"]), (0, "drop"), "log entry")
+    expect_error("member_not_found", c.client.organizations.members.get, organization_id=org.organization_id,
+                 email_address=email)
+
+
+@check("faults.lose_answer")
+def _(c: Ctx) -> None:
+    org, member, send = sms_pending(c)
+    add_fault(c, {"path": "/v1/b2b/otps/sms/send", "body": {"member_id": member.member_id},
+                  "action": {"kind": "lose_answer"}})
+    try:
+        expect_no_answer(c.client.otps.sms.send, **send)
+    finally:
+        clear_faults(c)
+    # Stytch did it, the app never heard: the SMS is in the outbox and its code works.
+    code = c.latest_sms_code(member.member_id)
+    entry = logged_request(c, "/v1/b2b/otps/sms/send")
+    eq((entry["status"], entry["fault"]["kind"]), (200, "lose_answer"), "log entry")
+    done = c.v(c.client.otps.sms.authenticate(organization_id=org.organization_id, member_id=member.member_id,
+                                              code=code,
+                                              intermediate_session_token=send["intermediate_session_token"]))
+    expect_mfa_session(done, member.member_id, "otp")
+
+
+@check("faults.times")
+def _(c: Ctx) -> None:
+    add_fault(c, {"path": "/v1/b2b/organizations/search",
+                  "action": {"kind": "error", "error_type": "internal_server_error"}, "times": 2})
+    try:
+        outcome = []
+        for _ in range(4):
+            try:
+                c.client.organizations.search()
+                outcome.append("ok")
+            except StytchError as e:
+                outcome.append(e.details.error_type)
+        eq(outcome, ["internal_server_error", "internal_server_error", "ok", "ok"], "times: 2")
+        listed = c.control("GET", "/_mock/faults")["faults"]
+        eq((listed[0]["hits"], listed[0]["remaining"]), (2, 0), "hits and remaining")
+    finally:
+        clear_faults(c)
+
+
+def probability_pattern(c: Ctx) -> List[bool]:
+    rule = add_fault(c, {"path": "/v1/b2b/organizations/search", "action": {"kind": "too_many_requests"},
+                         "probability": 0.5})
+    eq(rule["id"], "fault-1", "the first rule of a fresh mock")
+    hits = []
+    try:
+        for _ in range(20):
+            try:
+                c.client.organizations.search()
+                hits.append(False)
+            except StytchError as e:
+                eq(e.details.error_type, "too_many_requests", "the configured error")
+                hits.append(True)
+        eq(c.control("GET", "/_mock/faults")["faults"][0]["hits"], sum(hits), "hits")
+    finally:
+        clear_faults(c)
+    return hits
+
+
+@check("faults.probability_replays")
+def _(c: Ctx) -> None:
+    # Fresh rule state on both runs: a restart (same database, so the same seed) clears every rule.
+    c.restart_mock()
+    first = probability_pattern(c)
+    ok(any(first) and not all(first), f"0.5 over 20 calls should both hit and miss: {first}")
+    c.restart_mock()
+    eq(probability_pattern(c), first, "the hit pattern on a second fresh mock with the same seed")
+
+
 # ---- TLS (`mock-stytch --tls`, `custom_base_url`) -------------------------------------------
 
 # What makes Python trust a CA: requests reads REQUESTS_CA_BUNDLE (and CURL_CA_BUNDLE), the

@@ -265,6 +265,37 @@ mod recovery_codes {
     );
 }
 
+mod faults {
+    //! Fault injection (`/_mock/faults`) seen through each SDK: a catalog error and a 429 raise
+    //! the SDK's error type with the configured `error_type` and status, `drop` (and, in
+    //! Python, `lose_answer`, whose write is committed) is a connection error, a delay shows in
+    //! the mock's logged duration, `times: 2` fails exactly twice, and `probability: 0.5` over
+    //! 20 calls gives the same hits on a second fresh mock with the same seed (Python).
+
+    use crate::harness::{Sdk, run_group};
+
+    pub const PYTHON_CHECKS: &[&str] = &[
+        "faults.error",
+        "faults.too_many_requests",
+        "faults.delay",
+        "faults.drop",
+        "faults.lose_answer",
+        "faults.times",
+        "faults.probability_replays",
+    ];
+    pub const NODE_CHECKS: &[&str] = &["faults.error", "faults.too_many_requests", "faults.drop"];
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn python() {
+        run_group(Sdk::Python, "faults", PYTHON_CHECKS).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn node() {
+        run_group(Sdk::Node, "faults", NODE_CHECKS).await;
+    }
+}
+
 mod tls {
     //! Over HTTPS: the mock with `--tls` (its local CA kept next to the database, so the JWT
     //! restart check also restarts TLS with the same CA), each SDK given `custom_base_url =

@@ -108,6 +108,7 @@ pub fn read_har(text: &str) -> Result<(Vec<LoggedRequest>, Directory), String> {
             request_id: String::new(),
             received_at: String::new(),
             duration_us: 0,
+            fault: None,
         });
         if let Some(v) = e
             .response

@@ -1,5 +1,5 @@
 //! The mock's control API (outbox, TOTP code of the moment, virtual clock, SSO/OAuth tokens,
-//! request log), through the shared typed client [`mock_control::MockControl`]. Only mock
+//! request log, fault rules), through the shared typed client [`mock_control::MockControl`]. Only mock
 //! targets have it; these calls are never made against a target where [`has_control_api`] said
 //! no, and they must never stand in for an engine or Stytch call a scenario is testing.
 
@@ -44,6 +44,24 @@ impl Run {
         self.control
             .totp_code(org_id, member_id)
             .await
+            .map_err(control_error)
+    }
+
+    /// Add a fault rule (the scenario's `fault:` step); the mock refuses a bad rule with 400.
+    pub(super) async fn add_fault(&self, rule: &mock_control::FaultRule) -> StepResult {
+        self.control
+            .add_fault(rule)
+            .await
+            .map(drop)
+            .map_err(control_error)
+    }
+
+    /// Remove every fault rule (`clear_faults`).
+    pub(super) async fn clear_faults(&self) -> StepResult {
+        self.control
+            .clear_faults()
+            .await
+            .map(drop)
             .map_err(control_error)
     }
 

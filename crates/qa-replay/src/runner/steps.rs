@@ -36,6 +36,8 @@ impl Run {
             Step::SubmitCode(code) => self.submit_code(code).await,
             Step::SubmitRecoveryCode(rc) => self.submit_recovery_code(rc).await,
             Step::AdvanceClock(s) => self.advance_clock(s).await,
+            Step::Fault(rule) => self.add_fault(rule).await,
+            Step::ClearFaults => self.clear_faults().await,
             Step::SetPolicy(p) => self.set_policy(p).await,
             Step::Expect(_) | Step::OnlyIfModel(_) => Ok(()),
         }

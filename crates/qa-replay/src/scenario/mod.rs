@@ -264,6 +264,10 @@ pub enum Step {
     SubmitCode(Code),
     SubmitRecoveryCode(RecoveryCode),
     AdvanceClock(Seconds),
+    /// Add a fault rule to the mock (the body of `POST /_mock/faults`).
+    Fault(mock_control::FaultRule),
+    /// Remove every fault rule from the mock.
+    ClearFaults,
     SetPolicy(SetPolicy),
     BeginEnrollment(BeginEnrollment),
     StepUp,
@@ -290,6 +294,8 @@ impl Step {
             Step::SubmitCode(c) => format!("submit_code {c:?}"),
             Step::SubmitRecoveryCode(c) => format!("submit_recovery_code {c:?}"),
             Step::AdvanceClock(s) => format!("advance_clock {}s", s.seconds),
+            Step::Fault(f) => format!("fault {:?} on {}", f.action, f.path),
+            Step::ClearFaults => "clear_faults".into(),
             Step::SetPolicy(p) => format!("set_policy {}", p.org),
             Step::BeginEnrollment(_) => "begin_enrollment".into(),
             Step::StepUp => "step_up".into(),
@@ -320,7 +326,7 @@ impl Step {
             }
             Step::EnrollOffered(_) => false,
             Step::SubmitCode(c) => !matches!(c, Code::Literal(_)),
-            Step::AdvanceClock(_) => true,
+            Step::AdvanceClock(_) | Step::Fault(_) | Step::ClearFaults => true,
             _ => false,
         }
     }

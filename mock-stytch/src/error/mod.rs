@@ -5,6 +5,8 @@
 //! CONTRACT.md §1.10; unexpected ones (database, internal) become a 500 `internal_server_error`
 //! whose detail is logged, never sent. Nothing here may put a secret into a message.
 
+pub mod catalog;
+
 use std::borrow::Cow;
 
 use axum::http::StatusCode;
