@@ -1,6 +1,7 @@
-//! The middleware that applies a fault hit, between [`crate::http::buffer_body`] (the body is
-//! already in memory) and the routes. Never applies to `/_mock/*`. It runs before the routes'
-//! Basic-auth check, so the open JWKS route can be faulted too.
+//! The middleware that applies a fault hit, a route layer inside [`crate::http::buffer_body`]
+//! (the body is already in memory) and inside the guarded routes' Basic-auth check (bad
+//! credentials are a 401 whatever matches); the open JWKS route has it too. Never applies to
+//! `/_mock/*`.
 //!
 //! `error`, `too_many_requests` and `drop` decide before the handler runs, so nothing is
 //! written; `delay` sleeps, then the handler runs normally; `lose_answer` runs the handler to

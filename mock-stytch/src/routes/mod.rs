@@ -58,20 +58,24 @@ pub fn guarded_routes() -> Router<AppState> {
         .merge(ui::routes())
 }
 
+/// Layering, outermost first: the envelope (request id, body shapes, log), the body buffer,
+/// then per route Basic auth (guarded routes) and fault injection: a request with bad
+/// credentials gets its 401 whatever rule matches, the open JWKS route can be faulted too.
 pub fn router(state: AppState) -> Router {
+    let faults = || from_fn_with_state(state.clone(), crate::faults::inject::inject);
     Router::new()
-        .merge(guarded_routes().route_layer(from_fn_with_state(state.clone(), require_basic_auth)))
-        .merge(open_routes())
+        .merge(
+            guarded_routes()
+                .route_layer(faults())
+                .route_layer(from_fn_with_state(state.clone(), require_basic_auth)),
+        )
+        .merge(open_routes().route_layer(faults()))
         .fallback(|| async {
             ApiError::not_found(
                 "route_not_found",
                 "No such route. Check the path and method.",
             )
         })
-        .layer(from_fn_with_state(
-            state.clone(),
-            crate::faults::inject::inject,
-        ))
         .layer(axum::middleware::from_fn(buffer_body))
         .layer(from_fn_with_state(state.clone(), envelope))
         .with_state(state)

@@ -506,3 +506,30 @@ async fn over_tls_a_drop_is_no_answer_too() {
     );
     server.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn bad_credentials_get_their_401_and_the_open_jwks_route_can_be_faulted() {
+    let mock = spawn().await;
+    add_fault(
+        &mock,
+        json!({"path": "/v1/b2b/**", "action": {"kind": "too_many_requests"}, "times": 1}),
+    )
+    .await;
+    // Wrong credentials: the 401, and the rule is not used up by it.
+    let resp = reqwest::Client::new()
+        .post(mock.url(ORG_SEARCH))
+        .basic_auth("project-test-wrong", Some("wrong"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    assert_eq!(mock.ok_get("/_mock/faults").await["faults"][0]["hits"], 0);
+    // The JWKS route needs no credentials and is faulted like any other.
+    let jwks = format!(
+        "/v1/b2b/sessions/jwks/{}",
+        mock_stytch::config::DEFAULT_PROJECT_ID
+    );
+    assert_error(&mock.get(&jwks).await, 429, "too_many_requests");
+    assert_eq!(mock.get(&jwks).await.0, 200);
+}
