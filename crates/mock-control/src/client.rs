@@ -73,7 +73,7 @@ impl MockControl {
             .basic_auth(&self.project_id, Some(&self.secret))
     }
 
-    async fn send<T: DeserializeOwned>(
+    pub(crate) async fn send<T: DeserializeOwned>(
         &self,
         path: &str,
         req: reqwest::RequestBuilder,
@@ -104,7 +104,7 @@ impl MockControl {
             .await
     }
 
-    async fn post<T: DeserializeOwned, B: Serialize>(
+    pub(crate) async fn post<T: DeserializeOwned, B: Serialize>(
         &self,
         path: &str,
         body: &B,

@@ -1,6 +1,6 @@
 //! A typed async client for mock-stytch's control API (`/_mock/...`): the outbox, the virtual
 //! clock, the TOTP code of the moment, the stand-in identity providers' SSO/OAuth tokens, the
-//! request log, reset and health. Every crate of ours that drives the mock uses this one client;
+//! request log, reset and health, snapshots and restores. Every crate of ours that drives the mock uses this one client;
 //! [`totp`] computes RFC 6238 codes locally, independently of the mock's generator.
 //!
 //! Layout: [`MockControl`] (transport and intent-speaking methods), [`wire`] the typed request
@@ -13,11 +13,13 @@
 
 mod client;
 mod error;
+mod snapshots;
 pub mod totp;
 pub mod wire;
 
 pub use client::MockControl;
 pub use error::ControlError;
+pub use snapshots::{Restored, SnapshotFile};
 pub use wire::{
     Channel, Clock, Health, LoggedRequest, Message, MessageKind, OauthProvider, OutboxFilter,
     SsoToken, TotpCode, TotpStatus, path,

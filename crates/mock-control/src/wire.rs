@@ -20,6 +20,8 @@ pub mod path {
     pub const TOTP_CODE: &str = "/_mock/totp/code";
     pub const SSO_TOKEN: &str = "/_mock/sso/token";
     pub const OAUTH_TOKEN: &str = "/_mock/oauth/token";
+    pub const SNAPSHOT: &str = "/_mock/snapshot";
+    pub const RESTORE: &str = "/_mock/restore";
     /// The dashboard (HTML) and its form routes below it.
     pub const UI: &str = "/_mock/ui";
 }
