@@ -21,8 +21,26 @@ use std::path::Path;
 use sqlx::SqliteConnection;
 
 use crate::db::snapshot::{self as sql, FileMeta, REQUESTS_KEY, Refusal, RestoreError};
-use crate::db::{Db, Solo, get_meta, set_meta};
+use crate::db::{Db, get_meta, set_meta};
 use crate::state::AppState;
+
+/// Why [`take`] wrote no snapshot.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    /// The destination cannot be written (the caller's path: a 400).
+    #[error("cannot write {path}: {source}")]
+    Destination {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// The signing key could not be made (logged where it failed).
+    #[error("the signing key is not available")]
+    Key(#[from] crate::error::ApiError),
+}
 
 /// What [`take`] wrote.
 #[derive(Debug, Clone)]
@@ -31,7 +49,7 @@ pub struct Taken {
 }
 
 /// Write a snapshot of the whole state to `dest` (replaced atomically if it exists).
-pub async fn take(state: &AppState, dest: &Path) -> anyhow::Result<Taken> {
+pub async fn take(state: &AppState, dest: &Path) -> Result<Taken, SnapshotError> {
     // Outside the solo: on a fresh database the key may still be in generation.
     state.signing.get().await?;
     let dir = match dest.parent() {
@@ -44,7 +62,10 @@ pub async fn take(state: &AppState, dest: &Path) -> anyhow::Result<Taken> {
         .prefix(".mock-stytch-snapshot-")
         .suffix(".partial")
         .tempfile_in(dir)
-        .map_err(|e| anyhow::anyhow!("cannot write in {}: {e}", dir.display()))?;
+        .map_err(|source| SnapshotError::Destination {
+            path: dir.display().to_string(),
+            source,
+        })?;
     let mut solo = state.db.solo().await?;
     record_position(state, &mut solo).await?;
     let vacuumed = sql::vacuum_into(&mut solo, partial.path()).await;
@@ -59,12 +80,15 @@ pub async fn take(state: &AppState, dest: &Path) -> anyhow::Result<Taken> {
     let size_bytes = partial.as_file().metadata()?.len();
     partial
         .persist(dest)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {}", dest.display(), e.error))?;
+        .map_err(|e| SnapshotError::Destination {
+            path: dest.display().to_string(),
+            source: e.error,
+        })?;
     Ok(Taken { size_bytes })
 }
 
 /// The snapshot's bytes (the download form of [`take`]), through a temporary file.
-pub async fn take_bytes(state: &AppState) -> anyhow::Result<Vec<u8>> {
+pub async fn take_bytes(state: &AppState) -> Result<Vec<u8>, SnapshotError> {
     let dir = tempfile::tempdir()?;
     let file = dir.path().join("snapshot.sqlite");
     take(state, &file).await?;
@@ -73,7 +97,7 @@ pub async fn take_bytes(state: &AppState) -> anyhow::Result<Vec<u8>> {
 
 /// One transaction on the solo connection: the generator's position, the clock offset and the
 /// signing key as they are in memory right now.
-async fn record_position(state: &AppState, conn: &mut SqliteConnection) -> anyhow::Result<()> {
+async fn record_position(state: &AppState, conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
     use sqlx::Executor;
     conn.execute(sqlx::raw_sql("BEGIN IMMEDIATE")).await?;
     let written = async {
@@ -95,7 +119,7 @@ async fn record_position(state: &AppState, conn: &mut SqliteConnection) -> anyho
         "ROLLBACK"
     };
     conn.execute(sqlx::raw_sql(end)).await?;
-    Ok(written?)
+    written
 }
 
 /// Replace the running mock's state by the snapshot in `file`, then put everything in memory
@@ -105,7 +129,7 @@ pub async fn restore(state: &AppState, file: &Path) -> Result<FileMeta, RestoreE
     let mut solo = state.db.solo().await?;
     let meta = sql::check(&mut solo, file).await?;
     if meta.seed != state.ids.seed() {
-        detach_refused(&mut solo).await;
+        sql::detach(&mut solo).await;
         return Err(Refusal::OtherSeed {
             file: meta.seed,
             running: state.ids.seed(),
@@ -147,7 +171,7 @@ pub async fn restore_at_start(db: &Db, file: &Path, seed: Option<u64>) -> anyhow
     let mut solo = db.solo().await?;
     let meta = sql::check(&mut solo, file).await.map_err(refused)?;
     if let Some(wanted) = seed.filter(|s| *s != meta.seed) {
-        detach_refused(&mut solo).await;
+        sql::detach(&mut solo).await;
         return Err(refused(
             Refusal::OtherSeed {
                 file: meta.seed,
@@ -158,9 +182,4 @@ pub async fn restore_at_start(db: &Db, file: &Path, seed: Option<u64>) -> anyhow
     }
     sql::copy_in(&mut solo, &[]).await?;
     Ok(meta)
-}
-
-async fn detach_refused(solo: &mut Solo) {
-    use sqlx::Executor;
-    let _ = solo.execute(sqlx::raw_sql("DETACH DATABASE snap")).await;
 }

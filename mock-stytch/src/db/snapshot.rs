@@ -266,6 +266,6 @@ async fn copy_in_transaction(
 }
 
 /// Detach `snap` if attached (errors only mean it was not).
-async fn detach(conn: &mut SqliteConnection) {
+pub async fn detach(conn: &mut SqliteConnection) {
     let _ = conn.execute(sqlx::raw_sql("DETACH DATABASE snap")).await;
 }

@@ -19,6 +19,7 @@ use serde::Deserialize;
 use crate::db::snapshot::RestoreError;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, MAX_SNAPSHOT_BYTES, Reply, decode_json};
+use crate::snapshot::SnapshotError;
 use crate::state::AppState;
 
 /// The media type of a snapshot, both ways.
@@ -40,7 +41,9 @@ async fn snapshot(
     Body(req): Body<SnapshotRequest>,
 ) -> ApiResult<Response> {
     let Some(path) = req.path else {
-        let bytes = detached(async move { crate::snapshot::take_bytes(&state).await }).await?;
+        let bytes = detached(async move { crate::snapshot::take_bytes(&state).await })
+            .await?
+            .map_err(snapshot_failed)?;
         let mut resp = (StatusCode::OK, Bytes::from(bytes)).into_response();
         let headers = resp.headers_mut();
         headers.insert(
@@ -58,11 +61,25 @@ async fn snapshot(
         let dest = dest.clone();
         async move { crate::snapshot::take(&state, &dest).await }
     })
-    .await?;
+    .await?
+    .map_err(snapshot_failed)?;
     Ok(Reply::empty()
         .with("path", dest.display().to_string())
         .with("size_bytes", taken.size_bytes)
         .into_response())
+}
+
+/// The destination's fault is the caller's (400); anything else is ours (a logged 500).
+fn snapshot_failed(e: SnapshotError) -> ApiError {
+    match e {
+        SnapshotError::Destination { path, source } => {
+            ApiError::invalid_argument(format!("Cannot write the snapshot to {path}: {source}."))
+        }
+        other => {
+            tracing::error!(error = %other, "snapshot failed");
+            ApiError::internal()
+        }
+    }
 }
 
 /// An absolute path whose directory exists and which is not itself a directory.
@@ -101,12 +118,16 @@ async fn restore(State(state): State<AppState>, req: Request) -> ApiResult<Reply
         detached(async move {
             let file = tempfile::NamedTempFile::new()?;
             tokio::fs::write(file.path(), &bytes).await?;
-            Ok(restore_from(&state, file.path()).await)
+            Ok::<_, std::io::Error>(restore_from(&state, file.path()).await)
         })
         .await?
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot keep the uploaded snapshot in a temporary file");
+            ApiError::internal()
+        })?
     } else if content_type.is_empty() || content_type.starts_with("application/json") {
         let req: RestoreRequest = decode_json(&bytes)?;
-        detached(async move { Ok(restore_from(&state, Path::new(&req.path)).await) }).await?
+        detached(async move { restore_from(&state, Path::new(&req.path)).await }).await?
     } else {
         Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -129,19 +150,12 @@ async fn restore_from(state: &AppState, file: &Path) -> ApiResult<Reply> {
     }
 }
 
-/// Run `work` in its own task (a hung-up client does not cancel it); its failure is a logged 500.
+/// Run `work` in its own task: a client that hangs up cannot cancel it halfway.
 async fn detached<T: Send + 'static>(
-    work: impl Future<Output = anyhow::Result<T>> + Send + 'static,
+    work: impl Future<Output = T> + Send + 'static,
 ) -> ApiResult<T> {
-    match tokio::spawn(work).await {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "snapshot or restore failed");
-            Err(ApiError::internal())
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "snapshot or restore task failed");
-            Err(ApiError::internal())
-        }
-    }
+    tokio::spawn(work).await.map_err(|e| {
+        tracing::error!(error = %e, "snapshot or restore task failed");
+        ApiError::internal()
+    })
 }

@@ -114,6 +114,22 @@ async fn a_file_that_is_not_a_snapshot_of_this_mock_is_refused_and_changes_nothi
         .0,
         200
     );
+    // A snapshot goes only where the caller may write a file: else a 400, not a 500.
+    let missing_dir = dir.path().join("no/such/dir/x.sqlite");
+    for path in [
+        "relative.sqlite",
+        dir.path().to_str().unwrap(),
+        missing_dir.to_str().unwrap(),
+        "/proc/x.sqlite",
+    ] {
+        let body = json!({"path": path}).to_string().into_bytes();
+        let (status, err) = send(&mock, "/_mock/snapshot", "application/json", body).await;
+        assert_eq!(
+            (status, err["error_type"].as_str()),
+            (400, Some("invalid_argument")),
+            "{path}: {err}"
+        );
+    }
     // Move the clock so a restore of `good` would visibly move it back.
     send(
         &mock,
