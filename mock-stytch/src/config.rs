@@ -52,6 +52,9 @@ pub struct Config {
     pub lockout_threshold: u32,
     /// How long a lock lasts, in seconds.
     pub lockout_seconds: i64,
+    /// `--restore FILE`: replace the database's state by this snapshot's before serving
+    /// ([`crate::snapshot`]). `None`: start from the database as it is.
+    pub restore: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -67,6 +70,7 @@ impl Default for Config {
             max_code_attempts: 5,
             lockout_threshold: 10,
             lockout_seconds: 3600,
+            restore: None,
         }
     }
 }

@@ -12,7 +12,10 @@
 //! Reads that need no write go to [`Db::pool`], read connections (WAL: they never wait for the
 //! writer). A handler must never write outside a `WriteTx`, and must keep CPU-heavy work
 //! (password hashes, RS256 signatures, QR images) out of one: the whole batch waits for it.
+//! [`Db::solo`] lends the connection outside any transaction, between batches, for the
+//! snapshot and the restore ([`snapshot`]), which SQLite does not run inside one.
 
+pub mod snapshot;
 mod writer;
 
 use std::str::FromStr;
@@ -67,6 +70,25 @@ impl std::ops::DerefMut for WriteTx {
             .as_mut()
             .expect("a live lease holds the connection")
             .conn_mut()
+    }
+}
+
+/// The write connection alone, between batches and outside any transaction (see [`Db::solo`]).
+/// Dropping it hands the connection back; a transaction left open is rolled back.
+pub struct Solo {
+    lease: writer::SoloLease,
+}
+
+impl std::ops::Deref for Solo {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        self.lease.conn()
+    }
+}
+
+impl std::ops::DerefMut for Solo {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        self.lease.conn_mut()
     }
 }
 
@@ -182,6 +204,19 @@ impl Db {
             .map_err(|_| writer::gone())?;
         let lease = granted.await.map_err(|_| writer::gone())??;
         Ok(WriteTx { lease: Some(lease) })
+    }
+
+    /// The write connection to itself, outside any transaction: the running batch is committed
+    /// first, and every unit asking meanwhile waits until the [`Solo`] is dropped. For what
+    /// SQLite refuses inside a transaction (`VACUUM INTO`, `ATTACH`); the holder opens its own
+    /// transactions and must write the id counter itself when it changes data.
+    pub async fn solo(&self) -> Result<Solo, sqlx::Error> {
+        let (ask, granted) = oneshot::channel();
+        self.writer
+            .send(writer::Msg::Solo(ask))
+            .map_err(|_| writer::gone())?;
+        let lease = granted.await.map_err(|_| writer::gone())??;
+        Ok(Solo { lease })
     }
 
     /// How many transactions the writer has committed since the database was opened.

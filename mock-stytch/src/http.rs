@@ -30,6 +30,20 @@ use crate::state::{AppState, LogEntry};
 /// Largest request body accepted; larger ones get 413 `request_too_large`.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 
+/// The one route that takes a larger body: a snapshot's raw SQLite bytes ([`crate::snapshot`]).
+pub const RESTORE_PATH: &str = "/_mock/restore";
+/// Largest body [`RESTORE_PATH`] accepts (a snapshot file; a larger one can be given by path).
+pub const MAX_SNAPSHOT_BYTES: usize = 256 << 20;
+
+/// How large a body `path` accepts.
+fn body_limit(path: &str) -> usize {
+    if path == RESTORE_PATH {
+        MAX_SNAPSHOT_BYTES
+    } else {
+        MAX_BODY_BYTES
+    }
+}
+
 /// A successful API answer; the envelope adds `status_code` and `request_id`.
 #[derive(Debug, Clone)]
 pub struct Reply(pub Map<String, Value>);
@@ -186,17 +200,20 @@ fn foreign_error(status: StatusCode) -> ApiError {
             "method_not_allowed",
             "This route does not accept that HTTP method.",
         ),
-        StatusCode::PAYLOAD_TOO_LARGE => request_too_large(),
+        StatusCode::PAYLOAD_TOO_LARGE => request_too_large(MAX_BODY_BYTES),
         s if s.is_server_error() => ApiError::internal(),
         s => ApiError::new(s, "bad_request", "The request could not be processed."),
     }
 }
 
-fn request_too_large() -> ApiError {
+fn request_too_large(limit: usize) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "request_too_large",
-        "The request body is larger than the 1 MiB the mock accepts.",
+        format!(
+            "The request body is larger than the {} MiB the mock accepts.",
+            limit >> 20
+        ),
     )
 }
 
@@ -204,11 +221,13 @@ fn request_too_large() -> ApiError {
 /// sees the answer instead of a reset connection. Past this the connection is simply closed.
 const DRAIN_BYTES: usize = 16 << 20;
 
-/// Read every request body up front (at most [`MAX_BODY_BYTES`]), so a route that ignores its
-/// body still leaves the connection clean, and an oversized body gets a 413 in our shape.
+/// Read every request body up front (at most [`MAX_BODY_BYTES`]; [`MAX_SNAPSHOT_BYTES`] for
+/// [`RESTORE_PATH`]), so a route that ignores its body still leaves the connection clean, and an
+/// oversized body gets a 413 in our shape.
 pub async fn buffer_body(req: Request, next: Next) -> Response {
     use http_body_util::BodyExt;
     let (parts, mut body) = req.into_parts();
+    let limit = body_limit(parts.uri.path());
     let mut buf: Vec<u8> = Vec::new();
     let mut seen = 0usize;
     while let Some(frame) = body.frame().await {
@@ -218,14 +237,14 @@ pub async fn buffer_body(req: Request, next: Next) -> Response {
         };
         if let Ok(data) = frame.into_data() {
             seen += data.len();
-            if seen <= MAX_BODY_BYTES {
+            if seen <= limit {
                 buf.extend_from_slice(&data);
-            } else if seen > DRAIN_BYTES {
+            } else if seen > DRAIN_BYTES.max(limit) {
                 break;
             }
         }
     }
-    let logged = if seen > MAX_BODY_BYTES {
+    let logged = if seen > limit {
         Some(Value::from(redact::TOO_LARGE))
     } else {
         redact::body_for_log(&buf)
@@ -233,8 +252,8 @@ pub async fn buffer_body(req: Request, next: Next) -> Response {
     if let (Some(slot), Some(v)) = (parts.extensions.get::<LoggedBody>(), logged) {
         let _ = slot.0.set(v);
     }
-    if seen > MAX_BODY_BYTES {
-        return request_too_large().into_response();
+    if seen > limit {
+        return request_too_large(limit).into_response();
     }
     next.run(Request::from_parts(parts, AxumBody::from(buf)))
         .await
@@ -299,7 +318,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
         }
         let bytes: Bytes = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
             .await
-            .map_err(|_| request_too_large())?;
+            .map_err(|_| request_too_large(MAX_BODY_BYTES))?;
         decode_json(&bytes).map(Body)
     }
 }

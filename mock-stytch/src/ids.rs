@@ -4,7 +4,8 @@
 //! with the same seed and the same request sequence repeats every value byte for byte. Entity
 //! values share one counter that is persisted with each write (see [`crate::db::WriteTx`]), so
 //! a restart never hands out a value twice. Request ids use their own counter mixed with a boot
-//! number, because reads persist nothing. Never use these values as real secrets.
+//! number, because reads persist nothing. A restore ([`crate::snapshot`]) rewinds both counters
+//! and the boot number to a snapshot's. Never use these values as real secrets.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -15,7 +16,7 @@ use sha2::{Digest, Sha256};
 #[derive(Debug)]
 pub struct Ids {
     seed: u64,
-    boot: u64,
+    boot: AtomicU64,
     counter: AtomicU64,
     requests: AtomicU64,
 }
@@ -24,7 +25,7 @@ impl Ids {
     pub fn new(seed: u64, boot: u64, counter: u64) -> Ids {
         Ids {
             seed,
-            boot,
+            boot: AtomicU64::new(boot),
             counter: AtomicU64::new(counter),
             requests: AtomicU64::new(0),
         }
@@ -41,6 +42,24 @@ impl Ids {
 
     pub fn reset(&self) {
         self.counter.store(0, Ordering::SeqCst);
+    }
+
+    /// The boot number request ids are mixed with (persisted as `meta.boot`).
+    pub fn boot(&self) -> u64 {
+        self.boot.load(Ordering::SeqCst)
+    }
+
+    /// The index of the next request id in this boot (what a snapshot records).
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::SeqCst)
+    }
+
+    /// Put the generator where a snapshot recorded it: the next entity value is number
+    /// `counter`, the next request id is number `requests` of boot `boot`.
+    pub fn rewind(&self, boot: u64, counter: u64, requests: u64) {
+        self.boot.store(boot, Ordering::SeqCst);
+        self.counter.store(counter, Ordering::SeqCst);
+        self.requests.store(requests, Ordering::SeqCst);
     }
 
     /// Deterministic bytes for a named stream and index; for values derived from data
@@ -95,7 +114,7 @@ impl Ids {
     /// `request-id-test-<uuid4>`; not persisted, distinct per boot.
     pub fn request_id(&self) -> String {
         let n = self.requests.fetch_add(1, Ordering::SeqCst);
-        let mut idx = self.boot.to_le_bytes().to_vec();
+        let mut idx = self.boot().to_le_bytes().to_vec();
         idx.extend_from_slice(&n.to_le_bytes());
         format!(
             "request-id-test-{}",
@@ -152,6 +171,18 @@ mod tests {
         let first = a.id("x");
         let resumed = Ids::new(7, 2, a.counter());
         assert_ne!(first, resumed.id("x"));
+    }
+
+    #[test]
+    fn rewinding_repeats_the_values_handed_out_after_that_point() {
+        let a = Ids::new(7, 3, 0);
+        a.id("x");
+        a.request_id();
+        let (boot, counter, requests) = (a.boot(), a.counter(), a.requests());
+        let after = (a.id("x"), a.token(), a.request_id());
+        let b = Ids::new(7, 9, 100);
+        b.rewind(boot, counter, requests);
+        assert_eq!((b.id("x"), b.token(), b.request_id()), after);
     }
 
     #[test]

@@ -7,6 +7,8 @@
 //! path: a fresh database starts serving at once while [`SigningKey::generate_in_background`]
 //! derives the key on a blocking thread, publishes it, then stores it. Only requests that sign
 //! or verify a JWT (or serve the JWKS) wait for it. Signing uses ring through `jsonwebtoken`.
+//! A restore ([`crate::snapshot`]) replaces the key with the snapshot's ([`SigningKey::replace`]):
+//! a new [`Signer`], so its memo and JWK go with it.
 //!
 //! A session JWT is made in two steps so the ~1 ms signature is never made under the write lock:
 //! inside the transaction the claims are fixed ([`Unsigned`], with the transaction's clock
@@ -40,6 +42,8 @@ pub const JWT_LIFETIME_SECONDS: i64 = 300;
 
 pub struct Signer {
     pub kid: String,
+    /// The private key as stored in `meta.jwt_signing_key` (PKCS#1 DER); never logged.
+    der: Vec<u8>,
     encoding: EncodingKey,
     decoding: DecodingKey,
     /// The public key as a JWK, with every field Python's `get_jwks()` model requires.
@@ -72,34 +76,31 @@ fn cache() -> &'static Mutex<HashMap<u64, Vec<u8>>> {
 /// otherwise once the background generation has published it.
 #[derive(Clone, Debug)]
 pub struct SigningKey {
-    rx: watch::Receiver<Option<Arc<Signer>>>,
+    tx: Arc<watch::Sender<Option<Arc<Signer>>>>,
 }
 
-/// Publishes the key a background generation derived.
-pub type Publisher = watch::Sender<Option<Arc<Signer>>>;
-
 impl SigningKey {
-    /// The stored key (ready), or a pending key plus the publisher the generation must fill.
+    /// The stored key (ready), or a pending key and `true`: the caller must then start
+    /// [`SigningKey::generate_in_background`].
     pub async fn load(
         conn: &mut SqliteConnection,
         ids: &Ids,
-    ) -> anyhow::Result<(SigningKey, Option<Publisher>)> {
-        match get_meta(conn, "jwt_signing_key").await? {
-            Some(b64) => {
-                let signer = Signer::from_der(kid(ids), &STANDARD.decode(b64)?)?;
-                let (_, rx) = watch::channel(Some(Arc::new(signer)));
-                Ok((SigningKey { rx }, None))
-            }
-            None => {
-                let (tx, rx) = watch::channel(None);
-                Ok((SigningKey { rx }, Some(tx)))
-            }
-        }
+    ) -> anyhow::Result<(SigningKey, bool)> {
+        let signer = match get_meta(conn, "jwt_signing_key").await? {
+            Some(b64) => Some(Arc::new(Signer::from_der(
+                kid(ids),
+                &STANDARD.decode(b64)?,
+            )?)),
+            None => None,
+        };
+        let pending = signer.is_none();
+        let (tx, _) = watch::channel(signer);
+        Ok((SigningKey { tx: Arc::new(tx) }, pending))
     }
 
     /// Derive the key from the seed on a blocking thread, publish it, then store it in `meta`.
     /// If storing fails (the mock stopped first), the next start derives the same key again.
-    pub fn generate_in_background(state: AppState, publisher: Publisher) {
+    pub fn generate_in_background(state: AppState) {
         tokio::spawn(async move {
             let seed = state.ids.seed();
             let der = match tokio::task::spawn_blocking(move || key_for_seed(seed)).await {
@@ -109,13 +110,22 @@ impl SigningKey {
             };
             match Signer::from_der(kid(&state.ids), &der) {
                 Ok(signer) => {
-                    let _ = publisher.send(Some(Arc::new(signer)));
+                    // A restore may have published the (same seed's) key first: keep it.
+                    state.signing.tx.send_if_modified(|slot| {
+                        if slot.is_some() {
+                            return false;
+                        }
+                        *slot = Some(Arc::new(signer));
+                        true
+                    });
                 }
                 Err(e) => return tracing::error!(error = %e, "generated signing key does not load"),
             }
             let stored = async {
                 let mut tx = state.db.write().await?;
-                set_meta(&mut tx, "jwt_signing_key", &STANDARD.encode(&der)).await?;
+                if get_meta(&mut tx, "jwt_signing_key").await?.is_none() {
+                    set_meta(&mut tx, "jwt_signing_key", &STANDARD.encode(&der)).await?;
+                }
                 tx.commit(&state.ids).await
             };
             if let Err(e) = stored.await {
@@ -124,10 +134,29 @@ impl SigningKey {
         });
     }
 
+    /// The key in `meta`'s form (base64 of the PKCS#1 DER), once it is ready.
+    pub fn stored_form(&self) -> Option<String> {
+        self.tx
+            .borrow()
+            .as_ref()
+            .map(|signer| STANDARD.encode(&signer.der))
+    }
+
+    /// Serve `stored` (`meta`'s form) from now on, unless it is the key already served. A new
+    /// key comes with an empty signature memo and its own JWK.
+    pub fn replace(&self, ids: &Ids, stored: &str) -> anyhow::Result<()> {
+        if self.stored_form().as_deref() == Some(stored) {
+            return Ok(());
+        }
+        let signer = Signer::from_der(kid(ids), &STANDARD.decode(stored)?)?;
+        self.tx.send_replace(Some(Arc::new(signer)));
+        Ok(())
+    }
+
     /// The key, waiting for the background generation on a fresh database. A generation that
     /// failed (logged) is a 500.
     pub async fn get(&self) -> ApiResult<Arc<Signer>> {
-        let mut rx = self.rx.clone();
+        let mut rx = self.tx.subscribe();
         let ready = rx
             .wait_for(Option::is_some)
             .await
@@ -137,7 +166,7 @@ impl SigningKey {
 
     /// Whether the key is available without waiting.
     pub fn is_ready(&self) -> bool {
-        self.rx.borrow().is_some()
+        self.tx.borrow().is_some()
     }
 }
 
@@ -160,6 +189,7 @@ impl Signer {
         });
         Ok(Signer {
             kid,
+            der: der.to_vec(),
             encoding: EncodingKey::from_rsa_der(der),
             decoding,
             jwk,

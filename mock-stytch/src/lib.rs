@@ -21,6 +21,7 @@ pub mod jwt;
 pub mod model;
 pub mod redact;
 pub mod routes;
+pub mod snapshot;
 pub mod state;
 pub mod tls;
 

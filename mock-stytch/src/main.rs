@@ -61,6 +61,12 @@ struct Args {
     #[arg(long, env = "MOCK_STYTCH_BCRYPT_COST", default_value_t = DEFAULT_BCRYPT_COST,
           value_parser = clap::value_parser!(u32).range(*BCRYPT_COSTS.start() as i64..=*BCRYPT_COSTS.end() as i64))]
     bcrypt_cost: u32,
+    /// Replace the state by this snapshot file's (from POST /_mock/snapshot) before serving,
+    /// with --db (the file's data overwrite the database's) or --in-memory. The mock then
+    /// answers the requests that follow exactly as after the snapshot point (frozen clock).
+    /// Takes the snapshot's seed; a different --seed is refused.
+    #[arg(long, env = "MOCK_STYTCH_RESTORE", value_name = "FILE")]
+    restore: Option<PathBuf>,
 }
 
 fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
@@ -101,6 +107,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         frozen_clock: args.frozen_clock,
         fixed_otp: args.fixed_otp,
         password_hash_cost: args.bcrypt_cost,
+        restore: args.restore,
         ..Config::default()
     };
     let listener = tokio::net::TcpListener::bind(&args.listen)

@@ -1,7 +1,7 @@
 //! What every handler shares: configuration, database, virtual clock, id generator, request log.
 //!
 //! Opening the state restores what must survive a restart (seed, id counter, clock offset) from
-//! the `meta` table. Handlers get an [`AppState`] (cheap to clone) and must not keep their own
+//! the `meta` table, after `--restore` replaced it by a snapshot's ([`crate::snapshot`]). Handlers get an [`AppState`] (cheap to clone) and must not keep their own
 //! copies of persisted facts.
 
 use std::collections::VecDeque;
@@ -74,6 +74,12 @@ impl std::ops::Deref for AppState {
 impl AppState {
     pub async fn open(config: Config) -> anyhow::Result<AppState> {
         let db = Db::open(&config.db).await?;
+        let restored = match &config.restore {
+            Some(file) => Some(crate::snapshot::restore_at_start(&db, file, config.seed).await?),
+            None => None,
+        };
+        // A snapshot's request-id position: its boot goes on where the snapshot stood.
+        let resume = restored.and_then(|m| m.requests.map(|n| (m.boot, n)));
         // Through the writer like every write: the restored facts and the new boot number are
         // one unit, committed before the first request is served.
         let mut conn = db.write().await?;
@@ -89,9 +95,10 @@ impl AppState {
             (None, None) => random_seed(),
         };
         set_meta(&mut conn, "seed", &seed.to_string()).await?;
-        let boot: u64 = match get_meta(&mut conn, "boot").await? {
-            Some(b) => b.parse::<u64>()? + 1,
-            None => 1,
+        let boot: u64 = match (resume, get_meta(&mut conn, "boot").await?) {
+            (Some((boot, _)), _) => boot,
+            (None, Some(b)) => b.parse::<u64>()? + 1,
+            (None, None) => 1,
         };
         set_meta(&mut conn, "boot", &boot.to_string()).await?;
         let counter: u64 = get_meta(&mut conn, "id_counter")
@@ -105,7 +112,10 @@ impl AppState {
             .transpose()?
             .unwrap_or(0);
         let ids = Ids::new(seed, boot, counter);
-        let (signing, publisher) = SigningKey::load(&mut conn, &ids).await?;
+        if let Some((boot, requests)) = resume {
+            ids.rewind(boot, counter, requests);
+        }
+        let (signing, pending) = SigningKey::load(&mut conn, &ids).await?;
         conn.commit(&ids).await?;
 
         let expected_authorization = format!(
@@ -122,8 +132,8 @@ impl AppState {
             expected_authorization,
             faults: Faults::default(),
         }));
-        if let Some(publisher) = publisher {
-            SigningKey::generate_in_background(state.clone(), publisher);
+        if pending {
+            SigningKey::generate_in_background(state.clone());
         }
         Ok(state)
     }

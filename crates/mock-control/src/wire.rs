@@ -22,6 +22,8 @@ pub mod path {
     pub const OAUTH_TOKEN: &str = "/_mock/oauth/token";
     /// Fault rules; `/_mock/faults/{id}` is one of them.
     pub const FAULTS: &str = "/_mock/faults";
+    pub const SNAPSHOT: &str = "/_mock/snapshot";
+    pub const RESTORE: &str = "/_mock/restore";
     /// The dashboard (HTML) and its form routes below it.
     pub const UI: &str = "/_mock/ui";
 }

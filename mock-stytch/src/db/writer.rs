@@ -7,6 +7,10 @@
 //! [`MAX_BATCH`] ran) it writes the id counter and commits, in one hand-off too, and only then
 //! tells every kept unit that its writes are durable. It must never answer a unit before the
 //! commit that holds its writes, and never lend the connection to two units at once.
+//!
+//! A *solo* ([`Msg::Solo`], the snapshot and the restore) gets the connection between batches,
+//! outside any transaction (`VACUUM INTO` and `ATTACH` refuse to run inside one): the batch
+//! running when it asks is committed first, and units asking meanwhile wait until it is back.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -28,6 +32,8 @@ pub(super) enum Msg {
     Unit(oneshot::Sender<Result<Lease, sqlx::Error>>),
     /// Finish the batch, checkpoint the WAL, give the connection up.
     Close(oneshot::Sender<()>),
+    /// Finish the batch, then lend the bare connection (no transaction open) until it is back.
+    Solo(oneshot::Sender<Result<SoloLease, sqlx::Error>>),
 }
 
 /// What a unit decided when it hands the connection back.
@@ -80,6 +86,35 @@ impl Drop for Lease {
     }
 }
 
+/// The connection lent to a solo, outside any transaction. However it is dropped, the
+/// connection goes back to the writer, which rolls back a transaction the solo left open.
+pub(super) struct SoloLease {
+    conn: Option<WriteConn>,
+    back: Option<oneshot::Sender<WriteConn>>,
+}
+
+impl SoloLease {
+    pub(super) fn conn(&self) -> &SqliteConnection {
+        self.conn
+            .as_ref()
+            .expect("a solo lease holds its connection")
+    }
+
+    pub(super) fn conn_mut(&mut self) -> &mut SqliteConnection {
+        self.conn
+            .as_mut()
+            .expect("a solo lease holds its connection")
+    }
+}
+
+impl Drop for SoloLease {
+    fn drop(&mut self) {
+        if let (Some(conn), Some(back)) = (self.conn.take(), self.back.take()) {
+            let _ = back.send(conn);
+        }
+    }
+}
+
 /// The error a unit sees when the writer has stopped (the mock is shutting down).
 pub(super) fn gone() -> sqlx::Error {
     sqlx::Error::Protocol("the database writer has stopped".into())
@@ -105,10 +140,33 @@ async fn run(
     mut rx: mpsc::UnboundedReceiver<Msg>,
 ) {
     let mut held: Option<WriteConn> = None;
+    // A message that ended a batch (a solo or a close), served before the next one is read.
+    let mut pending: Option<Msg> = None;
     let closing = loop {
-        let first = match rx.recv().await {
+        let msg = match pending.take() {
+            Some(msg) => Some(msg),
+            None => rx.recv().await,
+        };
+        let first = match msg {
             Some(Msg::Unit(ask)) => ask,
             Some(Msg::Close(done)) => break Some(done),
+            Some(Msg::Solo(ask)) => {
+                let conn = match held.take() {
+                    Some(conn) => conn,
+                    None => match pool.acquire().await {
+                        Ok(conn) => conn,
+                        Err(e) => {
+                            let _ = ask.send(Err(e));
+                            continue;
+                        }
+                    },
+                };
+                let conn = solo(conn, ask).await;
+                if keep {
+                    held = conn;
+                }
+                continue;
+            }
             None => break None,
         };
         let conn = match held.take() {
@@ -121,13 +179,11 @@ async fn run(
                 }
             },
         };
-        let (conn, closing) = batch(conn, first, &mut rx, &commits).await;
+        let (conn, ended_by) = batch(conn, first, &mut rx, &commits).await;
         if keep {
             held = conn;
         }
-        if closing.is_some() {
-            break closing;
-        }
+        pending = ended_by;
     };
     rx.close();
     let Some(done) = closing else { return };
@@ -145,14 +201,33 @@ async fn run(
     let _ = done.send(());
 }
 
+/// Lend the bare connection to a solo and wait until it is back; a transaction it left open
+/// (it was cancelled halfway) is rolled back, so the next batch starts clean.
+async fn solo(
+    conn: WriteConn,
+    ask: oneshot::Sender<Result<SoloLease, sqlx::Error>>,
+) -> Option<WriteConn> {
+    let (back, returned) = oneshot::channel();
+    let lease = SoloLease {
+        conn: Some(conn),
+        back: Some(back),
+    };
+    // A solo that stopped waiting drops the lease, which comes straight back.
+    let _ = ask.send(Ok(lease));
+    let mut conn = returned.await.ok()?;
+    // Fails ("no transaction is active") after a solo that finished properly: nothing to undo.
+    let _ = exec(&mut conn, "ROLLBACK").await;
+    Some(conn)
+}
+
 /// One transaction: `first` and every unit that asks while it runs (up to [`MAX_BATCH`]).
-/// Returns the connection (unless it was lost) and a `Close` that arrived meanwhile.
+/// Returns the connection (unless it was lost) and the `Close` or `Solo` that ended it.
 async fn batch(
     mut conn: WriteConn,
     first: oneshot::Sender<Result<Lease, sqlx::Error>>,
     rx: &mut mpsc::UnboundedReceiver<Msg>,
     commits: &AtomicU64,
-) -> (Option<WriteConn>, Option<oneshot::Sender<()>>) {
+) -> (Option<WriteConn>, Option<Msg>) {
     if let Err(e) = exec(&mut conn, "BEGIN IMMEDIATE; SAVEPOINT unit").await {
         let _ = exec(&mut conn, "ROLLBACK").await;
         let _ = first.send(Err(e));
@@ -162,7 +237,7 @@ async fn batch(
     let mut counter = None;
     let mut units = 0;
     let mut ask = first;
-    let mut closing = None;
+    let mut ended_by = None;
     loop {
         units += 1;
         let (back, returned) = oneshot::channel();
@@ -174,7 +249,7 @@ async fn batch(
         let _ = ask.send(Ok(lease));
         let Ok(Returned { conn: c, outcome }) = returned.await else {
             fail(kept, "the write connection was lost");
-            return (None, closing);
+            return (None, ended_by);
         };
         conn = c;
         let this_kept = match outcome {
@@ -188,8 +263,8 @@ async fn batch(
         let next = if units < MAX_BATCH {
             match rx.try_recv() {
                 Ok(Msg::Unit(next)) => Some(next),
-                Ok(Msg::Close(done)) => {
-                    closing = Some(done);
+                Ok(other @ (Msg::Close(_) | Msg::Solo(_))) => {
+                    ended_by = Some(other);
                     None
                 }
                 Err(_) => None,
@@ -201,7 +276,7 @@ async fn batch(
             if commit(&mut conn, kept, counter, this_kept).await {
                 commits.fetch_add(1, Ordering::Relaxed);
             }
-            return (Some(conn), closing);
+            return (Some(conn), ended_by);
         };
         // `defer_foreign_keys` (the reset sets it) is per transaction, not per savepoint: no
         // unit may leave it to the next.
@@ -215,7 +290,7 @@ async fn batch(
             let _ = exec(&mut conn, "ROLLBACK").await;
             fail(kept, &message);
             let _ = next.send(Err(e));
-            return (Some(conn), closing);
+            return (Some(conn), ended_by);
         }
         ask = next;
     }
@@ -266,86 +341,4 @@ fn fail(kept: Vec<oneshot::Sender<Verdict>>, why: &str) {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use crate::config::DbLocation;
-    use crate::db::{Db, get_meta, set_meta};
-    use crate::ids::Ids;
-
-    /// Units queued behind a held lease share one transaction; a unit dropped without commit
-    /// takes only its own writes with it, before and after kept ones.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_batch_keeps_its_committed_units_and_drops_only_the_discarded_ones() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&DbLocation::File(dir.path().join("w.db")))
-            .await
-            .unwrap();
-        let ids = std::sync::Arc::new(Ids::new(1, 1, 0));
-        let before = db.commits();
-        // Hold the connection so the 40 units below queue up behind it.
-        let gate = db.write().await.unwrap();
-        let mut units = Vec::new();
-        for i in 0..40u32 {
-            let (db, ids) = (db.clone(), ids.clone());
-            units.push(tokio::spawn(async move {
-                let mut tx = db.write().await.unwrap();
-                set_meta(&mut tx, &format!("unit-{i}"), "written")
-                    .await
-                    .unwrap();
-                if i % 3 == 0 {
-                    drop(tx); // discarded
-                } else {
-                    tx.commit(&ids).await.unwrap();
-                }
-            }));
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        gate.commit(&ids).await.unwrap();
-        for u in units {
-            u.await.unwrap();
-        }
-        let mut conn = db.pool.acquire().await.unwrap();
-        for i in 0..40u32 {
-            let got = get_meta(&mut conn, &format!("unit-{i}")).await.unwrap();
-            let want = (i % 3 != 0).then(|| "written".to_owned());
-            assert_eq!(got, want, "unit {i}");
-        }
-        let commits = db.commits() - before;
-        assert!(commits < 10, "41 queued units took {commits} commits");
-        drop(conn);
-        db.close().await;
-    }
-
-    /// A unit that stops waiting (its request was cancelled) before or while it holds the
-    /// connection neither wedges the writer nor leaves its writes behind.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_cancelled_unit_gives_the_connection_back() {
-        let db = Db::open(&DbLocation::Memory).await.unwrap();
-        let ids = Ids::new(1, 1, 0);
-        let gate = db.write().await.unwrap();
-        let waiting = tokio::spawn({
-            let db = db.clone();
-            async move { db.write().await.map(drop) }
-        });
-        let holding = tokio::spawn({
-            let db = db.clone();
-            async move {
-                let mut tx = db.write().await.unwrap();
-                set_meta(&mut tx, "cancelled", "yes").await.unwrap();
-                std::future::pending::<()>().await;
-            }
-        });
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        waiting.abort();
-        drop(gate);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        holding.abort();
-        let mut tx = tokio::time::timeout(Duration::from_secs(5), db.write())
-            .await
-            .expect("the writer is not wedged")
-            .unwrap();
-        assert_eq!(get_meta(&mut tx, "cancelled").await.unwrap(), None);
-        tx.commit(&ids).await.unwrap();
-    }
-}
+mod tests;

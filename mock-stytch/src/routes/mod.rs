@@ -20,6 +20,7 @@ pub mod passwords;
 pub mod recovery_codes;
 pub mod search;
 pub mod sessions;
+pub mod snapshots;
 pub mod sso_oauth;
 pub mod totp;
 pub mod ui;
@@ -55,6 +56,7 @@ pub fn guarded_routes() -> Router<AppState> {
         .merge(sso_oauth::routes())
         .merge(sessions::routes())
         .merge(discovery::routes())
+        .merge(snapshots::routes())
         .merge(ui::routes())
 }
 

@@ -4,6 +4,7 @@
 mod helpers;
 mod schema;
 mod secrets_tour;
+mod snapshot_script;
 
 mod core_control;
 mod core_faults;
@@ -12,6 +13,8 @@ mod core_members;
 mod core_organizations;
 mod core_persistence;
 mod core_signing_key;
+mod core_snapshot_guards;
+mod core_snapshots;
 mod core_tls;
 mod mfa_determinism;
 mod mfa_flows;

@@ -120,6 +120,12 @@ async fn send(mock: &TestMock, method: &str, path: &str, bytes: Vec<u8>, ct: &st
         .await
         .unwrap_or_else(|e| panic!("{method} {path}: connection failed: {e}"));
     let status = resp.status().as_u16();
+    // A snapshot download is the SQLite file itself, not an envelope; its errors are Stytch's.
+    if path == "/_mock/snapshot" && status == 200 {
+        let bytes = resp.bytes().await.unwrap();
+        assert!(bytes.starts_with(b"SQLite format 3\0"), "{method} {path}");
+        return;
+    }
     let text = resp.text().await.unwrap();
     // The dashboard answers a page (200) or a redirect (303) instead of JSON; its errors are JSON.
     if path.starts_with("/_mock/ui") && (200..400).contains(&status) {
