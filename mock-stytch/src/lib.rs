@@ -14,6 +14,7 @@ pub mod dashboard;
 pub mod db;
 pub mod decide;
 pub mod error;
+pub mod fixtures;
 pub mod http;
 pub mod ids;
 pub mod jwt;

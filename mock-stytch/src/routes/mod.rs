@@ -6,6 +6,7 @@
 pub mod control;
 pub mod discovery;
 pub mod email_otp;
+pub mod fixtures;
 pub mod har;
 pub mod magic_links;
 pub mod member_factors;
@@ -43,6 +44,7 @@ pub fn guarded_routes() -> Router<AppState> {
         .merge(organizations::routes())
         .merge(members::routes())
         .merge(control::routes())
+        .merge(fixtures::routes())
         .merge(otp_sms::routes())
         .merge(totp::routes())
         .merge(recovery_codes::routes())

@@ -6,6 +6,8 @@ mod schema;
 mod secrets_tour;
 
 mod core_control;
+mod core_fixtures;
+mod core_fixtures_fields;
 mod core_har;
 mod core_members;
 mod core_organizations;
