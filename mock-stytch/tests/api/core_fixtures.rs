@@ -300,8 +300,18 @@ async fn a_bad_document_is_a_400_naming_the_place_and_writes_nothing() {
     mock.stop().await;
 }
 
+/// A running binary, killed however the test ends (a failed assertion must not leak it).
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Start the binary with `args`; `Ok(base_url)` once it serves, `Err(stderr)` if it exits.
-fn start_binary(args: &[&str]) -> Result<(std::process::Child, String), String> {
+fn start_binary(args: &[&str]) -> Result<(Running, String), String> {
     let mut child = Command::new(env!("CARGO_BIN_EXE_mock-stytch"))
         .args(["--listen", "127.0.0.1:0", "--in-memory", "--seed", "42"])
         .args(args)
@@ -318,7 +328,16 @@ fn start_binary(args: &[&str]) -> Result<(std::process::Child, String), String> 
         return Err(String::from_utf8_lossy(&output.stderr).into_owned());
     }
     std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-    Ok((child, first.trim().rsplit(' ').next().unwrap().to_owned()))
+    let base = first.trim().rsplit(' ').next().unwrap().to_owned();
+    Ok((Running(child), base))
+}
+
+/// The binary must refuse to start with `args`; its stderr.
+fn refused_start(args: &[&str]) -> String {
+    match start_binary(args) {
+        Err(stderr) => stderr,
+        Ok((_running, base)) => panic!("served at {base} instead of refusing"),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -327,7 +346,7 @@ async fn the_fixtures_flag_loads_the_file_before_serving() {
     let file = dir.path().join("world.yaml");
     std::fs::write(&file, WORLD).unwrap();
 
-    let (mut child, base) = start_binary(&["--fixtures", file.to_str().unwrap()]).unwrap();
+    let (running, base) = start_binary(&["--fixtures", file.to_str().unwrap()]).unwrap();
 
     // The first request already sees the world: it was loaded before the port answered.
     let http = reqwest::Client::new();
@@ -345,8 +364,7 @@ async fn the_fixtures_flag_loads_the_file_before_serving() {
         json!(["totp"]),
         "{v}"
     );
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(running);
 
     // A bad file: exit code 1, and the message names the file and the place.
     let bad = dir.path().join("bad.yaml");
@@ -355,13 +373,13 @@ async fn the_fixtures_flag_loads_the_file_before_serving() {
         WORLD.replace("    name: Alice\n", "    nmae: Alice\n"),
     )
     .unwrap();
-    let err = start_binary(&["--fixtures", bad.to_str().unwrap()]).unwrap_err();
+    let err = refused_start(&["--fixtures", bad.to_str().unwrap()]);
     assert!(err.contains("bad.yaml"), "{err}");
     assert!(
         err.contains("members.alice") && err.contains("nmae"),
         "{err}"
     );
     let missing = dir.path().join("missing.yaml");
-    let err = start_binary(&["--fixtures", missing.to_str().unwrap()]).unwrap_err();
+    let err = refused_start(&["--fixtures", missing.to_str().unwrap()]);
     assert!(err.contains("missing.yaml"), "{err}");
 }
