@@ -73,7 +73,7 @@ impl MockControl {
             .basic_auth(&self.project_id, Some(&self.secret))
     }
 
-    async fn send<T: DeserializeOwned>(
+    pub(crate) async fn send<T: DeserializeOwned>(
         &self,
         path: &str,
         req: reqwest::RequestBuilder,

@@ -1,7 +1,8 @@
 //! A typed async client for mock-stytch's control API (`/_mock/...`): the outbox, the virtual
 //! clock, the TOTP code of the moment, the stand-in identity providers' SSO/OAuth tokens, the
-//! request log, reset and health. Every crate of ours that drives the mock uses this one client;
-//! [`totp`] computes RFC 6238 codes locally, independently of the mock's generator.
+//! request log, fixtures ([`MockControl::load_fixtures_yaml`]), reset and health. Every crate
+//! of ours that drives the mock uses this one client; [`totp`] computes RFC 6238 codes locally,
+//! independently of the mock's generator.
 //!
 //! Layout: [`MockControl`] (transport and intent-speaking methods), [`wire`] the typed request
 //! and answer shapes plus [`path`] (each route spelled once), [`ControlError`] the one error.
@@ -13,11 +14,15 @@
 
 mod client;
 mod error;
+mod fixtures;
 pub mod totp;
 pub mod wire;
 
 pub use client::MockControl;
 pub use error::ControlError;
+pub use fixtures::{
+    FixturesLoaded, LoadCounts, LoadOutcome, LoadedMember, LoadedOrganization, LoadedSession,
+};
 pub use wire::{
     Channel, Clock, Health, LoggedRequest, Message, MessageKind, OauthProvider, OutboxFilter,
     SsoToken, TotpCode, TotpStatus, path,

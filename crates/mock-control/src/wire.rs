@@ -20,6 +20,7 @@ pub mod path {
     pub const TOTP_CODE: &str = "/_mock/totp/code";
     pub const SSO_TOKEN: &str = "/_mock/sso/token";
     pub const OAUTH_TOKEN: &str = "/_mock/oauth/token";
+    pub const FIXTURES: &str = "/_mock/fixtures";
     /// The dashboard (HTML) and its form routes below it.
     pub const UI: &str = "/_mock/ui";
 }
