@@ -15,6 +15,7 @@ pub mod db;
 pub mod decide;
 pub mod error;
 pub mod faults;
+pub mod fixtures;
 pub mod http;
 pub mod ids;
 pub mod jwt;

@@ -67,6 +67,12 @@ struct Args {
     /// Takes the snapshot's seed; a different --seed is refused.
     #[arg(long, env = "MOCK_STYTCH_RESTORE", value_name = "FILE")]
     restore: Option<PathBuf>,
+    /// Load this fixture file (YAML or JSON: organizations, members with their factors, live
+    /// sessions) after the database opens and before serving. Idempotent: organizations are
+    /// matched by slug and members by email, so restarting with the same file changes nothing.
+    /// A bad file exits with an error naming the file and the place. Format: README "Fixtures".
+    #[arg(long, env = "MOCK_STYTCH_FIXTURES")]
+    fixtures: Option<PathBuf>,
 }
 
 fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
@@ -121,6 +127,16 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let scheme = if tls.is_some() { "https" } else { "http" };
     let base = format!("{scheme}://{}", listener.local_addr()?);
     let state = mock_stytch::AppState::open(config.clone()).await?;
+    if let Some(path) = &args.fixtures {
+        let loaded = match mock_stytch::fixtures::load_file(&state, path).await {
+            Ok(loaded) => loaded,
+            Err(e) => {
+                state.close().await;
+                return Err(e);
+            }
+        };
+        tracing::info!(file = %path.display(), summary = %loaded.summary(), "fixtures loaded");
+    }
     let text = match &tls {
         None => banner(&base, &config),
         Some(cert) => tls_banner(&base, &config, cert),

@@ -1,19 +1,19 @@
-//! Demo data for the embedded mock, created through the normal API the way a real project
-//! would get it: organizations and members through `stytch-client`, each member's password
-//! through the password-reset email, and enrolled factors by actually enrolling through the
-//! engine (codes read from the mock's outbox / TOTP control route).
+//! Demo data for the embedded mock: the demo world is a mock-stytch fixture file
+//! (`demo-fixtures.yaml`, compiled in) loaded through the control API in one request, so alice
+//! is SMS-enrolled with a verified phone, bob TOTP-enrolled with a known secret, carol, dave and
+//! erin not enrolled, and every member has [`DEMO_PASSWORD`]. This module adds only what the
+//! sign-in page says about each alias.
 //!
-//! What was created is written to `demo.json`, so a restart reuses it instead of seeding
-//! twice. Must never run against a real Stytch (it reads the mock's control API).
+//! What was loaded is written to `demo.json`, so a restart reuses it instead of seeding
+//! twice. Must never run against a real Stytch (it uses the mock's control API).
 
 use std::path::Path;
 
-use mfa_engine::store::AnyFlowStore;
-use mfa_engine::{LoginStep, MfaService};
-use mock_control::{MessageKind, MockControl};
+use mock_control::{FixturesLoaded, MockControl};
 use serde::{Deserialize, Serialize};
-use stytch_client::api::members::MemberCreateRequest;
-use stytch_client::api::organizations::OrganizationSettings;
+
+/// The demo world, in mock-stytch's fixture format.
+pub const DEMO_FIXTURES: &str = include_str!("../demo-fixtures.yaml");
 
 /// Every demo member signs in with this password (it passes Stytch's strength check).
 pub const DEMO_PASSWORD: &str = "correct-horse-battery-staple-42";
@@ -43,72 +43,32 @@ pub struct DemoMember {
     pub story: String,
 }
 
-/// How a seeded member ends up.
-#[derive(Clone, Copy)]
-enum Factor {
-    None,
-    Sms(&'static str),
-    Totp,
-}
+/// What the sign-in page says about each organization of the fixture file, by alias, in order.
+const POLICIES: &[(&str, &str)] = &[
+    ("acme", "MFA required for everyone (SMS or TOTP)"),
+    ("globex", "MFA optional"),
+    ("initech", "MFA required, TOTP only"),
+];
 
-struct OrgSpec {
-    name: &'static str,
-    slug: &'static str,
-    mfa_policy: &'static str,
-    totp_only: bool,
-    policy: &'static str,
-    members: &'static [(&'static str, Factor, &'static str)],
-}
-
-const ORGS: &[OrgSpec] = &[
-    OrgSpec {
-        name: "Acme Corp",
-        slug: "acme",
-        mfa_policy: "REQUIRED_FOR_ALL",
-        totp_only: false,
-        policy: "MFA required for everyone (SMS or TOTP)",
-        members: &[
-            (
-                "alice@acme.example",
-                Factor::Sms("+14155552671"),
-                "enrolled with SMS: the code is texted at sign-in (read it on the mock dashboard)",
-            ),
-            (
-                "bob@acme.example",
-                Factor::Totp,
-                "enrolled with TOTP: enter the code from the dashboard's TOTP column",
-            ),
-            (
-                "carol@acme.example",
-                Factor::None,
-                "not enrolled: must choose SMS or TOTP before getting in",
-            ),
-        ],
-    },
-    OrgSpec {
-        name: "Globex",
-        slug: "globex",
-        mfa_policy: "OPTIONAL",
-        totp_only: false,
-        policy: "MFA optional",
-        members: &[(
-            "dave@globex.example",
-            Factor::None,
-            "not enrolled: goes straight home, can add a factor there",
-        )],
-    },
-    OrgSpec {
-        name: "Initech",
-        slug: "initech",
-        mfa_policy: "REQUIRED_FOR_ALL",
-        totp_only: true,
-        policy: "MFA required, TOTP only",
-        members: &[(
-            "erin@initech.example",
-            Factor::None,
-            "not enrolled: only TOTP is offered",
-        )],
-    },
+/// What signing in as each member shows, by alias, in the order the page lists them.
+const STORIES: &[(&str, &str)] = &[
+    (
+        "alice",
+        "enrolled with SMS: the code is texted at sign-in (read it on the mock dashboard)",
+    ),
+    (
+        "bob",
+        "enrolled with TOTP: enter the code from the dashboard's TOTP column",
+    ),
+    (
+        "carol",
+        "not enrolled: must choose SMS or TOTP before getting in",
+    ),
+    (
+        "dave",
+        "not enrolled: goes straight home, can add a factor there",
+    ),
+    ("erin", "not enrolled: only TOTP is offered"),
 ];
 
 /// Read `demo.json` if a previous run wrote it.
@@ -120,85 +80,70 @@ pub fn load(path: &Path) -> anyhow::Result<Option<DemoData>> {
     }
 }
 
-/// Create the demo organizations and members, then write `demo.json`.
-pub async fn seed(
-    mfa: &MfaService<AnyFlowStore>,
-    control: &MockControl,
-    path: &Path,
-) -> anyhow::Result<DemoData> {
-    let mut data = DemoData {
-        password: DEMO_PASSWORD.to_owned(),
-        ..DemoData::default()
-    };
-    for spec in ORGS {
-        let settings = OrganizationSettings {
-            organization_name: Some(spec.name.to_owned()),
-            organization_slug: Some(spec.slug.to_owned()),
-            mfa_policy: Some(spec.mfa_policy.to_owned()),
-            mfa_methods: spec.totp_only.then(|| "RESTRICTED".to_owned()),
-            allowed_mfa_methods: spec.totp_only.then(|| vec!["totp".to_owned()]),
-            ..OrganizationSettings::default()
-        };
-        let org = mfa
-            .stytch()
-            .organizations_create(&settings)
-            .await?
-            .organization;
-        for &(email, factor, story) in spec.members {
-            seed_member(mfa, control, &org.organization_id, email, factor).await?;
-            data.members.push(DemoMember {
-                email: email.to_owned(),
-                organization_id: org.organization_id.clone(),
-                organization_name: spec.name.to_owned(),
-                story: story.to_owned(),
-            });
-        }
-        data.organizations.push(DemoOrg {
-            organization_id: org.organization_id,
-            name: spec.name.to_owned(),
-            policy: spec.policy.to_owned(),
-        });
-    }
+/// Load the demo fixtures into the mock, then write `demo.json`.
+pub async fn seed(control: &MockControl, path: &Path) -> anyhow::Result<DemoData> {
+    let loaded = control.load_fixtures_yaml(DEMO_FIXTURES).await?;
+    let data = demo_data(&loaded)?;
     std::fs::write(path, serde_json::to_vec_pretty(&data)?)?;
     Ok(data)
 }
 
-/// Create the member, give them the demo password (reset email), enroll `factor`, sign out.
-async fn seed_member(
-    mfa: &MfaService<AnyFlowStore>,
-    control: &MockControl,
-    org: &str,
-    email: &str,
-    factor: Factor,
-) -> anyhow::Result<()> {
-    let req = MemberCreateRequest {
-        email_address: email.to_owned(),
-        ..MemberCreateRequest::default()
+/// The sign-in page's view of what was loaded; an alias without a description is an error.
+fn demo_data(loaded: &FixturesLoaded) -> anyhow::Result<DemoData> {
+    let missing = |what: &str, alias: &str| {
+        anyhow::anyhow!("demo-fixtures.yaml has no {what} `{alias}` that seed.rs describes")
     };
-    let member = mfa.stytch().members_create(org, &req).await?.member_id;
-    mfa.start_password_reset(org, email).await?;
-    let token = control
-        .email_token(email, MessageKind::PasswordReset)
-        .await?;
-    let step = mfa
-        .login_with_password_reset(token.into(), DEMO_PASSWORD.to_owned().into())
-        .await?;
-    let flow_id = step.flow_id();
-    match (factor, step) {
-        (Factor::None, _) => {}
-        (Factor::Sms(phone), LoginStep::Enroll(p)) => {
-            mfa.enroll_sms(p.flow_id, phone).await?;
-            let code = control.member_sms_code(&member).await?;
-            mfa.confirm_enrollment(p.flow_id, code.into()).await?;
-        }
-        (Factor::Totp, LoginStep::Enroll(p)) => {
-            // The secret is not kept: the dashboard shows the member's current code instead.
-            mfa.enroll_totp(p.flow_id).await?;
-            let code = control.totp_code(org, &member).await?;
-            mfa.confirm_enrollment(p.flow_id, code.into()).await?;
-        }
-        (_, other) => anyhow::bail!("seeding {email}: expected enrollment, got {other:?}"),
+    let mut data = DemoData {
+        password: DEMO_PASSWORD.to_owned(),
+        ..DemoData::default()
+    };
+    for &(alias, policy) in POLICIES {
+        let org = loaded
+            .organizations
+            .get(alias)
+            .ok_or_else(|| missing("organization", alias))?;
+        data.organizations.push(DemoOrg {
+            organization_id: org.organization_id.clone(),
+            name: org.organization_name.clone(),
+            policy: policy.to_owned(),
+        });
     }
-    mfa.logout(flow_id).await?;
-    Ok(())
+    for &(alias, story) in STORIES {
+        let member = loaded
+            .members
+            .get(alias)
+            .ok_or_else(|| missing("member", alias))?;
+        let organization_name = data
+            .organizations
+            .iter()
+            .find(|o| o.organization_id == member.organization_id)
+            .map(|o| o.name.clone())
+            .ok_or_else(|| missing("policy description for the organization of", alias))?;
+        data.members.push(DemoMember {
+            email: member.email_address.clone(),
+            organization_id: member.organization_id.clone(),
+            organization_name,
+            story: story.to_owned(),
+        });
+    }
+    Ok(data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The file and the descriptions name the same aliases, and every member has the demo
+    /// password (checked with the mock's own fixture parser).
+    #[test]
+    fn the_fixture_file_and_the_descriptions_agree() {
+        let doc = mock_stytch::fixtures::parse(DEMO_FIXTURES).expect("the demo fixtures parse");
+        let orgs: Vec<&str> = doc.organizations.iter().map(|(a, _)| a).collect();
+        let members: Vec<&str> = doc.members.iter().map(|(a, _)| a).collect();
+        assert_eq!(orgs, POLICIES.iter().map(|p| p.0).collect::<Vec<_>>());
+        assert_eq!(members, STORIES.iter().map(|s| s.0).collect::<Vec<_>>());
+        for (alias, m) in doc.members.iter() {
+            assert_eq!(m.password.as_deref(), Some(DEMO_PASSWORD), "{alias}");
+        }
+    }
 }

@@ -216,7 +216,7 @@ async fn start_demo(
         Some(data) => data,
         None => {
             tracing::info!("seeding the demo organizations and members");
-            seed::seed(&mfa, &control, &demo_json(dir)).await?
+            seed::seed(&control, &demo_json(dir)).await?
         }
     };
     Ok((mfa, Demo { control, data }, mock))

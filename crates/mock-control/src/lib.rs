@@ -1,8 +1,8 @@
 //! A typed async client for mock-stytch's control API (`/_mock/...`): the outbox, the virtual
 //! clock, the TOTP code of the moment, the stand-in identity providers' SSO/OAuth tokens, the
-//! request log, fault rules ([`FaultRule`]), snapshots and restores, reset and health. Every
-//! crate of ours that drives the mock uses this one client; [`totp`] computes RFC 6238 codes
-//! locally, independently of the mock's generator.
+//! request log, fault rules ([`FaultRule`]), fixtures ([`MockControl::load_fixtures_yaml`]),
+//! snapshots and restores, reset and health. Every crate of ours that drives the mock uses this
+//! one client; [`totp`] computes RFC 6238 codes locally, independently of the mock's generator.
 //!
 //! Layout: [`MockControl`] (transport and intent-speaking methods), [`wire`] the typed request
 //! and answer shapes plus [`path`] (each route spelled once), [`ControlError`] the one error.
@@ -15,6 +15,7 @@
 mod client;
 mod error;
 mod faults;
+mod fixtures;
 mod snapshots;
 pub mod totp;
 pub mod wire;
@@ -22,6 +23,9 @@ pub mod wire;
 pub use client::MockControl;
 pub use error::ControlError;
 pub use faults::{Fault, FaultAction, FaultHit, FaultKind, FaultMethod, FaultRule};
+pub use fixtures::{
+    FixturesLoaded, LoadCounts, LoadOutcome, LoadedMember, LoadedOrganization, LoadedSession,
+};
 pub use snapshots::{Restored, SnapshotFile};
 pub use wire::{
     Channel, Clock, Health, LoggedRequest, Message, MessageKind, OauthProvider, OutboxFilter,

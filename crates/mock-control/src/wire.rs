@@ -24,6 +24,7 @@ pub mod path {
     pub const FAULTS: &str = "/_mock/faults";
     pub const SNAPSHOT: &str = "/_mock/snapshot";
     pub const RESTORE: &str = "/_mock/restore";
+    pub const FIXTURES: &str = "/_mock/fixtures";
     /// The dashboard (HTML) and its form routes below it.
     pub const UI: &str = "/_mock/ui";
 }

@@ -8,6 +8,7 @@ pub mod control;
 pub mod discovery;
 pub mod email_otp;
 pub mod faults;
+pub mod fixtures;
 pub mod har;
 pub mod magic_links;
 pub mod member_factors;
@@ -47,6 +48,7 @@ pub fn guarded_routes() -> Router<AppState> {
         .merge(members::routes())
         .merge(control::routes())
         .merge(faults::routes())
+        .merge(fixtures::routes())
         .merge(otp_sms::routes())
         .merge(totp::routes())
         .merge(recovery_codes::routes())

@@ -8,6 +8,8 @@ mod snapshot_script;
 
 mod core_control;
 mod core_faults;
+mod core_fixtures;
+mod core_fixtures_fields;
 mod core_har;
 mod core_members;
 mod core_organizations;

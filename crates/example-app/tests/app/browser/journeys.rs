@@ -149,8 +149,8 @@ async fn d_a_wrong_code_shows_an_error_and_the_user_retries() {
     let error = b.s.text("#notice").await;
     b.shot("wrong-code").await;
     b.open("/_mock/ui").await;
-    // Seeding used bob's code of this 30 s window and a TOTP code works once: move the
-    // virtual clock on with the dashboard's "Advance 1 min" button.
+    // The dashboard's "Advance 1 min" button moves the virtual clock on; the code read after
+    // it is the one of the new window.
     b.s.click("form[action=\"/_mock/ui/clock\"]:has(input[name=\"minutes\"][value=\"1\"]) button")
         .await;
     b.s.find("code.totp-code").await;

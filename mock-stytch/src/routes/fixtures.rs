@@ -1,0 +1,55 @@
+//! `POST /_mock/fixtures`: load a fixture document ([`crate::fixtures`]) into the running mock.
+//! The body is JSON, or YAML with `Content-Type: application/yaml` (also `application/x-yaml`,
+//! `text/yaml`); the answer is what was created, updated or left unchanged, with the ids by
+//! alias. A bad document is a 400 `invalid_fixture` naming the place, and nothing is written.
+//! Bodies are limited to 1 MiB like every request (about 8,000 members); larger files go
+//! through `--fixtures`. Exists only on the mock.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::routing::post;
+
+use crate::error::{ApiError, ApiResult};
+use crate::fixtures;
+use crate::http::Reply;
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/_mock/fixtures", post(load))
+}
+
+/// The media types a fixture body may have (none given: JSON).
+const ACCEPTED: &[&str] = &[
+    "application/json",
+    "application/yaml",
+    "application/x-yaml",
+    "text/yaml",
+];
+
+async fn load(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult<Reply> {
+    if let Some(ct) = headers.get(header::CONTENT_TYPE) {
+        let essence = ct.to_str().unwrap_or("").split(';').next().unwrap_or("");
+        let essence = essence.trim().to_ascii_lowercase();
+        if !essence.is_empty() && !ACCEPTED.contains(&essence.as_str()) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "invalid_content_type",
+                "Fixtures are JSON (Content-Type: application/json) or YAML (application/yaml).",
+            ));
+        }
+    }
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::bad_request("bad_request", "The fixture document is not UTF-8."))?;
+    if text.trim().is_empty() {
+        return Err(ApiError::bad_request(
+            "invalid_fixture",
+            "document: the fixture document is empty.",
+        ));
+    }
+    let doc = fixtures::parse(text)?;
+    let loaded = fixtures::load(&state, &doc).await?;
+    tracing::info!(summary = %loaded.summary(), "fixtures loaded");
+    Ok(Reply::of(&loaded))
+}
