@@ -30,17 +30,21 @@ use crate::state::{AppState, LogEntry};
 /// Largest request body accepted; larger ones get 413 `request_too_large`.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 
-/// The one route that takes a larger body: a snapshot's raw SQLite bytes ([`crate::snapshot`]).
+/// A route that takes a larger body: a snapshot's raw SQLite bytes ([`crate::snapshot`]).
 pub const RESTORE_PATH: &str = "/_mock/restore";
 /// Largest body [`RESTORE_PATH`] accepts (a snapshot file; a larger one can be given by path).
 pub const MAX_SNAPSHOT_BYTES: usize = 256 << 20;
+/// The other one: a fixture document ([`crate::fixtures`]; 10,000 members are about 1.6 MiB).
+pub const FIXTURES_PATH: &str = "/_mock/fixtures";
+/// Largest body [`FIXTURES_PATH`] accepts.
+pub const MAX_FIXTURE_BYTES: usize = 64 << 20;
 
 /// How large a body `path` accepts.
 fn body_limit(path: &str) -> usize {
-    if path == RESTORE_PATH {
-        MAX_SNAPSHOT_BYTES
-    } else {
-        MAX_BODY_BYTES
+    match path {
+        RESTORE_PATH => MAX_SNAPSHOT_BYTES,
+        FIXTURES_PATH => MAX_FIXTURE_BYTES,
+        _ => MAX_BODY_BYTES,
     }
 }
 

@@ -2,22 +2,26 @@
 //! The body is JSON, or YAML with `Content-Type: application/yaml` (also `application/x-yaml`,
 //! `text/yaml`); the answer is what was created, updated or left unchanged, with the ids by
 //! alias. A bad document is a 400 `invalid_fixture` naming the place, and nothing is written.
-//! Bodies are limited to 1 MiB like every request (about 8,000 members); larger files go
-//! through `--fixtures`. Exists only on the mock.
+//! Bodies up to [`MAX_FIXTURE_BYTES`] (64 MiB; 10,000 members are about 1.6 MiB), the one
+//! limit besides restore's that is not 1 MiB. Exists only on the mock.
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::post;
 
 use crate::error::{ApiError, ApiResult};
 use crate::fixtures;
-use crate::http::Reply;
+use crate::http::{FIXTURES_PATH, MAX_FIXTURE_BYTES, Reply};
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/_mock/fixtures", post(load))
+    Router::new().route(
+        FIXTURES_PATH,
+        post(load).layer(DefaultBodyLimit::max(MAX_FIXTURE_BYTES)),
+    )
 }
 
 /// The media types a fixture body may have (none given: JSON).

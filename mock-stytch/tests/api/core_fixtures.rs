@@ -383,3 +383,19 @@ async fn the_fixtures_flag_loads_the_file_before_serving() {
     let err = refused_start(&["--fixtures", missing.to_str().unwrap()]);
     assert!(err.contains("missing.yaml"), "{err}");
 }
+
+#[tokio::test]
+async fn the_route_takes_documents_larger_than_the_api_s_1_mib() {
+    let mock = spawn().await;
+    // 2 MiB of comment lines around a small world: over every other route's limit.
+    let padding = format!("# {}\n", "x".repeat(1022)).repeat(2048);
+    let yaml = format!(
+        "{padding}organizations:\n  big: {{}}\nmembers:\n  m: {{org: big, email: m@big.example}}\n"
+    );
+    assert!(yaml.len() > 2 << 20);
+
+    let v = load_yaml(&mock, &yaml).await;
+
+    assert_eq!(v["counts"]["members"]["created"], 1);
+    mock.stop().await;
+}
