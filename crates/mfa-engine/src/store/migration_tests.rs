@@ -53,7 +53,7 @@ async fn migration_0002_drops_transient_rows_and_keeps_routed_ones() {
     );
     let store = SqliteFlowStore {
         writer: pool,
-        reader: None,
+        direct: None,
     };
     let id = FlowId::parse("00000000-0000-4000-8000-00000000000b").unwrap();
     let f = store

@@ -17,7 +17,7 @@ mod migrations;
 mod postgres;
 pub(crate) mod record;
 mod sqlite;
-mod sqlite_read;
+mod sqlite_direct;
 
 use std::future::Future;
 

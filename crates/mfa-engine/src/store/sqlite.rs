@@ -1,25 +1,21 @@
 //! The SQLite backend of [`FlowStore`]: one table, `login_flows`, created by the migrations in
 //! `migrations/engine`. WAL mode and a busy timeout let several connections (and processes)
 //! share one file; compare-and-set is a plain `UPDATE ... WHERE version = ?`, one statement per
-//! successful transition (the row count says whether it won; only a lost one asks why). Writes
-//! go through one sqlx connection of their own; reads of a file store run on the calling
-//! thread ([`super::sqlite_read`]).
+//! successful transition (the row count says whether it won; only a lost one asks why).
 //!
-//! Speed (issue 19, BENCHMARKS.md "The engine: persisted flow transitions"): every sqlx
-//! statement is a round trip to the connection's worker thread, so a transition makes one (its
-//! compare-and-set UPDATE): the load before it is a direct read, no liveness ping per pool
-//! checkout (`test_before_acquire(false)`; a file connection has no peer that could go away),
-//! statements prepared once per connection, SQL strings built once. `synchronous = NORMAL`
-//! (the usual WAL setting): a commit
-//! survives the process dying at any moment (tests/crash.rs SIGKILLs a writer); only a power
-//! loss or OS crash can drop the last commits, which for a login flow means the member types a
-//! code again. FULL made every transition wait for an fsync (~680 transitions/s here).
+//! Speed (issue 19, BENCHMARKS.md "The engine: persisted flow transitions"): a file store runs
+//! its statements on the calling thread ([`super::sqlite_direct`], which says what that may
+//! block); sqlx, whose every statement is a round trip to a worker thread, opens the file and
+//! runs the migrations, and serves in-memory stores and stores built on an app's pool. SQL
+//! strings are built once, statements prepared once per connection. `synchronous = NORMAL`
+//! (the usual WAL setting): a commit survives the process dying at any moment (tests/crash.rs
+//! SIGKILLs a writer); only a power loss or OS crash can drop the last commits, which for a
+//! login flow means the member types a code again. FULL made every transition wait for an fsync (~680 transitions/s here).
 //! Must never log rows or bound values (they hold session secrets).
 
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::{Arc, LazyLock};
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
@@ -27,7 +23,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use stytch_client::secret::ExposeSecretStr;
 
 use super::columns::{Statements, bind_record, parse_id, read_record};
-use super::sqlite_read::{DirectReader, ReadError};
+use super::sqlite_direct::{BUSY_TIMEOUT, Direct};
 use super::{FlowRecord, FlowStore, FlowUpdate, NewFlow, StoreError};
 use crate::flow::FlowId;
 
@@ -38,18 +34,11 @@ static SQL: LazyLock<Statements> = LazyLock::new(|| Statements::new(|_| "?".to_o
 
 #[derive(Clone, Debug)]
 pub struct SqliteFlowStore {
-    /// Writes: one connection, so this process's writers queue here (an async wait) instead of
-    /// meeting SQLite's write lock and sleeping in its busy handler (1 ms and up per retry).
-    /// Also the reads of an in-memory store, and a direct read's fallback when SQLite is busy.
+    /// sqlx: the migrations, every statement of an in-memory or app-pool store, and what tests
+    /// seed and inspect rows through ([`SqliteFlowStore::pool`]).
     pub(super) writer: SqlitePool,
-    /// Reads of a file store, on the calling thread (WAL: they never wait for the writer).
-    pub(super) reader: Option<Arc<DirectReader>>,
-}
-
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> Self {
-        StoreError::Backend(Box::new(e))
-    }
+    /// A file store's statements on the calling thread.
+    pub(super) direct: Option<Arc<Direct>>,
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -71,17 +60,17 @@ impl SqliteFlowStore {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(5));
+            .busy_timeout(BUSY_TIMEOUT);
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
         migrate(&writer).await?;
-        let reader = DirectReader::open(path.as_ref())?;
+        let direct = Direct::open(path.as_ref())?;
         Ok(SqliteFlowStore {
             writer,
-            reader: Some(Arc::new(reader)),
+            direct: Some(Arc::new(direct)),
         })
     }
 
@@ -104,7 +93,7 @@ impl SqliteFlowStore {
         migrate(&pool).await?;
         Ok(SqliteFlowStore {
             writer: pool,
-            reader: None,
+            direct: None,
         })
     }
 
@@ -119,20 +108,19 @@ impl SqliteFlowStore {
 
     /// After a compare-and-set matched nothing: was the row changed, or is it gone?
     async fn stale_or_missing(&self, id: FlowId) -> StoreError {
-        let key = id.to_string();
-        let exists = match self.reader.as_deref().map(|r| r.exists(&SQL, &key)) {
-            Some(Ok(exists)) => Ok(exists),
-            Some(Err(ReadError::Failed(e))) => return e.into(),
-            Some(Err(ReadError::Busy)) | None => sqlx::query_scalar::<_, i64>(&SQL.exists)
-                .bind(&key)
+        let exists = match self.direct.as_deref() {
+            Some(direct) => direct.exists(&SQL, id),
+            None => sqlx::query_scalar::<_, i64>(&SQL.exists)
+                .bind(id.to_string())
                 .fetch_one(&self.writer)
                 .await
-                .map(|n| n > 0),
+                .map(|n| n > 0)
+                .map_err(StoreError::from),
         };
         match exists {
             Ok(false) => StoreError::NotFound(id),
             Ok(true) => StoreError::Stale(id),
-            Err(e) => e.into(),
+            Err(e) => e,
         }
     }
 }
@@ -147,6 +135,9 @@ async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
 impl FlowStore for SqliteFlowStore {
     async fn insert(&self, new: &NewFlow) -> Result<(), StoreError> {
         let r = new.record();
+        if let Some(direct) = self.direct.as_deref() {
+            return direct.insert(&SQL, r);
+        }
         match bind_record!(sqlx::query(&SQL.insert), r)
             .execute(&self.writer)
             .await
@@ -163,24 +154,11 @@ impl FlowStore for SqliteFlowStore {
     }
 
     async fn load(&self, id: FlowId) -> Result<FlowRecord, StoreError> {
-        let key = id.to_string();
-        match self.reader.as_deref().map(|r| r.load(&SQL, &key)) {
-            Some(Ok(found)) => return found.ok_or(StoreError::NotFound(id)),
-            Some(Err(ReadError::Failed(
-                e @ (rusqlite::Error::FromSqlConversionFailure(..)
-                | rusqlite::Error::InvalidColumnType(..)
-                | rusqlite::Error::IntegralValueOutOfRange(..)),
-            ))) => {
-                return Err(StoreError::Corrupt {
-                    id: key,
-                    reason: e.to_string(),
-                });
-            }
-            Some(Err(ReadError::Failed(e))) => return Err(e.into()),
-            Some(Err(ReadError::Busy)) | None => {}
+        if let Some(direct) = self.direct.as_deref() {
+            return direct.load(&SQL, id);
         }
         let row = sqlx::query(&SQL.select)
-            .bind(&key)
+            .bind(id.to_string())
             .fetch_optional(&self.writer)
             .await?
             .ok_or(StoreError::NotFound(id))?;
@@ -192,30 +170,47 @@ impl FlowStore for SqliteFlowStore {
 
     async fn update(&self, change: &FlowUpdate) -> Result<(), StoreError> {
         let r = change.record();
-        let done = bind_record!(sqlx::query(&SQL.update), r)
-            .bind(&r.flow_id)
-            .bind(change.expected_version())
-            .execute(&self.writer)
-            .await?;
-        if done.rows_affected() == 1 {
+        let replaced = match self.direct.as_deref() {
+            Some(direct) => direct.update(&SQL, r, change.expected_version())?,
+            None => {
+                bind_record!(sqlx::query(&SQL.update), r)
+                    .bind(&r.flow_id)
+                    .bind(change.expected_version())
+                    .execute(&self.writer)
+                    .await?
+                    .rows_affected()
+                    == 1
+            }
+        };
+        if replaced {
             return Ok(());
         }
         Err(self.stale_or_missing(parse_id(&r.flow_id)?).await)
     }
 
     async fn delete(&self, id: FlowId, expected_version: i64) -> Result<(), StoreError> {
-        let done = sqlx::query(&SQL.delete)
-            .bind(id.to_string())
-            .bind(expected_version)
-            .execute(&self.writer)
-            .await?;
-        if done.rows_affected() == 1 {
+        let deleted = match self.direct.as_deref() {
+            Some(direct) => direct.delete(&SQL, id, expected_version)?,
+            None => {
+                sqlx::query(&SQL.delete)
+                    .bind(id.to_string())
+                    .bind(expected_version)
+                    .execute(&self.writer)
+                    .await?
+                    .rows_affected()
+                    == 1
+            }
+        };
+        if deleted {
             return Ok(());
         }
         Err(self.stale_or_missing(id).await)
     }
 
     async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        if let Some(direct) = self.direct.as_deref() {
+            return direct.purge(&SQL, now.timestamp());
+        }
         let done = sqlx::query(&SQL.purge)
             .bind(now.timestamp())
             .execute(&self.writer)
