@@ -3,12 +3,11 @@
 //! updates in place), all-or-nothing on a bad file, and the CLI flag on the real binary. That
 //! every field takes effect is in `core_fixtures_fields`.
 
-use std::process::{Command, Stdio};
-
 use mock_stytch::config::{DEFAULT_PROJECT_ID, DEFAULT_SECRET};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestMock, assert_error, spawn};
+use crate::process::MockProcess;
 
 /// POST a fixture document with a content type; returns status and body.
 pub async fn post_fixtures(mock: &TestMock, content_type: &str, body: &str) -> (u16, Value) {
@@ -300,43 +299,18 @@ async fn a_bad_document_is_a_400_naming_the_place_and_writes_nothing() {
     mock.stop().await;
 }
 
-/// A running binary, killed however the test ends (a failed assertion must not leak it).
-struct Running(std::process::Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Start the binary with `args`; `Ok(base_url)` once it serves, `Err(stderr)` if it exits.
-fn start_binary(args: &[&str]) -> Result<(Running, String), String> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mock-stytch"))
-        .args(["--listen", "127.0.0.1:0", "--in-memory", "--seed", "42"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary starts");
-    let mut first = String::new();
-    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
-    std::io::BufRead::read_line(&mut out, &mut first).unwrap();
-    if first.is_empty() {
-        let output = child.wait_with_output().unwrap();
-        assert!(!output.status.success(), "exited 0 without serving");
-        return Err(String::from_utf8_lossy(&output.stderr).into_owned());
-    }
-    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-    let base = first.trim().rsplit(' ').next().unwrap().to_owned();
-    Ok((Running(child), base))
+/// Start the binary in memory with seed 42 and `args`; `Err(stderr)` if it exits.
+fn start_binary(args: &[&str]) -> Result<MockProcess, String> {
+    let mut all = vec!["--in-memory", "--seed", "42"];
+    all.extend(args);
+    MockProcess::start(&all)
 }
 
 /// The binary must refuse to start with `args`; its stderr.
 fn refused_start(args: &[&str]) -> String {
     match start_binary(args) {
         Err(stderr) => stderr,
-        Ok((_running, base)) => panic!("served at {base} instead of refusing"),
+        Ok(running) => panic!("served at {} instead of refusing", running.base_url),
     }
 }
 
@@ -346,7 +320,8 @@ async fn the_fixtures_flag_loads_the_file_before_serving() {
     let file = dir.path().join("world.yaml");
     std::fs::write(&file, WORLD).unwrap();
 
-    let (running, base) = start_binary(&["--fixtures", file.to_str().unwrap()]).unwrap();
+    let running = start_binary(&["--fixtures", file.to_str().unwrap()]).unwrap();
+    let base = running.base_url.clone();
 
     // The first request already sees the world: it was loaded before the port answered.
     let http = reqwest::Client::new();

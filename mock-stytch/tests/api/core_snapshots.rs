@@ -4,13 +4,13 @@
 //! fresh process started with `--restore`. The refusals and the snapshot under concurrent
 //! writes are in `core_snapshot_guards`.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use mock_stytch::{Config, DbLocation, MockServer};
 use serde_json::{Value, json};
 
 use crate::helpers::FROZEN;
+use crate::process::MockProcess;
 use crate::snapshot_script::{
     Answer, Run, SCRIPT_LEN, World, assert_same_answers, build_world, script,
 };
@@ -144,29 +144,11 @@ async fn in_memory_state_downloads_as_a_file_and_uploads_back() {
     mock.stop().await.unwrap();
 }
 
-/// `mock-stytch` with `args` on a free port: the child and its base URL (from the banner).
-fn start_binary(args: &[&str]) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mock-stytch"))
-        .args(["--listen", "127.0.0.1:0", "--frozen-clock", FROZEN])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("binary starts");
-    let mut first = String::new();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    out.read_line(&mut first).unwrap();
-    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-    let base = first.trim().rsplit(' ').next().unwrap().to_owned();
-    assert!(base.starts_with("http://127.0.0.1:"), "banner: {first}");
-    (child, base)
-}
-
-fn stop_binary(mut child: Child) {
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let _ = child.wait();
+/// `mock-stytch` with a frozen clock and `args`, on a free port.
+fn start_binary(args: &[&str]) -> MockProcess {
+    let mut all = vec!["--frozen-clock", FROZEN];
+    all.extend(args);
+    MockProcess::serving(&all)
 }
 
 /// `--restore FILE` at start, with `--db` (an existing database, overwritten) and with
@@ -203,9 +185,9 @@ async fn a_process_started_with_restore_answers_as_after_the_snapshot() {
     for storage in [vec!["--db", other.to_str().unwrap()], vec!["--in-memory"]] {
         let mut args = storage.clone();
         args.extend(["--restore", file_arg]);
-        let (child, base) = start_binary(&args);
-        let after = script(&base, &world).await;
-        stop_binary(child);
+        let child = start_binary(&args);
+        let after = script(&child.base_url, &world).await;
+        child.stop();
         assert_same_answers(&before, &after);
     }
 

@@ -2,6 +2,7 @@
 //! in-process mock on a loopback port (see `helpers::spawn`).
 
 mod helpers;
+mod process;
 mod schema;
 mod secrets_tour;
 mod snapshot_script;

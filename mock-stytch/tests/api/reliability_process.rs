@@ -1,7 +1,5 @@
 //! The real binary: graceful shutdown on SIGTERM, and durability under SIGKILL mid-write.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -10,32 +8,13 @@ use mock_stytch::config::{DEFAULT_PROJECT_ID, DEFAULT_SECRET};
 use serde_json::{Value, json};
 use sqlx::Connection;
 
-/// Start `mock-stytch` on a free port with `db`; returns the child and its base URL.
-fn start(db: &std::path::Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mock-stytch"))
-        .args(["--listen", "127.0.0.1:0", "--seed", "5", "--db"])
-        .arg(db)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("binary starts");
-    let mut first = String::new();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    out.read_line(&mut first).unwrap();
-    // keep draining stdout so the child never writes into a closed pipe
-    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-    let base = first.trim().rsplit(' ').next().unwrap().to_owned();
-    assert!(base.starts_with("http://127.0.0.1:"), "banner: {first}");
-    (child, base)
-}
+use crate::process::MockProcess;
 
-fn signal(child: &Child, sig: &str) {
-    let ok = Command::new("kill")
-        .args([sig, &child.id().to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "kill {sig}");
+/// Start `mock-stytch` on a free port with `db`; returns the process and its base URL.
+fn start(db: &std::path::Path) -> (MockProcess, String) {
+    let child = MockProcess::serving(&["--seed", "5", "--db", db.to_str().unwrap()]);
+    let base = child.base_url.clone();
+    (child, base)
 }
 
 /// Wait (bounded) until `done` reaches `n`.
@@ -103,13 +82,13 @@ async fn sigterm_finishes_in_flight_requests_and_closes_the_database() {
         .collect();
     let mut answered = vec![];
     until(&done, 20).await;
-    signal(&child, "-TERM");
+    child.signal("-TERM");
     for t in tasks {
         if let Some(id) = t.await.unwrap() {
             answered.push(id);
         }
     }
-    let status = child.wait().unwrap();
+    let status = child.wait();
     assert!(status.success(), "clean exit on SIGTERM: {status}");
     assert!(!answered.is_empty());
 
@@ -166,8 +145,8 @@ async fn sigkill_under_write_load_loses_no_answered_write() {
             .collect();
         // kill at a random moment after the load is under way
         until(&done, 1 + (next(&mut rng) % 100) as usize).await;
-        signal(&child, "-KILL");
-        child.wait().unwrap();
+        child.signal("-KILL");
+        child.wait();
         for t in tasks {
             if let Some(id) = t.await.unwrap() {
                 answered.push(id);
@@ -187,8 +166,8 @@ async fn sigkill_under_write_load_loses_no_answered_write() {
             .unwrap();
         assert_eq!(resp.status(), 200, "answered member {id} lost");
     }
-    signal(&child, "-TERM");
-    child.wait().unwrap();
+    child.signal("-TERM");
+    child.wait();
     let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
         .await
         .unwrap();
