@@ -73,6 +73,34 @@ export interface Control {
   oauthToken(organizationId: string, emailAddress: string, provider?: "google" | "microsoft" | "hubspot" | "slack" | "github"): Promise<string>;
   /** Recent requests (bodies redacted), newest first. */
   requests(limit?: number): Promise<Array<Record<string, unknown>>>;
+  /** Add a fault rule (README "Faults"), e.g. `{ path: "/v1/b2b/otps/sms/send", action: { kind: "too_many_requests" }, times: 1 }`; resolves with it and its `id`. */
+  addFault(rule: FaultRule): Promise<FaultRule & { id: string; hits: number }>;
+  /** The fault rules with their `hits` and `remaining`. */
+  faults(): Promise<Array<FaultRule & { id: string; hits: number; remaining: number | null }>>;
+  removeFault(id: string): Promise<void>;
+  clearFaults(): Promise<void>;
+  /** Load a fixture document (an object, or YAML text; README "Fixtures"): what was created, updated or unchanged, ids by alias. */
+  loadFixtures(doc: Record<string, unknown> | string): Promise<any>;
+  /** Write a consistent copy of the whole state to `file` (README "Snapshots"). */
+  snapshotTo(file: string): Promise<{ path: string; size_bytes: number }>;
+  /** Replace the state by a snapshot's: the same requests then get the same answers. */
+  restoreFrom(file: string): Promise<{ restored: boolean; now: string }>;
+}
+
+export interface FaultRule {
+  method?: "GET" | "POST" | "PUT" | "DELETE" | "PATCH";
+  /** Exact, or with `*` (one segment) and a last `**` (any rest). */
+  path: string;
+  /** Top-level JSON body fields that must be equal. */
+  body?: Record<string, string>;
+  action:
+    | { kind: "error"; error_type: string; status?: number; error_message?: string }
+    | { kind: "too_many_requests" }
+    | { kind: "delay"; ms: number }
+    | { kind: "drop" }
+    | { kind: "lose_answer" };
+  times?: number;
+  probability?: number;
 }
 
 export interface MockStytch {

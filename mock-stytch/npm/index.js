@@ -94,12 +94,12 @@ class MockStytch {
 }
 
 /** One control-API (or any) request; resolves with the parsed JSON, rejects unless 200. */
-function request(mock, method, p, { params, json, auth = true } = {}) {
+function request(mock, method, p, { params, json, text, contentType, auth = true } = {}) {
   const url = new URL(mock.url + p);
   for (const [k, v] of Object.entries(params || {})) if (v !== undefined && v !== null) url.searchParams.set(k, String(v));
-  const body = json === undefined ? undefined : JSON.stringify(json);
+  const body = json !== undefined ? JSON.stringify(json) : text;
   const headers = {};
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (body !== undefined) headers["Content-Type"] = json !== undefined ? "application/json" : contentType || "text/plain";
   if (auth) headers.Authorization = "Basic " + Buffer.from(`${mock.projectId}:${mock.secret}`).toString("base64");
   const lib = url.protocol === "https:" ? https : http;
   const tls = url.protocol === "https:" ? { ca: mock._ca } : {};
@@ -158,6 +158,20 @@ function makeControl(mock) {
     oauthToken: async (organizationId, emailAddress, provider = "google") =>
       (await call("POST", "/_mock/oauth/token", { json: { organization_id: organizationId, email_address: emailAddress, provider } })).token,
     requests: async (limit = 100) => (await call("GET", "/_mock/requests", { params: { limit } })).requests,
+    addFault: async (rule) => (await call("POST", "/_mock/faults", { json: rule })).fault,
+    faults: async () => (await call("GET", "/_mock/faults")).faults,
+    removeFault: async (id) => {
+      await call("DELETE", `/_mock/faults/${encodeURIComponent(id)}`);
+    },
+    clearFaults: async () => {
+      await call("DELETE", "/_mock/faults");
+    },
+    loadFixtures: (doc) =>
+      typeof doc === "string"
+        ? call("POST", "/_mock/fixtures", { text: doc, contentType: "application/yaml" })
+        : call("POST", "/_mock/fixtures", { json: doc }),
+    snapshotTo: (file) => call("POST", "/_mock/snapshot", { json: { path: path.resolve(file) } }),
+    restoreFrom: (file) => call("POST", "/_mock/restore", { json: { path: path.resolve(file) } }),
   };
   return control;
 }

@@ -3,6 +3,10 @@
 // but startMockStytch(). Run by ../../test-packages.sh in a fresh project.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import stytch from "stytch";
 import { startMockStytch } from "mock-stytch";
 
 let mock;
@@ -32,4 +36,26 @@ test("the control API resets and moves the clock", async () => {
   assert.deepEqual(await mock.control.outbox(), []);
   const before = (await mock.control.clock()).offset_seconds;
   assert.equal((await mock.control.advance(90)).offset_seconds, before + 90);
+});
+
+test("a fixture world, a fault and a snapshot", async () => {
+  await mock.control.reset();
+  const client = mock.client();
+  const loaded = await mock.control.loadFixtures(
+    "organizations:\n  acme: {mfa_policy: REQUIRED_FOR_ALL}\nmembers:\n  ada: {org: acme, email: ada@acme.test}\n",
+  );
+  const orgId = loaded.organizations.acme.organization_id, ada = loaded.members.ada.member_id;
+  const get = (memberId) => client.organizations.members.get({ organization_id: orgId, member_id: memberId });
+
+  const rule = await mock.control.addFault({ path: "/v1/b2b/organizations/*/member", action: { kind: "too_many_requests" }, times: 1 });
+  await assert.rejects(get(ada), (e) => e instanceof stytch.StytchError && e.status_code === 429 && e.error_type === "too_many_requests");
+  assert.equal((await get(ada)).member.member_id, ada);
+  assert.deepEqual((await mock.control.faults()).filter((f) => f.id === rule.id).map((f) => f.hits), [1]);
+  await mock.control.clearFaults();
+
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "snap-")), "world.sqlite");
+  assert.ok((await mock.control.snapshotTo(file)).size_bytes > 0);
+  const { member: bob } = await client.organizations.members.create({ organization_id: orgId, email_address: "bob@acme.test" });
+  await mock.control.restoreFrom(file);
+  await assert.rejects(get(bob.member_id), (e) => e instanceof stytch.StytchError && e.error_type === "member_not_found");
 });

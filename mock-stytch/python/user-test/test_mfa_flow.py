@@ -38,3 +38,37 @@ def test_tls_instance_through_custom_base_url(stytch_mock_factory):
     assert org.organization_slug == "tls"
     # Trusted through the fixture's client only, not through this process's environment.
     assert str(mock.ca_file) not in os.environ.get("REQUESTS_CA_BUNDLE", "") + os.environ.get("SSL_CERT_FILE", "")
+
+
+def test_a_fixture_world_a_fault_and_a_snapshot(stytch_mock_fresh, tmp_path):
+    from stytch.core.response_base import StytchError  # noqa: PLC0415
+
+    mock, client = stytch_mock_fresh, stytch_mock_fresh.client()
+    loaded = mock.load_fixtures(
+        "organizations:\n  acme: {mfa_policy: REQUIRED_FOR_ALL}\n"
+        "members:\n  ada: {org: acme, email: ada@acme.test, mfa_phone_number: '+14155550100', mfa_phone_number_verified: true}\n"
+    )
+    org_id = loaded["organizations"]["acme"]["organization_id"]
+    ada = loaded["members"]["ada"]["member_id"]
+    assert client.organizations.members.get(organization_id=org_id, member_id=ada).member.mfa_phone_number_verified
+
+    # One 429 on the next member read, then the rule is used up.
+    rule = mock.add_fault({"path": "/v1/b2b/organizations/*/member", "action": {"kind": "too_many_requests"}, "times": 1})
+    try:
+        client.organizations.members.get(organization_id=org_id, member_id=ada)
+        raise AssertionError("the fault did not fire")
+    except StytchError as e:
+        assert e.details.status_code == 429 and e.details.error_type == "too_many_requests"
+    assert client.organizations.members.get(organization_id=org_id, member_id=ada).member.member_id == ada
+    assert [f["hits"] for f in mock.faults() if f["id"] == rule["id"]] == [1]
+    mock.clear_faults()
+
+    # A snapshot, a member created after it, the restore: the member is gone again.
+    assert mock.snapshot_to(tmp_path / "world.sqlite")["size_bytes"] > 0
+    bob = client.organizations.members.create(organization_id=org_id, email_address="bob@acme.test").member.member_id
+    mock.restore_from(tmp_path / "world.sqlite")
+    try:
+        client.organizations.members.get(organization_id=org_id, member_id=bob)
+        raise AssertionError("the restore kept a member created after the snapshot")
+    except StytchError as e:
+        assert e.details.error_type == "member_not_found"

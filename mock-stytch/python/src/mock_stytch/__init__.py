@@ -223,16 +223,19 @@ class MockStytch:
             handlers.append(urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=str(self.ca_file))))
         return urllib.request.build_opener(*handlers)
 
-    def control(self, method: str, path: str, body: Optional[dict] = None, params: Optional[dict] = None, auth: bool = True) -> Dict[str, Any]:
-        """One control-API call; returns the JSON body, raises MockStytchError unless 200."""
+    def control(self, method: str, path: str, body: Optional[dict] = None, params: Optional[dict] = None, auth: bool = True,
+                data: Optional[bytes] = None, content_type: str = "application/json") -> Dict[str, Any]:
+        """One control-API call; returns the JSON body, raises MockStytchError unless 200.
+        `body` is sent as JSON; `data` as it is, with `content_type`."""
         url = self.base_url + path
         query = {k: v for k, v in (params or {}).items() if v is not None}
         if query:
             url += "?" + urllib.parse.urlencode(query)
-        data = json.dumps(body).encode() if body is not None else None
+        if body is not None:
+            data = json.dumps(body).encode()
         req = urllib.request.Request(url, data=data, method=method)
         if data is not None:
-            req.add_header("Content-Type", "application/json")
+            req.add_header("Content-Type", content_type)
         if auth:
             import base64  # noqa: PLC0415
 
@@ -302,6 +305,38 @@ class MockStytch:
     def requests(self, limit: int = 100) -> List[Dict[str, Any]]:
         """The mock's recent requests (bodies redacted), newest first."""
         return self.control("GET", "/_mock/requests", params={"limit": limit})["requests"]
+
+    # ---- faults, fixtures, snapshots (README: Faults, Fixtures, Snapshots) -------------------
+
+    def add_fault(self, rule: Dict[str, Any]) -> Dict[str, Any]:
+        """Add a fault rule, e.g. ``{"path": "/v1/b2b/otps/sms/send", "action": {"kind":
+        "too_many_requests"}, "times": 1}``; returns it with its ``id``."""
+        return self.control("POST", "/_mock/faults", body=rule)["fault"]
+
+    def faults(self) -> List[Dict[str, Any]]:
+        """The fault rules with their ``hits`` and ``remaining``."""
+        return self.control("GET", "/_mock/faults")["faults"]
+
+    def remove_fault(self, fault_id: str) -> None:
+        self.control("DELETE", f"/_mock/faults/{urllib.parse.quote(fault_id)}")
+
+    def clear_faults(self) -> None:
+        self.control("DELETE", "/_mock/faults")
+
+    def load_fixtures(self, document: Union[Dict[str, Any], str]) -> Dict[str, Any]:
+        """Load a fixture document (a dict, or YAML text); returns what was created, updated or
+        unchanged, with the ids by alias (``["members"]["ada"]["member_id"]``)."""
+        if isinstance(document, str):
+            return self.control("POST", "/_mock/fixtures", data=document.encode(), content_type="application/yaml")
+        return self.control("POST", "/_mock/fixtures", body=document)
+
+    def snapshot_to(self, path: Union[str, "os.PathLike[str]"]) -> Dict[str, Any]:
+        """Write a consistent copy of the whole state to `path` (on this machine); ``{path, size_bytes}``."""
+        return self.control("POST", "/_mock/snapshot", body={"path": os.path.abspath(path)})
+
+    def restore_from(self, path: Union[str, "os.PathLike[str]"]) -> Dict[str, Any]:
+        """Replace the state by a snapshot's: the same requests then get the same answers."""
+        return self.control("POST", "/_mock/restore", body={"path": os.path.abspath(path)})
 
     def __repr__(self) -> str:
         return f"MockStytch({self.base_url!r}, tls={self.tls}, running={self.running})"
