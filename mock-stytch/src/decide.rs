@@ -53,6 +53,7 @@ use serde_json::Value;
 use sqlx::SqliteConnection;
 
 use crate::clock::rfc3339;
+use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::http::Reply;
 use crate::jwt::{SignLater, Unsigned};
@@ -342,10 +343,7 @@ async fn apply_rules(
     }
     if bag.is_empty() {
         // Never a session (or an IST) without a factor that justifies it.
-        return Err(ApiError::bad_request(
-            "no_primary_factor",
-            "Nothing was proven: no primary factor to authenticate with.",
-        ));
+        return Err(ApiError::of(catalog::NO_PRIMARY_FACTOR));
     }
 
     // Steps 3–5.

@@ -23,6 +23,7 @@ use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 
 use crate::error::ApiError;
+use crate::error::catalog;
 use crate::faults::inject::FaultMark;
 use crate::redact;
 use crate::state::{AppState, LogEntry};
@@ -195,25 +196,17 @@ fn error_body(err: &ApiError) -> Map<String, Value> {
 /// A response axum produced itself (no route, wrong method, body too large), in Stytch's words.
 fn foreign_error(status: StatusCode) -> ApiError {
     match status {
-        StatusCode::NOT_FOUND => ApiError::not_found(
-            "route_not_found",
-            "No such route. Check the path and method.",
-        ),
-        StatusCode::METHOD_NOT_ALLOWED => ApiError::new(
-            status,
-            "method_not_allowed",
-            "This route does not accept that HTTP method.",
-        ),
+        StatusCode::NOT_FOUND => ApiError::of(catalog::ROUTE_NOT_FOUND),
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::of(catalog::METHOD_NOT_ALLOWED),
         StatusCode::PAYLOAD_TOO_LARGE => request_too_large(MAX_BODY_BYTES),
         s if s.is_server_error() => ApiError::internal(),
-        s => ApiError::new(s, "bad_request", "The request could not be processed."),
+        s => ApiError::of(catalog::BAD_REQUEST).with_status(s),
     }
 }
 
 fn request_too_large(limit: usize) -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "request_too_large",
+    ApiError::worded(
+        catalog::REQUEST_TOO_LARGE,
         format!(
             "The request body is larger than the {} MiB the mock accepts.",
             limit >> 20
@@ -236,7 +229,7 @@ pub async fn buffer_body(req: Request, next: Next) -> Response {
     let mut seen = 0usize;
     while let Some(frame) = body.frame().await {
         let Ok(frame) = frame else {
-            return ApiError::bad_request("bad_request", "The request body could not be read.")
+            return ApiError::worded(catalog::BAD_REQUEST, "The request body could not be read.")
                 .into_response();
         };
         if let Ok(data) = frame.into_data() {
@@ -275,8 +268,8 @@ pub async fn require_basic_auth(
         return next.run(req).await;
     }
     let browser = req.uri().path() == "/_mock/ui" || req.uri().path().starts_with("/_mock/ui/");
-    let mut resp = ApiError::unauthorized(
-        "unauthorized_credentials",
+    let mut resp = ApiError::worded(
+        catalog::UNAUTHORIZED_CREDENTIALS,
         "Unauthorized credentials. Use HTTP Basic auth with your project_id and secret.",
     )
     .into_response();
@@ -313,11 +306,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
         if let Some(ct) = req.headers().get(header::CONTENT_TYPE) {
             let ct = ct.to_str().unwrap_or("");
             if !ct.is_empty() && !ct.starts_with("application/json") {
-                return Err(ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "invalid_content_type",
-                    "Request bodies must be JSON (Content-Type: application/json).",
-                ));
+                return Err(ApiError::of(catalog::INVALID_CONTENT_TYPE));
             }
         }
         let bytes: Bytes = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
@@ -335,14 +324,14 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         bytes
     };
     let value: Value = serde_json::from_slice(bytes).map_err(|e| {
-        ApiError::bad_request(
-            "bad_request",
+        ApiError::worded(
+            catalog::BAD_REQUEST,
             format!("Request body is not valid JSON: {e}"),
         )
     })?;
     if !value.is_object() {
-        return Err(ApiError::bad_request(
-            "bad_request",
+        return Err(ApiError::worded(
+            catalog::BAD_REQUEST,
             "Request body must be a JSON object.",
         ));
     }

@@ -1,9 +1,11 @@
 //! Stytch-shaped errors. Every failure a client can see is an [`ApiError`], rendered by
 //! [`crate::http`] as `{status_code, request_id, error_type, error_message, error_url}`.
 //!
-//! Expected failures (4xx) are built with the constructors below and carry an `error_type` from
-//! CONTRACT.md §1.10; unexpected ones (database, internal) become a 500 `internal_server_error`
-//! whose detail is logged, never sent. Nothing here may put a secret into a message.
+//! Every error is built from an entry of the [`catalog`] ([`ApiError::of`] / [`ApiError::worded`]):
+//! there is no constructor taking a free-standing status and `error_type`, and a private field
+//! stops a struct literal elsewhere, so the catalog lists every error a client can see.
+//! Unexpected failures (database, internal) become a 500 `internal_server_error` whose detail is
+//! logged, never sent. Nothing here may put a secret into a message.
 
 pub mod catalog;
 
@@ -11,75 +13,61 @@ use std::borrow::Cow;
 
 use axum::http::StatusCode;
 
+use catalog::Entry;
+
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{status} {error_type}: {message}")]
+#[expect(
+    clippy::manual_non_exhaustive,
+    reason = "#[non_exhaustive] would only stop other crates; this stops other modules"
+)]
 pub struct ApiError {
     pub status: StatusCode,
     pub error_type: Cow<'static, str>,
     pub message: Cow<'static, str>,
+    /// Private, so an error can only be built here, from a [`catalog::Entry`].
+    _from_catalog: (),
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
-    pub fn new(
-        status: StatusCode,
-        error_type: impl Into<Cow<'static, str>>,
-        message: impl Into<Cow<'static, str>>,
-    ) -> ApiError {
+    /// The catalog entry as it stands: its status, `error_type` and default message.
+    pub fn of(entry: Entry) -> ApiError {
+        ApiError::worded(entry, entry.message)
+    }
+
+    /// The catalog entry with a message worded for this request (naming a field, a limit, ...).
+    pub fn worded(entry: Entry, message: impl Into<Cow<'static, str>>) -> ApiError {
         ApiError {
-            status,
-            error_type: error_type.into(),
+            status: entry.status,
+            error_type: Cow::Borrowed(entry.error_type),
             message: message.into(),
+            _from_catalog: (),
         }
     }
 
-    pub fn bad_request(
-        error_type: impl Into<Cow<'static, str>>,
-        message: impl Into<Cow<'static, str>>,
-    ) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, error_type, message)
-    }
-
-    pub fn unauthorized(
-        error_type: impl Into<Cow<'static, str>>,
-        message: impl Into<Cow<'static, str>>,
-    ) -> ApiError {
-        ApiError::new(StatusCode::UNAUTHORIZED, error_type, message)
-    }
-
-    pub fn forbidden(
-        error_type: impl Into<Cow<'static, str>>,
-        message: impl Into<Cow<'static, str>>,
-    ) -> ApiError {
-        ApiError::new(StatusCode::FORBIDDEN, error_type, message)
-    }
-
-    pub fn not_found(
-        error_type: impl Into<Cow<'static, str>>,
-        message: impl Into<Cow<'static, str>>,
-    ) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, error_type, message)
+    /// The same error answered with another status (a fault rule's override, or a status axum
+    /// chose itself); the `error_type` stays the catalog's.
+    pub fn with_status(mut self, status: StatusCode) -> ApiError {
+        self.status = status;
+        self
     }
 
     pub fn internal() -> ApiError {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_server_error",
-            "Oops, something seems to have gone wrong. The mock logged the cause.",
-        )
+        ApiError::of(catalog::INTERNAL_SERVER_ERROR)
     }
 
     pub fn invalid_argument(message: impl Into<Cow<'static, str>>) -> ApiError {
-        ApiError::bad_request("invalid_argument", message)
+        ApiError::worded(catalog::INVALID_ARGUMENT, message)
     }
 
     pub fn organization_not_found() -> ApiError {
-        ApiError::not_found("organization_not_found", "Organization could not be found.")
+        ApiError::of(catalog::ORGANIZATION_NOT_FOUND)
     }
 
     pub fn member_not_found() -> ApiError {
-        ApiError::not_found("member_not_found", "Member could not be found.")
+        ApiError::of(catalog::MEMBER_NOT_FOUND)
     }
 
     /// `https://stytch.com/docs/api/errors/<status>`, the form in Stytch's API examples.

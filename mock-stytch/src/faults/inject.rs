@@ -62,10 +62,7 @@ pub async fn inject(State(state): State<AppState>, req: Request, next: Next) -> 
     tracing::info!(rule = %mark.rule, kind = mark.kind, "fault injected");
     let mut resp = match hit.action {
         FaultAction::Error { .. } => hit.error.unwrap_or_else(ApiError::internal).into_response(),
-        FaultAction::TooManyRequests => {
-            let e = catalog::too_many_requests();
-            ApiError::new(e.status, e.error_type, e.message).into_response()
-        }
+        FaultAction::TooManyRequests => ApiError::of(*catalog::too_many_requests()).into_response(),
         FaultAction::Delay { ms } => {
             tokio::time::sleep(Duration::from_millis(ms)).await;
             next.run(req).await

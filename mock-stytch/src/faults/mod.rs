@@ -247,7 +247,7 @@ fn catalog_error(
             })?,
     };
     let message = message.map_or_else(|| entry.message.to_owned(), str::to_owned);
-    Ok(ApiError::new(status, entry.error_type, message))
+    Ok(ApiError::worded(*entry, message).with_status(status))
 }
 
 #[cfg(test)]

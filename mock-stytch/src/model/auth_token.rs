@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use sqlx::SqliteConnection;
 
 use crate::error::ApiResult;
+use crate::error::catalog;
 use crate::state::AppState;
 
 /// What a token proves, and therefore which endpoint may redeem it.
@@ -279,10 +280,7 @@ pub fn check_pkce(token: &AuthToken, verifier: Option<&str>) -> ApiResult<()> {
     if ok {
         Ok(())
     } else {
-        Err(crate::error::ApiError::bad_request(
-            "pkce_mismatch",
-            "The PKCE code verifier does not match the code challenge the token was issued with.",
-        ))
+        Err(crate::error::ApiError::of(catalog::PKCE_MISMATCH))
     }
 }
 

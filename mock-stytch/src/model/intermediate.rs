@@ -6,6 +6,7 @@
 use serde_json::Value;
 use sqlx::SqliteConnection;
 
+use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -25,10 +26,7 @@ pub struct Intermediate {
 type IstRow = (String, Option<String>, Option<String>, String, String, i64);
 
 pub fn not_found() -> ApiError {
-    ApiError::not_found(
-        "intermediate_session_not_found",
-        "Intermediate session could not be found, has expired or was already used.",
-    )
+    ApiError::of(catalog::INTERMEDIATE_SESSION_NOT_FOUND)
 }
 
 impl Intermediate {

@@ -17,17 +17,13 @@
 use sqlx::SqliteConnection;
 
 use crate::clock::rfc3339;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, catalog};
 use crate::model::Member;
 use crate::state::AppState;
 
 /// 429 `user_lock_limit_reached`.
 pub fn locked() -> ApiError {
-    ApiError::new(
-        axum::http::StatusCode::TOO_MANY_REQUESTS,
-        "user_lock_limit_reached",
-        "The member has been locked out due to too many failed authentication attempts. Please try again later.",
-    )
+    ApiError::of(catalog::USER_LOCK_LIMIT_REACHED)
 }
 
 /// Refuse a locked member; lift a lock whose time is up (the change is in `member`, which the

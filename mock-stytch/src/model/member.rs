@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sqlx::SqliteConnection;
 
+use crate::error::catalog;
 use crate::error::{ApiError, ApiResult, is_unique_violation};
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -217,15 +218,9 @@ fn role(id: &str) -> Value {
 fn map_unique(e: sqlx::Error) -> ApiError {
     if is_unique_violation(&e) {
         if e.to_string().contains("external_id") {
-            ApiError::bad_request(
-                "duplicate_member_external_id",
-                "A member with that external_id already exists.",
-            )
+            ApiError::of(catalog::DUPLICATE_MEMBER_EXTERNAL_ID)
         } else {
-            ApiError::bad_request(
-                "duplicate_member_email",
-                "A member with that email address already exists.",
-            )
+            ApiError::of(catalog::DUPLICATE_MEMBER_EMAIL)
         }
     } else {
         e.into()

@@ -13,6 +13,7 @@ use serde_json::Value;
 use sqlx::SqliteConnection;
 
 use crate::db::WriteTx;
+use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::http::Reply;
 use crate::jwt::SignLater;
@@ -80,8 +81,8 @@ impl Holder {
 }
 
 fn not_this_member() -> ApiError {
-    ApiError::forbidden(
-        "session_authorization_error",
+    ApiError::worded(
+        catalog::SESSION_AUTHORIZATION_ERROR,
         "The intermediate session or session given does not belong to this member_id and organization_id.",
     )
 }
@@ -110,10 +111,7 @@ pub async fn holder(
         .filter(|g| *g)
         .count();
     if given > 1 {
-        return Err(ApiError::bad_request(
-            "too_many_session_arguments",
-            "Provide only one of intermediate_session_token, session_token or session_jwt.",
-        ));
+        return Err(ApiError::of(catalog::TOO_MANY_SESSION_ARGUMENTS));
     }
     if let Some(ist) = ist {
         let ist = Intermediate::live(conn, state, ist).await?;
@@ -146,12 +144,7 @@ pub async fn required_holder(
 ) -> ApiResult<Holder> {
     holder(conn, state, member, org, tokens)
         .await?
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                "no_session_arguments",
-                "Provide one of intermediate_session_token, session_token or session_jwt.",
-            )
-        })
+        .ok_or_else(|| ApiError::of(catalog::NO_SESSION_ARGUMENTS))
 }
 
 /// 403 `operation_restricted_by_organization_mfa_methods` when the organization restricts MFA
@@ -160,8 +153,8 @@ pub fn ensure_allowed(org: &Organization, member: &Member, method: Method) -> Ap
     if member.is_breakglass || org.allows_mfa_method(method.allowed_name()) {
         Ok(())
     } else {
-        Err(ApiError::forbidden(
-            "operation_restricted_by_organization_mfa_methods",
+        Err(ApiError::worded(
+            catalog::OPERATION_RESTRICTED_BY_ORGANIZATION_MFA_METHODS,
             format!(
                 "The organization does not allow {} as an MFA method.",
                 method.allowed_name()
@@ -178,8 +171,8 @@ pub fn ensure_may_enroll(member_has_active_factor: bool, holder: Option<&Holder>
     if !member_has_active_factor || holder.is_some_and(Holder::has_mfa) {
         Ok(())
     } else {
-        Err(ApiError::forbidden(
-            "session_enforced_factor_matching_session_required",
+        Err(ApiError::worded(
+            catalog::SESSION_ENFORCED_FACTOR_MATCHING_SESSION_REQUIRED,
             "The member already has an MFA factor. To enroll another one, pass an intermediate session or \
              session that has already completed MFA with the existing factor.",
         ))

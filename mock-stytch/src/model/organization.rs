@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::SqliteConnection;
 
+use crate::error::catalog;
 use crate::error::{ApiError, ApiResult, is_unique_violation};
 use crate::model::policy::{self, MethodSetting, MfaPolicy};
 use crate::model::validate;
@@ -144,10 +145,7 @@ impl Organization {
     pub fn apply(&mut self, s: OrgSettings, now: &str) -> ApiResult<()> {
         if let Some(name) = s.organization_name {
             if name.trim().is_empty() || name.chars().count() > 128 {
-                return Err(ApiError::bad_request(
-                    "invalid_organization_name",
-                    "organization_name must be 1 to 128 characters.",
-                ));
+                return Err(ApiError::of(catalog::INVALID_ORGANIZATION_NAME));
             }
             self.organization_name = name;
         }
@@ -170,7 +168,7 @@ impl Organization {
             self.sso_jit_provisioning = validate::one_of(
                 &v,
                 JIT_SETTINGS,
-                "invalid_sso_jit_provisioning",
+                catalog::INVALID_SSO_JIT_PROVISIONING,
                 "sso_jit_provisioning",
             )?;
         }
@@ -191,20 +189,24 @@ impl Organization {
             self.email_jit_provisioning = validate::one_of(
                 &v,
                 RESTRICTABLE,
-                "invalid_email_jit_provisioning",
+                catalog::INVALID_EMAIL_JIT_PROVISIONING,
                 "email_jit_provisioning",
             )?;
         }
         if let Some(v) = s.email_invites {
-            self.email_invites =
-                validate::one_of(&v, JIT_SETTINGS, "invalid_email_invites", "email_invites")?;
+            self.email_invites = validate::one_of(
+                &v,
+                JIT_SETTINGS,
+                catalog::INVALID_EMAIL_INVITES,
+                "email_invites",
+            )?;
         }
         if let Some(v) = s.auth_methods {
             self.auth_methods = policy::parse(
                 &v,
                 MethodSetting::from_wire,
                 MethodSetting::WIRE,
-                "invalid_organization_auth_methods",
+                catalog::INVALID_ORGANIZATION_AUTH_METHODS,
                 "auth_methods",
             )?;
         }
@@ -212,7 +214,7 @@ impl Organization {
             self.allowed_auth_methods = validate::all_of(
                 &v,
                 AUTH_METHODS,
-                "invalid_organization_allowed_auth_methods",
+                catalog::INVALID_ORGANIZATION_ALLOWED_AUTH_METHODS,
                 "allowed_auth_methods",
             )?;
         }
@@ -221,7 +223,7 @@ impl Organization {
                 &v,
                 MfaPolicy::from_wire,
                 MfaPolicy::WIRE,
-                "invalid_organization_mfa_policy",
+                catalog::INVALID_ORGANIZATION_MFA_POLICY,
                 "mfa_policy",
             )?;
         }
@@ -234,7 +236,7 @@ impl Organization {
                 &v,
                 MethodSetting::from_wire,
                 MethodSetting::WIRE,
-                "invalid_organization_mfa_factor_setting",
+                catalog::INVALID_ORGANIZATION_MFA_FACTOR_SETTING,
                 "mfa_methods",
             )?;
         }
@@ -242,7 +244,7 @@ impl Organization {
             self.allowed_mfa_methods = validate::all_of(
                 &v,
                 MFA_METHODS,
-                "invalid_organization_allowed_mfa_methods",
+                catalog::INVALID_ORGANIZATION_ALLOWED_MFA_METHODS,
                 "allowed_mfa_methods",
             )?;
         }
@@ -250,7 +252,7 @@ impl Organization {
             self.oauth_tenant_jit_provisioning = validate::one_of(
                 &v,
                 RESTRICTABLE,
-                "invalid_oauth_tenant_jit_provisioning",
+                catalog::INVALID_OAUTH_TENANT_JIT_PROVISIONING,
                 "oauth_tenant_jit_provisioning",
             )?;
         }
@@ -262,7 +264,7 @@ impl Organization {
             self.first_party_connected_apps_allowed_type = validate::one_of(
                 &v,
                 JIT_SETTINGS,
-                "invalid_connected_apps_setting",
+                catalog::INVALID_CONNECTED_APPS_SETTING,
                 "first_party_connected_apps_allowed_type",
             )?;
         }
@@ -274,7 +276,7 @@ impl Organization {
             self.third_party_connected_apps_allowed_type = validate::one_of(
                 &v,
                 JIT_SETTINGS,
-                "invalid_connected_apps_setting",
+                catalog::INVALID_CONNECTED_APPS_SETTING,
                 "third_party_connected_apps_allowed_type",
             )?;
         }
@@ -284,15 +286,13 @@ impl Organization {
         );
 
         if self.mfa_methods == MethodSetting::Restricted && self.allowed_mfa_methods.is_empty() {
-            return Err(ApiError::bad_request(
-                "allowed_mfa_methods_required_for_restricted",
-                "allowed_mfa_methods must name at least one method when mfa_methods is RESTRICTED.",
+            return Err(ApiError::of(
+                catalog::ALLOWED_MFA_METHODS_REQUIRED_FOR_RESTRICTED,
             ));
         }
         if self.auth_methods == MethodSetting::Restricted && self.allowed_auth_methods.is_empty() {
-            return Err(ApiError::bad_request(
-                "allowed_auth_methods_required_for_restricted",
-                "allowed_auth_methods must name at least one method when auth_methods is RESTRICTED.",
+            return Err(ApiError::of(
+                catalog::ALLOWED_AUTH_METHODS_REQUIRED_FOR_RESTRICTED,
             ));
         }
         self.updated_at = now.to_owned();
@@ -361,15 +361,9 @@ fn map_unique(e: sqlx::Error) -> ApiError {
     if is_unique_violation(&e) {
         let msg = e.to_string();
         if msg.contains("external_id") {
-            ApiError::bad_request(
-                "organization_external_id_already_used",
-                "That organization_external_id is already used.",
-            )
+            ApiError::of(catalog::ORGANIZATION_EXTERNAL_ID_ALREADY_USED)
         } else {
-            ApiError::bad_request(
-                "organization_slug_already_used",
-                "That organization_slug is already used.",
-            )
+            ApiError::of(catalog::ORGANIZATION_SLUG_ALREADY_USED)
         }
     } else {
         e.into()

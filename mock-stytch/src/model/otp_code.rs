@@ -5,6 +5,7 @@
 use sqlx::SqliteConnection;
 use subtle::ConstantTimeEq;
 
+use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::model::Member;
 use crate::state::AppState;
@@ -41,18 +42,9 @@ pub enum Refusal {
 impl Refusal {
     pub fn error(self) -> ApiError {
         match self {
-            Refusal::NotFound | Refusal::Wrong => ApiError::not_found(
-                "otp_code_not_found",
-                "The OTP code is incorrect or could not be found.",
-            ),
-            Refusal::Spent => ApiError::unauthorized(
-                "unable_to_auth_otp_code",
-                "The OTP code has expired or was already used. Send a new one.",
-            ),
-            Refusal::Exhausted => ApiError::unauthorized(
-                "otp_code_attempts_exceeded",
-                "Too many wrong attempts on this OTP code. Send a new one.",
-            ),
+            Refusal::NotFound | Refusal::Wrong => ApiError::of(catalog::OTP_CODE_NOT_FOUND),
+            Refusal::Spent => ApiError::of(catalog::UNABLE_TO_AUTH_OTP_CODE),
+            Refusal::Exhausted => ApiError::of(catalog::OTP_CODE_ATTEMPTS_EXCEEDED),
         }
     }
 }

@@ -17,6 +17,7 @@ use base64::engine::general_purpose::STANDARD_NO_PAD;
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 
+use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::model::{Member, Organization, validate};
 use crate::state::AppState;
@@ -27,8 +28,8 @@ pub const MIN_SCORE: u8 = 3;
 /// 401 `unauthorized_credentials`: wrong email, no password, or wrong password (one answer for
 /// all three, so the API does not reveal which members exist).
 pub fn wrong_credentials() -> ApiError {
-    ApiError::unauthorized(
-        "unauthorized_credentials",
+    ApiError::worded(
+        catalog::UNAUTHORIZED_CREDENTIALS,
         "The email address or password is incorrect.",
     )
 }
@@ -196,8 +197,8 @@ pub fn require_strong(password: &str, email: &str) -> ApiResult<()> {
     if s.valid_password {
         Ok(())
     } else {
-        Err(ApiError::bad_request(
-            "weak_password",
+        Err(ApiError::worded(
+            catalog::WEAK_PASSWORD,
             format!(
                 "The password is too weak (zxcvbn score {} of 4, at least {MIN_SCORE} needed). {}",
                 s.score, s.zxcvbn_feedback.warning
@@ -221,8 +222,8 @@ pub struct Argon2Config {
 /// `argon_2_config`. Other hash types are refused with 400 `invalid_hash_type`.
 pub fn migrated(hash_type: &str, hash: &str, argon: Option<&Argon2Config>) -> ApiResult<String> {
     let invalid = |why: &str| {
-        ApiError::bad_request(
-            "invalid_password_hash",
+        ApiError::worded(
+            catalog::INVALID_PASSWORD_HASH,
             format!("The hash is not a valid {hash_type} hash: {why}"),
         )
     };
@@ -261,8 +262,8 @@ pub fn migrated(hash_type: &str, hash: &str, argon: Option<&Argon2Config>) -> Ap
             PasswordHash::new(&phc).map_err(|e| invalid(&e.to_string()))?;
             Ok(phc)
         }
-        other => Err(ApiError::bad_request(
-            "invalid_hash_type",
+        other => Err(ApiError::worded(
+            catalog::INVALID_HASH_TYPE,
             format!(
                 "hash_type {other} is not supported by the mock; use bcrypt, argon_2i or argon_2id."
             ),

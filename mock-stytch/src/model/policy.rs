@@ -4,6 +4,7 @@
 //! Nothing here decides anything: [`crate::decide`] and [`crate::model::mfa`] do.
 
 use crate::error::ApiError;
+use crate::error::catalog::Entry;
 
 /// An enum whose variants serialise as the given wire strings, with the list of them (for error
 /// messages) and a parser.
@@ -53,18 +54,18 @@ wire_enum!(
     }
 );
 
-/// Parse a setting, or the 400 `error_type` naming every accepted value (the message
+/// Parse a setting, or the catalog's 400 `error` naming every accepted value (the message
 /// [`crate::model::validate::one_of`] gives for string settings).
 pub fn parse<T>(
     value: &str,
     from_wire: fn(&str) -> Option<T>,
     wire: &[&str],
-    error_type: &'static str,
+    error: Entry,
     field: &str,
 ) -> Result<T, ApiError> {
     from_wire(value).ok_or_else(|| {
-        ApiError::bad_request(
-            error_type,
+        ApiError::worded(
+            error,
             format!("{field} must be one of {}.", wire.join(", ")),
         )
     })

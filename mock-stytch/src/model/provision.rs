@@ -22,6 +22,7 @@ use serde_json::json;
 use sqlx::SqliteConnection;
 
 use crate::clock::rfc3339;
+use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::uuid_from;
 use crate::model::organization::OrgSettings;
@@ -78,8 +79,8 @@ pub fn sso_jit_allowed(org: &Organization, connection_id: &str) -> bool {
 
 /// 400 `invalid_email_for_jit_provisioning` (name UNCONFIRMED).
 pub fn email_jit_refused() -> ApiError {
-    ApiError::bad_request(
-        "invalid_email_for_jit_provisioning",
+    ApiError::worded(
+        catalog::INVALID_EMAIL_FOR_JIT_PROVISIONING,
         "This email address is not a member of the organization and its domain may not join it just in time \
          (email_jit_provisioning must be RESTRICTED with the domain in email_allowed_domains).",
     )

@@ -10,6 +10,7 @@
 use sqlx::SqliteConnection;
 use subtle::{Choice, ConstantTimeEq};
 
+use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::uuid_from;
 use crate::model::totp::Registration;
@@ -19,17 +20,11 @@ pub const CODES_PER_REGISTRATION: usize = 10;
 const ALPHABET: &[u8; 36] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 
 pub fn not_found() -> ApiError {
-    ApiError::not_found(
-        "recovery_codes_not_found",
-        "The member has no active TOTP registration, so no recovery codes.",
-    )
+    ApiError::of(catalog::RECOVERY_CODES_NOT_FOUND)
 }
 
 pub fn refused() -> ApiError {
-    ApiError::unauthorized(
-        "unable_to_authenticate_recovery_code",
-        "The recovery code is incorrect or was already used.",
-    )
+    ApiError::of(catalog::UNABLE_TO_AUTHENTICATE_RECOVERY_CODE)
 }
 
 /// A code formatted `xxxx-xxxx-xxxx` from 12 derived bytes.

@@ -14,6 +14,7 @@ use sqlx::SqliteConnection;
 
 use crate::clock::rfc3339;
 use crate::db::Committed;
+use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::jwt::{JWT_LIFETIME_SECONDS, Unsigned};
 use crate::model::{Member, Organization};
@@ -44,10 +45,7 @@ pub struct Minted {
 }
 
 pub fn not_found() -> ApiError {
-    ApiError::not_found(
-        "session_not_found",
-        "Session could not be found, has expired or was revoked.",
-    )
+    ApiError::of(catalog::SESSION_NOT_FOUND)
 }
 
 /// Check `session_duration_minutes` (5..=527040).
@@ -55,10 +53,7 @@ pub fn duration(minutes: Option<i64>) -> ApiResult<Option<i64>> {
     match minutes {
         None => Ok(None),
         Some(m) if (MIN_SESSION_MINUTES..=MAX_SESSION_MINUTES).contains(&m) => Ok(Some(m)),
-        Some(_) => Err(ApiError::bad_request(
-            "invalid_session_duration_minutes",
-            "session_duration_minutes must be between 5 and 527040.",
-        )),
+        Some(_) => Err(ApiError::of(catalog::INVALID_SESSION_DURATION_MINUTES)),
     }
 }
 
@@ -83,10 +78,7 @@ pub fn merge_claims(into: &mut Map<String, Value>, claims: Option<&Value>) -> Ap
         }
     }
     if serde_json::to_string(into)?.len() > 4096 {
-        return Err(ApiError::bad_request(
-            "invalid_custom_claims",
-            "session_custom_claims must be at most 4 KB.",
-        ));
+        return Err(ApiError::of(catalog::INVALID_CUSTOM_CLAIMS));
     }
     Ok(())
 }
@@ -225,12 +217,12 @@ impl Session {
         ) {
             (Some(t), None) => Session::by_token(conn, state, t).await,
             (None, Some(j)) => Session::by_jwt(conn, state, j).await,
-            (Some(_), Some(_)) => Err(ApiError::bad_request(
-                "too_many_session_arguments",
+            (Some(_), Some(_)) => Err(ApiError::worded(
+                catalog::TOO_MANY_SESSION_ARGUMENTS,
                 "Provide session_token or session_jwt, not both.",
             )),
-            (None, None) => Err(ApiError::bad_request(
-                "no_session_arguments",
+            (None, None) => Err(ApiError::worded(
+                catalog::NO_SESSION_ARGUMENTS,
                 "Provide session_token or session_jwt.",
             )),
         }

@@ -13,6 +13,7 @@ use sqlx::SqliteConnection;
 use subtle::ConstantTimeEq;
 use totp_rs::{Algorithm, Secret, TOTP};
 
+use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::model::Member;
 use crate::state::AppState;
@@ -59,20 +60,14 @@ pub enum Refusal {
 impl Refusal {
     pub fn error(self) -> ApiError {
         match self {
-            Refusal::Wrong => ApiError::unauthorized(
-                "unable_to_authenticate_totp",
-                "The TOTP code is incorrect or has expired.",
-            ),
-            Refusal::Replayed => ApiError::unauthorized(
-                "totp_code_already_authenticated",
-                "This TOTP code was already used. Wait for the next code.",
-            ),
+            Refusal::Wrong => ApiError::of(catalog::UNABLE_TO_AUTHENTICATE_TOTP),
+            Refusal::Replayed => ApiError::of(catalog::TOTP_CODE_ALREADY_AUTHENTICATED),
         }
     }
 }
 
 pub fn not_found() -> ApiError {
-    ApiError::not_found("totp_not_found", "The member has no TOTP registration.")
+    ApiError::of(catalog::TOTP_NOT_FOUND)
 }
 
 /// Check `expiration_minutes` (5..=1440, default 60).

@@ -2,15 +2,12 @@
 //! enumerated settings. Each returns the normalised value or the Stytch error for it.
 
 use crate::error::ApiError;
+use crate::error::catalog;
+use crate::error::catalog::Entry;
 
 /// An E.164 number (`+14155551234`), checked with libphonenumber's metadata.
 pub fn phone_number(raw: &str) -> Result<String, ApiError> {
-    let invalid = || {
-        ApiError::bad_request(
-            "invalid_phone_number",
-            "Phone number format is invalid. Use E.164, e.g. +14155551234.",
-        )
-    };
+    let invalid = || ApiError::of(catalog::INVALID_PHONE_NUMBER);
     if !raw.starts_with('+') || raw.len() > 16 || !raw[1..].chars().all(|c| c.is_ascii_digit()) {
         return Err(invalid());
     }
@@ -27,7 +24,7 @@ pub fn phone_number(raw: &str) -> Result<String, ApiError> {
 
 /// A plausible email address, lower-cased (Stytch matches emails case-insensitively).
 pub fn email(raw: &str) -> Result<String, ApiError> {
-    let invalid = || ApiError::bad_request("invalid_email", "Email format is invalid.");
+    let invalid = || ApiError::of(catalog::INVALID_EMAIL);
     let email = raw.trim().to_ascii_lowercase();
     let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
     let ok = !local.is_empty()
@@ -50,25 +47,22 @@ pub fn slug(raw: &str) -> Result<String, ApiError> {
     if ok {
         Ok(raw.to_owned())
     } else {
-        Err(ApiError::bad_request(
-            "invalid_organization_slug",
-            "organization_slug must be 2 to 128 characters of letters, digits, '-', '.', '_' or '~'.",
-        ))
+        Err(ApiError::of(catalog::INVALID_ORGANIZATION_SLUG))
     }
 }
 
-/// A value from a fixed set, or `error_type` naming the setting.
+/// A value from a fixed set, or the catalog's `error` worded to name the setting.
 pub fn one_of(
     value: &str,
     allowed: &[&str],
-    error_type: &'static str,
+    error: Entry,
     field: &str,
 ) -> Result<String, ApiError> {
     if allowed.contains(&value) {
         Ok(value.to_owned())
     } else {
-        Err(ApiError::bad_request(
-            error_type,
+        Err(ApiError::worded(
+            error,
             format!("{field} must be one of {}.", allowed.join(", ")),
         ))
     }
@@ -78,12 +72,12 @@ pub fn one_of(
 pub fn all_of(
     values: &[String],
     allowed: &[&str],
-    error_type: &'static str,
+    error: Entry,
     field: &str,
 ) -> Result<Vec<String>, ApiError> {
     let mut out: Vec<String> = Vec::new();
     for v in values {
-        let v = one_of(v, allowed, error_type, field)?;
+        let v = one_of(v, allowed, error, field)?;
         if !out.contains(&v) {
             out.push(v);
         }

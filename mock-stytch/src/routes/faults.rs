@@ -6,6 +6,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::{delete, get};
 
+use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::faults::NewRule;
 use crate::http::{Body, Reply};
@@ -34,10 +35,7 @@ async fn remove(State(state): State<AppState>, Path(id): Path<String>) -> ApiRes
     if state.faults.remove(&id) {
         Ok(Reply::empty().with("removed", 1))
     } else {
-        Err(ApiError::not_found(
-            "fault_not_found",
-            "No fault rule with that id; GET /_mock/faults lists them.",
-        ))
+        Err(ApiError::of(catalog::FAULT_NOT_FOUND))
     }
 }
 

@@ -9,9 +9,10 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::routing::post;
 
+use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::fixtures;
 use crate::http::{FIXTURES_PATH, MAX_FIXTURE_BYTES, Reply};
@@ -37,18 +38,18 @@ async fn load(State(state): State<AppState>, headers: HeaderMap, body: Bytes) ->
         let essence = ct.to_str().unwrap_or("").split(';').next().unwrap_or("");
         let essence = essence.trim().to_ascii_lowercase();
         if !essence.is_empty() && !ACCEPTED.contains(&essence.as_str()) {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "invalid_content_type",
+            return Err(ApiError::worded(
+                catalog::INVALID_CONTENT_TYPE,
                 "Fixtures are JSON (Content-Type: application/json) or YAML (application/yaml).",
             ));
         }
     }
-    let text = std::str::from_utf8(&body)
-        .map_err(|_| ApiError::bad_request("bad_request", "The fixture document is not UTF-8."))?;
+    let text = std::str::from_utf8(&body).map_err(|_| {
+        ApiError::worded(catalog::BAD_REQUEST, "The fixture document is not UTF-8.")
+    })?;
     if text.trim().is_empty() {
-        return Err(ApiError::bad_request(
-            "invalid_fixture",
+        return Err(ApiError::worded(
+            catalog::INVALID_FIXTURE,
             "document: the fixture document is empty.",
         ));
     }

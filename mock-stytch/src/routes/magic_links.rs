@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use sqlx::SqliteConnection;
 
 use crate::decide::{self, Primary, SessionArgs};
+use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, Reply};
 use crate::model::auth_token::{self, Kind, NewToken, Refusal};
@@ -48,14 +49,11 @@ pub fn routes() -> Router<AppState> {
 }
 
 pub fn not_found() -> ApiError {
-    ApiError::not_found("magic_link_not_found", "The magic link could not be found.")
+    ApiError::of(catalog::MAGIC_LINK_NOT_FOUND)
 }
 
 pub fn spent() -> ApiError {
-    ApiError::unauthorized(
-        "unable_to_auth_magic_link",
-        "The magic link could not be authenticated: it was already used or has expired.",
-    )
+    ApiError::of(catalog::UNABLE_TO_AUTH_MAGIC_LINK)
 }
 
 /// Issue a link of `kind` for `member` and put the email in the outbox.
@@ -215,8 +213,8 @@ async fn invite(State(state): State<AppState>, Body(req): Body<InviteRequest>) -
     }
     let mut member = match Member::find_by_email(&mut tx, &org.organization_id, &email).await? {
         Some(m) if m.status == "active" && email != SANDBOX_EMAIL => {
-            return Err(ApiError::bad_request(
-                "member_already_active",
+            return Err(ApiError::worded(
+                catalog::MEMBER_ALREADY_ACTIVE,
                 "This member is already active in the organization; invites are for new, pending or invited members.",
             ));
         }
@@ -225,10 +223,7 @@ async fn invite(State(state): State<AppState>, Body(req): Body<InviteRequest>) -
             provision::create_member(&mut tx, &state, &org, &email, "invited").await?
         }
         None => {
-            return Err(ApiError::bad_request(
-                "invalid_email_for_invites",
-                "The organization's email_invites setting does not allow inviting this email address.",
-            ));
+            return Err(ApiError::of(catalog::INVALID_EMAIL_FOR_INVITES));
         }
     };
     if member.status != "active" {

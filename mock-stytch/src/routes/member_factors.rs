@@ -9,6 +9,7 @@ use axum::routing::delete;
 use sqlx::SqliteConnection;
 
 use super::members::member_reply;
+use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::http::Reply;
 use crate::model::{Member, Organization};
@@ -53,10 +54,7 @@ async fn delete_mfa_phone_number(
 ) -> ApiResult<Reply> {
     change_member(&state, &org_key, &member_key, async |_, m| {
         if m.mfa_phone_number.is_empty() {
-            return Err(ApiError::not_found(
-                "member_phone_number_not_found",
-                "The member has no MFA phone number.",
-            ));
+            return Err(ApiError::of(catalog::MEMBER_PHONE_NUMBER_NOT_FOUND));
         }
         m.mfa_phone_number.clear();
         m.mfa_phone_number_verified = false;
@@ -76,10 +74,7 @@ async fn delete_totp(
         // Registration rows (pending ones too) and, by cascade, their recovery codes go with it.
         let deleted = crate::model::totp::delete_for_member(conn, &m.member_id).await?;
         if m.totp_registration_id.is_empty() && deleted == 0 {
-            return Err(ApiError::not_found(
-                "totp_not_found",
-                "The member has no TOTP registration.",
-            ));
+            return Err(ApiError::of(catalog::TOTP_NOT_FOUND));
         }
         m.totp_registration_id.clear();
         if m.default_mfa_method == "totp" {
@@ -104,9 +99,7 @@ async fn delete_password(
     .fetch_optional(&mut *conn)
     .await?;
     drop(conn);
-    let member_id = member_id.ok_or_else(|| {
-        ApiError::not_found("member_password_not_found", "No password with that id.")
-    })?;
+    let member_id = member_id.ok_or_else(|| ApiError::of(catalog::MEMBER_PASSWORD_NOT_FOUND))?;
     change_member(&state, &org.organization_id, &member_id, async |conn, m| {
         m.set_password_hash(conn, None).await?;
         m.member_password_id.clear();

@@ -9,6 +9,7 @@ use axum::routing::{get, post, put};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, Params, Reply};
 use crate::model::validate;
@@ -176,9 +177,8 @@ async fn update(
     if let Some(phone) = req.mfa_phone_number.filter(|p| !p.is_empty()) {
         let phone = validate::phone_number(&phone)?;
         if !m.mfa_phone_number.is_empty() && m.mfa_phone_number != phone {
-            return Err(ApiError::bad_request(
-                "duplicate_member_phone_number_for_member",
-                "This member already has an MFA phone number; delete it before setting another.",
+            return Err(ApiError::of(
+                catalog::DUPLICATE_MEMBER_PHONE_NUMBER_FOR_MEMBER,
             ));
         }
         if m.mfa_phone_number != phone {
@@ -196,7 +196,7 @@ async fn update(
         let method = validate::one_of(
             &method,
             &["sms_otp", "totp"],
-            "invalid_mfa_default_method",
+            catalog::INVALID_MFA_DEFAULT_METHOD,
             "default_mfa_method",
         )?;
         let has = match method.as_str() {
@@ -204,10 +204,7 @@ async fn update(
             _ => !m.totp_registration_id.is_empty(),
         };
         if !has {
-            return Err(ApiError::bad_request(
-                "default_mfa_member_missing_factor",
-                "The member has no factor of that kind to make the default.",
-            ));
+            return Err(ApiError::of(catalog::DEFAULT_MFA_MEMBER_MISSING_FACTOR));
         }
         m.default_mfa_method = method;
     }
@@ -223,8 +220,8 @@ async fn update(
         }
     }
     if req.unlink_email == Some(true) {
-        return Err(ApiError::bad_request(
-            "invalid_argument",
+        return Err(ApiError::worded(
+            catalog::INVALID_ARGUMENT,
             "unlink_email is not supported by the mock: a member always keeps an email address.",
         ));
     }

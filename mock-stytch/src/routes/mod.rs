@@ -31,6 +31,7 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::get;
 
 use crate::error::ApiError;
+use crate::error::catalog;
 use crate::http::{buffer_body, envelope, require_basic_auth};
 use crate::state::AppState;
 
@@ -74,12 +75,7 @@ pub fn router(state: AppState) -> Router {
                 .route_layer(from_fn_with_state(state.clone(), require_basic_auth)),
         )
         .merge(open_routes().route_layer(faults()))
-        .fallback(|| async {
-            ApiError::not_found(
-                "route_not_found",
-                "No such route. Check the path and method.",
-            )
-        })
+        .fallback(|| async { ApiError::of(catalog::ROUTE_NOT_FOUND) })
         .layer(axum::middleware::from_fn(buffer_body))
         .layer(from_fn_with_state(state.clone(), envelope))
         .with_state(state)

@@ -6,6 +6,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, Reply};
 use crate::model::Organization;
@@ -144,8 +145,8 @@ fn org_filter(org: &Value, member_emails: &[String], filter: &str, value: &Value
 }
 
 pub fn unknown_filter(filter: &str) -> ApiError {
-    ApiError::bad_request(
-        "invalid_search_query",
+    ApiError::worded(
+        catalog::INVALID_SEARCH_QUERY,
         format!("Unknown search filter_name: {filter}."),
     )
 }

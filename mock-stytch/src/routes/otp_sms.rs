@@ -12,6 +12,7 @@ use axum::extract::State;
 use axum::routing::post;
 use serde::Deserialize;
 
+use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, Reply};
 use crate::model::mfa::{self, Method, Options, Proven, Tokens};
@@ -32,8 +33,8 @@ pub fn routes() -> Router<AppState> {
 }
 
 pub fn member_phone_number_not_found() -> ApiError {
-    ApiError::not_found(
-        "member_phone_number_not_found",
+    ApiError::worded(
+        catalog::MEMBER_PHONE_NUMBER_NOT_FOUND,
         "The member has no MFA phone number. Pass mfa_phone_number to attach one.",
     )
 }
@@ -56,7 +57,7 @@ async fn send(State(state): State<AppState>, Body(req): Body<SendRequest>) -> Ap
         .map(validate::phone_number)
         .transpose()?;
     if let Some(locale) = req.locale.as_deref().filter(|l| !l.is_empty()) {
-        validate::one_of(locale, LOCALES, "invalid_argument", "locale")?;
+        validate::one_of(locale, LOCALES, catalog::INVALID_ARGUMENT, "locale")?;
     }
     let mut tx = state.db.write().await?;
     let org = Organization::get(&mut tx, &req.organization_id).await?;
@@ -73,8 +74,8 @@ async fn send(State(state): State<AppState>, Body(req): Body<SendRequest>) -> Ap
             attached = true;
         }
         (false, Some(p)) if p != member.mfa_phone_number => {
-            return Err(ApiError::bad_request(
-                "duplicate_member_phone_number_for_member",
+            return Err(ApiError::worded(
+                catalog::DUPLICATE_MEMBER_PHONE_NUMBER_FOR_MEMBER,
                 "The member already has a different MFA phone number; delete it before sending to another.",
             ));
         }

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use sqlx::SqliteConnection;
 
 use crate::decide::{self, Context, Primary, SessionArgs};
+use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, Reply};
 use crate::model::auth_token::{self, Kind, Refusal};
@@ -256,10 +257,7 @@ async fn reset_by_session(
             .is_some_and(|t| now - t.timestamp() <= SESSION_RESET_WINDOW_SECONDS)
     });
     if !fresh {
-        return Err(ApiError::bad_request(
-            "session_too_old_to_reset_password",
-            "The session must hold a factor authenticated in the last 5 minutes to reset the password.",
-        ));
+        return Err(ApiError::of(catalog::SESSION_TOO_OLD_TO_RESET_PASSWORD));
     }
     let mut member = Member::get(&mut tx, &org.organization_id, &session.member_id).await?;
     password::require_strong(&req.password, &member.email_address)?;

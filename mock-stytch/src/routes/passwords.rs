@@ -32,6 +32,7 @@ use sqlx::SqliteConnection;
 
 use crate::db::WriteTx;
 use crate::decide::{self, Primary, SessionArgs};
+use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, Reply};
 use crate::model::password::{self, Argon2Config};
@@ -189,9 +190,8 @@ async fn migrate(
     }
     if let Some(phone) = phone {
         if !member.mfa_phone_number.is_empty() && member.mfa_phone_number != phone {
-            return Err(ApiError::bad_request(
-                "duplicate_member_phone_number_for_member",
-                "This member already has an MFA phone number; delete it before setting another.",
+            return Err(ApiError::of(
+                catalog::DUPLICATE_MEMBER_PHONE_NUMBER_FOR_MEMBER,
             ));
         }
         member.mfa_phone_number = phone;

@@ -11,6 +11,7 @@ use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, Reply};
 use crate::model::mfa::{self, Method, Options, Proven, Tokens};
@@ -54,10 +55,7 @@ async fn recover(
     options.validate()?;
     let code = req.recovery_code.trim();
     if totp::looks_like_totp_code(code) {
-        return Err(ApiError::bad_request(
-            "totp_code_used_as_recovery_code",
-            "This looks like a TOTP code. Use /v1/b2b/totp/authenticate for it.",
-        ));
+        return Err(ApiError::of(catalog::TOTP_CODE_USED_AS_RECOVERY_CODE));
     }
     let mut tx = state.db.write().await?;
     let org = Organization::get(&mut tx, &req.organization_id).await?;

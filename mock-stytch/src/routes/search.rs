@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 
 #[derive(Debug, Default, Deserialize)]
@@ -36,8 +37,8 @@ impl Query {
             None | Some("AND") => false,
             Some("OR") => true,
             Some(other) => {
-                return Err(ApiError::bad_request(
-                    "invalid_search_query",
+                return Err(ApiError::worded(
+                    catalog::INVALID_SEARCH_QUERY,
                     format!("operator must be AND or OR, not {other}."),
                 ));
             }
@@ -109,10 +110,7 @@ impl Page {
             None | Some(0) => 100,
             Some(l) if (1..=1000).contains(&l) => l as usize,
             Some(_) => {
-                return Err(ApiError::bad_request(
-                    "invalid_limit",
-                    "limit must be between 1 and 1000.",
-                ));
+                return Err(ApiError::of(catalog::INVALID_LIMIT));
             }
         };
         let offset = match cursor {
@@ -120,12 +118,7 @@ impl Page {
             Some(c) => c
                 .strip_prefix("cursor-")
                 .and_then(|n| n.parse().ok())
-                .ok_or_else(|| {
-                    ApiError::bad_request(
-                        "invalid_cursor",
-                        "cursor is not one this server returned.",
-                    )
-                })?,
+                .ok_or_else(|| ApiError::of(catalog::INVALID_CURSOR))?,
         };
         Ok(Page { offset, limit })
     }

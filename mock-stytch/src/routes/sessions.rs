@@ -25,6 +25,7 @@ use serde_json::{Value, json};
 
 use crate::db::Committed;
 use crate::decide::{self, Primary, SessionArgs};
+use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, Params, Reply};
 use crate::model::session::{self, Session};
@@ -46,10 +47,7 @@ pub fn open_routes() -> Router<AppState> {
 
 async fn jwks(State(state): State<AppState>, Path(project_id): Path<String>) -> ApiResult<Reply> {
     if project_id != state.config.project_id {
-        return Err(ApiError::not_found(
-            "project_not_found",
-            "No project with that project_id.",
-        ));
+        return Err(ApiError::of(catalog::PROJECT_NOT_FOUND));
     }
     Ok(Reply::empty().with("keys", vec![state.signing.get().await?.jwk.clone()]))
 }
@@ -89,8 +87,8 @@ fn authorize(org: &Organization, member: &Member, check: &AuthorizationCheck) ->
     if check.organization_id != org.organization_id
         && check.organization_id != org.organization_slug
     {
-        return Err(ApiError::forbidden(
-            "session_authorization_error",
+        return Err(ApiError::worded(
+            catalog::SESSION_AUTHORIZATION_ERROR,
             "The session belongs to another organization than the authorization check names.",
         ));
     }
@@ -119,10 +117,7 @@ fn authorize(org: &Organization, member: &Member, check: &AuthorizationCheck) ->
         })
         .collect();
     if granting.is_empty() {
-        return Err(ApiError::forbidden(
-            "unauthorized_action",
-            "The member's roles do not grant that action on that resource.",
-        ));
+        return Err(ApiError::of(catalog::UNAUTHORIZED_ACTION));
     }
     Ok(json!({"authorized": true, "granting_roles": granting}))
 }
@@ -249,17 +244,11 @@ async fn revoke(State(state): State<AppState>, Body(req): Body<RevokeRequest>) -
     ];
     match args.iter().filter(|a| a.is_some()).count() {
         0 => {
-            return Err(ApiError::bad_request(
-                "no_session_revoke_arguments",
-                "Provide one of member_session_id, session_token, session_jwt or member_id.",
-            ));
+            return Err(ApiError::of(catalog::NO_SESSION_REVOKE_ARGUMENTS));
         }
         1 => {}
         _ => {
-            return Err(ApiError::bad_request(
-                "too_many_session_revoke_arguments",
-                "Provide only one of member_session_id, session_token, session_jwt or member_id.",
-            ));
+            return Err(ApiError::of(catalog::TOO_MANY_SESSION_REVOKE_ARGUMENTS));
         }
     }
     let [by_id, by_token, by_jwt, by_member] = args;

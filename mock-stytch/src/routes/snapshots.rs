@@ -17,6 +17,7 @@ use axum::routing::post;
 use serde::Deserialize;
 
 use crate::db::snapshot::RestoreError;
+use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, MAX_SNAPSHOT_BYTES, Reply, decode_json};
 use crate::snapshot::SnapshotError;
@@ -113,7 +114,9 @@ async fn restore(State(state): State<AppState>, req: Request) -> ApiResult<Reply
     // `buffer_body` already bounded the body (at MAX_SNAPSHOT_BYTES for this route).
     let bytes = axum::body::to_bytes(req.into_body(), MAX_SNAPSHOT_BYTES)
         .await
-        .map_err(|_| ApiError::bad_request("bad_request", "The request body could not be read."))?;
+        .map_err(|_| {
+            ApiError::worded(catalog::BAD_REQUEST, "The request body could not be read.")
+        })?;
     if content_type.starts_with(SQLITE_MEDIA_TYPE) {
         detached(async move {
             let file = tempfile::NamedTempFile::new()?;
@@ -129,9 +132,8 @@ async fn restore(State(state): State<AppState>, req: Request) -> ApiResult<Reply
         let req: RestoreRequest = decode_json(&bytes)?;
         detached(async move { restore_from(&state, Path::new(&req.path)).await }).await?
     } else {
-        Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "invalid_content_type",
+        Err(ApiError::worded(
+            catalog::INVALID_CONTENT_TYPE,
             "Send {\"path\": ...} as JSON, or the snapshot file as application/vnd.sqlite3.",
         ))
     }
@@ -142,8 +144,8 @@ async fn restore_from(state: &AppState, file: &Path) -> ApiResult<Reply> {
         Ok(_) => Ok(Reply::empty()
             .with("restored", true)
             .with("now", crate::clock::rfc3339(state.clock.now_ts()))),
-        Err(RestoreError::Refused(why)) => Err(ApiError::bad_request(
-            "invalid_snapshot",
+        Err(RestoreError::Refused(why)) => Err(ApiError::worded(
+            catalog::INVALID_SNAPSHOT,
             format!("Nothing was restored: {why}."),
         )),
         Err(RestoreError::Db(e)) => Err(e.into()),

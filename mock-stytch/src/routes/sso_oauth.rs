@@ -24,6 +24,7 @@ use serde_json::{Value, json};
 
 use crate::clock::rfc3339;
 use crate::decide::{self, Primary, SessionArgs};
+use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, Reply};
 use crate::ids::uuid_from;
@@ -113,7 +114,7 @@ async fn mint_oauth_token(
     let provider = validate::one_of(
         &req.provider.to_ascii_lowercase(),
         OAUTH_PROVIDERS,
-        "invalid_argument",
+        catalog::INVALID_ARGUMENT,
         "provider",
     )?;
     let mut tx = state.db.write().await?;
@@ -164,16 +165,10 @@ async fn sso_authenticate(
     let t = match auth_token::redeem(&mut tx, &state, &req.sso_token, &[Kind::Sso]).await? {
         Ok(t) => t,
         Err(Refusal::NotFound) => {
-            return Err(ApiError::not_found(
-                "sso_token_not_found",
-                "The SSO token could not be found.",
-            ));
+            return Err(ApiError::of(catalog::SSO_TOKEN_NOT_FOUND));
         }
         Err(Refusal::Spent) => {
-            return Err(ApiError::unauthorized(
-                "unable_to_auth_sso_token",
-                "The SSO token could not be authenticated: it was already used or has expired.",
-            ));
+            return Err(ApiError::of(catalog::UNABLE_TO_AUTH_SSO_TOKEN));
         }
     };
     let org = Organization::get(&mut tx, &t.organization_id).await?;
@@ -187,8 +182,8 @@ async fn sso_authenticate(
             provision::create_member(&mut tx, &state, &org, &t.email_address, "active").await?
         }
         None => {
-            return Err(ApiError::forbidden(
-                "sso_jit_provisioning_not_allowed",
+            return Err(ApiError::worded(
+                catalog::SSO_JIT_PROVISIONING_NOT_ALLOWED,
                 "This email address is not a member of the organization and sso_jit_provisioning does not allow \
                  this connection to add members.",
             ));
@@ -266,16 +261,10 @@ async fn oauth_authenticate(
     let t = match auth_token::redeem(&mut tx, &state, &req.oauth_token, &[Kind::Oauth]).await? {
         Ok(t) => t,
         Err(Refusal::NotFound) => {
-            return Err(ApiError::not_found(
-                "oauth_token_not_found",
-                "The OAuth token could not be found.",
-            ));
+            return Err(ApiError::of(catalog::OAUTH_TOKEN_NOT_FOUND));
         }
         Err(Refusal::Spent) => {
-            return Err(ApiError::unauthorized(
-                "unable_to_auth_oauth_token",
-                "The OAuth token could not be authenticated: it was already used or has expired.",
-            ));
+            return Err(ApiError::of(catalog::UNABLE_TO_AUTH_OAUTH_TOKEN));
         }
     };
     let org = Organization::get(&mut tx, &t.organization_id).await?;

@@ -13,6 +13,7 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, Params, Reply};
 use crate::model::mfa::{self, Method, Options, Proven, Tokens};
@@ -30,10 +31,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn active_totp_exists() -> ApiError {
-    ApiError::bad_request(
-        "active_totp_exists",
-        "The member already has an active TOTP registration. Delete it before creating another.",
-    )
+    ApiError::of(catalog::ACTIVE_TOTP_EXISTS)
 }
 
 #[derive(Deserialize)]
@@ -97,10 +95,7 @@ async fn authenticate(
     req.options.validate()?;
     let code = req.code.trim();
     if recovery_codes::looks_like_recovery_code(code) {
-        return Err(ApiError::bad_request(
-            "recovery_code_used_as_totp_code",
-            "This looks like a recovery code. Use /v1/b2b/recovery_codes/recover for it.",
-        ));
+        return Err(ApiError::of(catalog::RECOVERY_CODE_USED_AS_TOTP_CODE));
     }
     let mut tx = state.db.write().await?;
     let org = Organization::get(&mut tx, &req.organization_id).await?;

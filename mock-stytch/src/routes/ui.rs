@@ -7,13 +7,14 @@
 
 use axum::Router;
 use axum::extract::{FromRequest, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::dashboard::{self, View};
+use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::routes::control;
 use crate::state::AppState;
@@ -85,9 +86,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
         if !ct.starts_with("application/x-www-form-urlencoded") {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "invalid_content_type",
+            return Err(ApiError::worded(
+                catalog::INVALID_CONTENT_TYPE,
                 "Dashboard forms must be sent as application/x-www-form-urlencoded.",
             ));
         }
