@@ -122,7 +122,11 @@ fn organizations(m: &mut Markup, v: &View) {
         .elem(
             "td",
             &[("class", "allowed-mfa-methods")],
-            &o.allowed_mfa_methods.join(", "),
+            &o.allowed_mfa_methods
+                .iter()
+                .map(|m| m.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
         )
         .raw("</tr>\n");
     }
@@ -168,7 +172,7 @@ fn members(m: &mut Markup, v: &View) {
         .elem(
             "td",
             &[("class", "default-mfa-method")],
-            &x.default_mfa_method,
+            x.default_mfa_method.map_or("", |m| m.as_str()),
         )
         .elem(
             "td",

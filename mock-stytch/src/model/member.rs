@@ -9,6 +9,7 @@ use sqlx::SqliteConnection;
 
 use crate::error::catalog;
 use crate::error::{ApiError, ApiResult, is_unique_violation};
+use crate::model::policy::MfaMethod;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Member {
@@ -29,7 +30,8 @@ pub struct Member {
     pub is_locked: bool,
     pub mfa_enrolled: bool,
     pub mfa_phone_number: String,
-    pub default_mfa_method: String,
+    #[serde(with = "crate::model::policy::blank_or_method")]
+    pub default_mfa_method: Option<MfaMethod>,
     pub roles: Vec<Value>,
     pub trusted_metadata: Value,
     pub untrusted_metadata: Value,
@@ -68,7 +70,7 @@ impl Member {
             is_locked: false,
             mfa_enrolled: false,
             mfa_phone_number: String::new(),
-            default_mfa_method: String::new(),
+            default_mfa_method: None,
             roles: vec![],
             trusted_metadata: json!({}),
             untrusted_metadata: json!({}),

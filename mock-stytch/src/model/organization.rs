@@ -13,21 +13,9 @@ use sqlx::SqliteConnection;
 
 use crate::error::catalog;
 use crate::error::{ApiError, ApiResult, is_unique_violation};
-use crate::model::policy::{self, MethodSetting, MfaPolicy};
+use crate::model::policy::{self, AuthMethod, MethodSetting, MfaMethod, MfaPolicy};
 use crate::model::validate;
 
-pub const MFA_METHODS: &[&str] = &["sms_otp", "totp"];
-pub const AUTH_METHODS: &[&str] = &[
-    "sso",
-    "magic_link",
-    "email_otp",
-    "password",
-    "google_oauth",
-    "microsoft_oauth",
-    "slack_oauth",
-    "github_oauth",
-    "hubspot_oauth",
-];
 const JIT_SETTINGS: &[&str] = &["ALL_ALLOWED", "RESTRICTED", "NOT_ALLOWED"];
 const RESTRICTABLE: &[&str] = &["RESTRICTED", "NOT_ALLOWED"];
 
@@ -44,11 +32,11 @@ pub struct Organization {
     pub email_jit_provisioning: String,
     pub email_invites: String,
     pub auth_methods: MethodSetting,
-    pub allowed_auth_methods: Vec<String>,
+    pub allowed_auth_methods: Vec<AuthMethod>,
     pub mfa_policy: MfaPolicy,
     pub rbac_email_implicit_role_assignments: Vec<Value>,
     pub mfa_methods: MethodSetting,
-    pub allowed_mfa_methods: Vec<String>,
+    pub allowed_mfa_methods: Vec<MfaMethod>,
     pub oauth_tenant_jit_provisioning: String,
     pub claimed_email_domains: Vec<String>,
     pub first_party_connected_apps_allowed_type: String,
@@ -211,9 +199,10 @@ impl Organization {
             )?;
         }
         if let Some(v) = s.allowed_auth_methods {
-            self.allowed_auth_methods = validate::all_of(
+            self.allowed_auth_methods = policy::parse_all(
                 &v,
-                AUTH_METHODS,
+                AuthMethod::from_wire,
+                AuthMethod::WIRE,
                 catalog::INVALID_ORGANIZATION_ALLOWED_AUTH_METHODS,
                 "allowed_auth_methods",
             )?;
@@ -241,9 +230,10 @@ impl Organization {
             )?;
         }
         if let Some(v) = s.allowed_mfa_methods {
-            self.allowed_mfa_methods = validate::all_of(
+            self.allowed_mfa_methods = policy::parse_all(
                 &v,
-                MFA_METHODS,
+                MfaMethod::from_wire,
+                MfaMethod::WIRE,
                 catalog::INVALID_ORGANIZATION_ALLOWED_MFA_METHODS,
                 "allowed_mfa_methods",
             )?;
@@ -299,16 +289,15 @@ impl Organization {
         Ok(())
     }
 
-    /// Is `method` (`sms_otp` / `totp`) usable as an MFA factor here (ignoring breakglass)?
-    pub fn allows_mfa_method(&self, method: &str) -> bool {
-        self.mfa_methods != MethodSetting::Restricted
-            || self.allowed_mfa_methods.iter().any(|m| m == method)
+    /// Is `method` usable as an MFA factor here (ignoring breakglass)?
+    pub fn allows_mfa_method(&self, method: MfaMethod) -> bool {
+        self.mfa_methods != MethodSetting::Restricted || self.allowed_mfa_methods.contains(&method)
     }
 
-    /// Is primary auth `method` (e.g. `magic_link`) allowed here (ignoring breakglass)?
-    pub fn allows_auth_method(&self, method: &str) -> bool {
+    /// Is primary auth `method` allowed here (ignoring breakglass)?
+    pub fn allows_auth_method(&self, method: AuthMethod) -> bool {
         self.auth_methods != MethodSetting::Restricted
-            || self.allowed_auth_methods.iter().any(|m| m == method)
+            || self.allowed_auth_methods.contains(&method)
     }
 
     /// Find by id, slug or external id.

@@ -13,6 +13,9 @@ use subtle::{Choice, ConstantTimeEq};
 use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::uuid_from;
+use crate::mfa::Method;
+use crate::model::factor;
+use crate::model::proven::FactorProven;
 use crate::model::totp::Registration;
 use crate::state::AppState;
 
@@ -116,13 +119,14 @@ pub async fn unused(conn: &mut SqliteConnection, reg: &Registration) -> ApiResul
         .await?)
 }
 
-/// Redeem `code`: on a match the code is spent and its id returned (for the session factor).
+/// Redeem `code`: on a match the code is spent and the proof (a `recovery_codes` factor naming
+/// the code) returned.
 pub async fn redeem(
     conn: &mut SqliteConnection,
     state: &AppState,
     reg: &Registration,
     code: &str,
-) -> ApiResult<Option<String>> {
+) -> ApiResult<Option<FactorProven>> {
     let submitted = code.trim().to_ascii_lowercase();
     let rows: Vec<(String, String)> = sqlx::query_as(
         "SELECT recovery_code_id, code FROM recovery_codes WHERE totp_registration_id = ? AND used_at IS NULL ORDER BY position",
@@ -137,16 +141,24 @@ pub async fn redeem(
             found = Some(id);
         }
     }
-    if let Some(id) = &found {
-        sqlx::query(
-            "UPDATE recovery_codes SET used_at = ? WHERE recovery_code_id = ? AND used_at IS NULL",
-        )
-        .bind(state.clock.now_ts())
-        .bind(id)
-        .execute(conn)
-        .await?;
-    }
-    Ok(found)
+    let Some(id) = found else {
+        return Ok(None);
+    };
+    let now = state.clock.now_ts();
+    sqlx::query(
+        "UPDATE recovery_codes SET used_at = ? WHERE recovery_code_id = ? AND used_at IS NULL",
+    )
+    .bind(now)
+    .bind(&id)
+    .execute(conn)
+    .await?;
+    let f = factor::recovery_code(&id, now);
+    Ok(Some(FactorProven::matched(
+        &reg.member_id,
+        Method::RecoveryCode,
+        now,
+        f,
+    )))
 }
 
 /// Invalidate every code of `reg` and mint a fresh set (the rotation count goes up).

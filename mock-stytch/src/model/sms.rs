@@ -12,9 +12,11 @@
 use sqlx::SqliteConnection;
 
 use crate::error::ApiResult;
-use crate::model::Member;
+use crate::mfa::Method;
 use crate::model::outbox::{self, Outgoing};
+use crate::model::proven::FactorProven;
 use crate::model::provision::{SANDBOX_PHONE_NUMBER, SANDBOX_SMS_CODE};
+use crate::model::{Member, factor};
 use crate::state::AppState;
 
 pub const CODE_LIFETIME_SECONDS: i64 = 120;
@@ -77,19 +79,25 @@ pub async fn issue(
 
 pub use crate::model::otp_code::Refusal;
 
-/// Check `code` for `member`'s SMS code; see [`crate::model::otp_code::check`].
+/// Check `code` for `member`'s SMS code; see [`crate::model::otp_code::check`]. A match is the
+/// member's `otp` / `sms` factor, proven now.
 pub async fn check(
     conn: &mut SqliteConnection,
     state: &AppState,
     member: &Member,
     code: &str,
-) -> ApiResult<Result<(), Refusal>> {
-    crate::model::otp_code::check(
+) -> ApiResult<Result<FactorProven, Refusal>> {
+    let checked = crate::model::otp_code::check(
         conn,
         state,
         crate::model::otp_code::CodeTable::Sms,
         member,
         code,
     )
-    .await
+    .await?;
+    let now = state.clock.now_ts();
+    Ok(checked.map(|()| {
+        let f = factor::sms(&state.ids, member, now);
+        FactorProven::matched(&member.member_id, Method::SmsOtp, now, f)
+    }))
 }

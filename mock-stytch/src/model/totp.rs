@@ -15,7 +15,9 @@ use totp_rs::{Algorithm, Secret, TOTP};
 
 use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
-use crate::model::Member;
+use crate::mfa::Method;
+use crate::model::proven::FactorProven;
+use crate::model::{Member, factor};
 use crate::state::AppState;
 
 pub const DIGITS: usize = 6;
@@ -313,13 +315,13 @@ impl Registration {
     }
 
     /// Check `code` at the virtual now. On success the matched step is remembered (the caller
-    /// commits), and the step is returned.
+    /// commits), and the proof (this registration's `totp` factor) is returned.
     pub async fn check(
         &mut self,
         conn: &mut SqliteConnection,
         state: &AppState,
         code: &str,
-    ) -> ApiResult<Result<i64, Refusal>> {
+    ) -> ApiResult<Result<FactorProven, Refusal>> {
         let now = state.clock.now_ts();
         let generator = generator(&self.secret)?;
         let current = now.div_euclid(STEP_SECONDS);
@@ -344,7 +346,13 @@ impl Registration {
             .execute(conn)
             .await?;
         self.last_step = Some(step);
-        Ok(Ok(step))
+        let f = factor::totp(&self.totp_registration_id, now);
+        Ok(Ok(FactorProven::matched(
+            &self.member_id,
+            Method::Totp,
+            now,
+            f,
+        )))
     }
 
     /// Turn a pending registration into the member's TOTP factor.

@@ -68,23 +68,6 @@ pub fn one_of(
     }
 }
 
-/// Each element from a fixed set, deduplicated in first-seen order.
-pub fn all_of(
-    values: &[String],
-    allowed: &[&str],
-    error: Entry,
-    field: &str,
-) -> Result<Vec<String>, ApiError> {
-    let mut out: Vec<String> = Vec::new();
-    for v in values {
-        let v = one_of(v, allowed, error, field)?;
-        if !out.contains(&v) {
-            out.push(v);
-        }
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

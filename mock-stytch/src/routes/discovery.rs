@@ -4,7 +4,7 @@
 //! The member is the one with the IST's email address in that organization (an invited or
 //! pending member becomes active); without one, email JIT provisioning applies (domain in
 //! `email_allowed_domains`, `email_jit_provisioning` RESTRICTED), else 400
-//! `invalid_email_for_jit_provisioning`. The IST's factors go to [`crate::decide`], which
+//! `invalid_email_for_jit_provisioning`. The IST's factors go to [`crate::mfa::decide`], which
 //! consumes the IST when the answer is a session and hands the same IST back while something is
 //! still owed. Discovery never auto-sends an SMS by itself; this exchange is an organization
 //! login, so R3 applies to it like to any primary authenticate.
@@ -15,9 +15,9 @@ use axum::routing::post;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::decide::{self, Primary, SessionArgs};
 use crate::error::ApiResult;
 use crate::http::{Body, Reply};
+use crate::mfa::decide::{self, Primary, SessionArgs};
 use crate::model::{Member, Organization, provision};
 use crate::state::AppState;
 

@@ -5,16 +5,16 @@
 //! 2..=15); JIT provisioning follows the email rules of [`crate::model::provision`]. Authenticate
 //! checks the code (wrong attempts are counted and committed even though the request fails),
 //! activates the member, verifies the email and hands the `email_otp` factor to
-//! [`crate::decide`]. The code is never logged.
+//! [`crate::mfa::decide`]. The code is never logged.
 
 use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
 use serde::Deserialize;
 
-use crate::decide::{self, Primary, SessionArgs};
 use crate::error::ApiResult;
 use crate::http::{Body, Reply};
+use crate::mfa::decide::{self, Primary, SessionArgs};
 use crate::model::email_otp::{self, DEFAULT_MINUTES, MAX_MINUTES, MIN_MINUTES};
 use crate::model::provision::{self, SANDBOX_EMAIL};
 use crate::model::{Member, Organization, auth_token, factor, validate};

@@ -4,7 +4,7 @@
 //! `magic_link_signup` for new/pending/invited ones, `magic_link_invite`) carrying the token.
 //! Tokens are single-use and expire on the virtual clock (login/signup default 60 min, invite
 //! 10080 min, both 5..=10080). Authenticate turns `pending`/`invited` into `active`, marks the
-//! email verified, and hands the magic-link factor to [`crate::decide`]. Stytch's sandbox values
+//! email verified, and hands the magic-link factor to [`crate::mfa::decide`]. Stytch's sandbox values
 //! (§4) are honoured: `sandbox@stytch.com` gets 200 and no email; the three sandbox tokens
 //! succeed (always, for the sandbox member), 401 and 404. This module never decides MFA itself.
 
@@ -15,10 +15,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sqlx::SqliteConnection;
 
-use crate::decide::{self, Primary, SessionArgs};
 use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, Reply};
+use crate::mfa::decide::{self, Primary, SessionArgs};
 use crate::model::auth_token::{self, Kind, NewToken, Refusal};
 use crate::model::outbox::{self, Outgoing};
 use crate::model::provision::{self, SANDBOX_EMAIL, SANDBOX_ORG_ID};

@@ -12,6 +12,7 @@ use super::members::member_reply;
 use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::http::Reply;
+use crate::model::policy::MfaMethod;
 use crate::model::{Member, Organization};
 use crate::state::AppState;
 
@@ -58,8 +59,8 @@ async fn delete_mfa_phone_number(
         }
         m.mfa_phone_number.clear();
         m.mfa_phone_number_verified = false;
-        if m.default_mfa_method == "sms_otp" {
-            m.default_mfa_method.clear();
+        if m.default_mfa_method == Some(MfaMethod::SmsOtp) {
+            m.default_mfa_method = None;
         }
         Ok(())
     })
@@ -77,8 +78,8 @@ async fn delete_totp(
             return Err(ApiError::of(catalog::TOTP_NOT_FOUND));
         }
         m.totp_registration_id.clear();
-        if m.default_mfa_method == "totp" {
-            m.default_mfa_method.clear();
+        if m.default_mfa_method == Some(MfaMethod::Totp) {
+            m.default_mfa_method = None;
         }
         Ok(())
     })

@@ -12,6 +12,7 @@ use serde_json::Value;
 use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, Params, Reply};
+use crate::model::policy::{self, MfaMethod};
 use crate::model::validate;
 use crate::model::{Member, Organization, lockout};
 use crate::routes::search::{Page, Query, any_eq, any_fuzzy};
@@ -193,20 +194,21 @@ async fn update(
         m.set_roles(&roles);
     }
     if let Some(method) = req.default_mfa_method.filter(|s| !s.is_empty()) {
-        let method = validate::one_of(
+        let method = policy::parse(
             &method,
-            &["sms_otp", "totp"],
+            MfaMethod::from_wire,
+            MfaMethod::WIRE,
             catalog::INVALID_MFA_DEFAULT_METHOD,
             "default_mfa_method",
         )?;
-        let has = match method.as_str() {
-            "sms_otp" => !m.mfa_phone_number.is_empty(),
-            _ => !m.totp_registration_id.is_empty(),
+        let has = match method {
+            MfaMethod::SmsOtp => !m.mfa_phone_number.is_empty(),
+            MfaMethod::Totp => !m.totp_registration_id.is_empty(),
         };
         if !has {
             return Err(ApiError::of(catalog::DEFAULT_MFA_MEMBER_MISSING_FACTOR));
         }
-        m.default_mfa_method = method;
+        m.default_mfa_method = Some(method);
     }
     if let Some(email) = req.email_address.filter(|e| !e.is_empty()) {
         let email = validate::email(&email)?;

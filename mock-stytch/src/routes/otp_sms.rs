@@ -5,7 +5,7 @@
 //! a fresh code in the outbox (killing the previous one). Sending to a verified phone is a
 //! challenge and needs no token; sending to an unverified phone is an enrollment and, when the
 //! member already has an active TOTP, needs an IST/session that completed MFA (§3 R6).
-//! Authenticate completes MFA through [`crate::model::mfa`]. SMS is never a primary factor here.
+//! Authenticate completes MFA through [`crate::mfa`]. SMS is never a primary factor here.
 
 use axum::Router;
 use axum::extract::State;
@@ -15,8 +15,8 @@ use serde::Deserialize;
 use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, Reply};
-use crate::model::mfa::{self, Method, Options, Proven, Tokens};
-use crate::model::{Member, Organization, factor, lockout, sms, validate};
+use crate::mfa::{self, Method, Options, Tokens};
+use crate::model::{Member, Organization, lockout, sms, validate};
 use crate::routes::members::member_reply;
 use crate::state::AppState;
 
@@ -130,14 +130,11 @@ async fn authenticate(
         Some(p) if p != member.mfa_phone_number => Err(sms::Refusal::NotFound),
         _ => sms::check(&mut tx, &state, &member, req.code.trim()).await?,
     };
-    if let Err(refusal) = checked {
-        return Err(mfa::refuse(tx, &state, &mut member, refusal.error()).await);
-    }
-    member.mfa_phone_number_verified = true;
-    let proven = Proven {
-        method: Method::SmsOtp,
-        factor: factor::sms(&state.ids, &member, state.clock.now_ts()),
+    let proven = match checked {
+        Ok(proven) => proven,
+        Err(refusal) => return Err(mfa::refuse(tx, &state, &mut member, refusal.error()).await),
     };
+    member.mfa_phone_number_verified = true;
     let reply = mfa::complete(
         &mut tx,
         &state,

@@ -12,8 +12,8 @@
 use sqlx::SqliteConnection;
 
 use crate::db::WriteTx;
-use crate::decide::{Context, SessionArgs};
 use crate::error::ApiResult;
+use crate::mfa::decide::{Context, SessionArgs};
 use crate::model::password;
 use crate::model::{Member, Organization, lockout, validate};
 use crate::state::AppState;

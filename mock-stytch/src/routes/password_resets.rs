@@ -2,7 +2,7 @@
 //! and session reset (split from [`crate::routes::passwords`], which holds the
 //! choices where Stytch is UNCONFIRMED). Each sets a new password (hashed at the mock's cost by
 //! [`crate::model::password`]), revokes the member's other sessions and ends in
-//! [`crate::decide`]. It must never answer before its writes are committed or put a hash in an
+//! [`crate::mfa::decide`]. It must never answer before its writes are committed or put a hash in an
 //! answer.
 
 use axum::Router;
@@ -12,10 +12,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sqlx::SqliteConnection;
 
-use crate::decide::{self, Context, Primary, SessionArgs};
 use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, Reply};
+use crate::mfa::decide::{self, Context, Primary, SessionArgs};
 use crate::model::auth_token::{self, Kind, Refusal};
 use crate::model::password;
 use crate::model::session::Session;

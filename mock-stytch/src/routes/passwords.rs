@@ -5,7 +5,7 @@
 //! Hashes are made and checked by [`crate::model::password`] and stay in the members table; no
 //! response carries one. An existing password is judged through
 //! [`crate::routes::password_check`] (verified outside the write lock, counted inside it). Every
-//! endpoint that proves a password ends in [`crate::decide`].
+//! endpoint that proves a password ends in [`crate::mfa::decide`].
 //! Choices where Stytch is UNCONFIRMED:
 //! * wrong password, unknown email and "member has no password" all answer 401
 //!   `unauthorized_credentials` (no member enumeration);
@@ -31,12 +31,13 @@ use serde_json::Value;
 use sqlx::SqliteConnection;
 
 use crate::db::WriteTx;
-use crate::decide::{self, Primary, SessionArgs};
 use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, Reply};
+use crate::mfa;
+use crate::mfa::decide::{self, Primary, SessionArgs};
 use crate::model::password::{self, Argon2Config};
-use crate::model::{Member, Organization, factor, lockout, mfa, provision, validate};
+use crate::model::{Member, Organization, factor, lockout, provision, validate};
 use crate::routes::members::member_reply;
 use crate::routes::password_check::password_tx;
 use crate::routes::password_resets;

@@ -2,7 +2,7 @@
 //! `GET /v1/b2b/recovery_codes/{organization_id}/{member_id}`, `POST /v1/b2b/recovery_codes/rotate`.
 //!
 //! Recover spends one code and completes MFA exactly like a TOTP code (through
-//! [`crate::model::mfa`]), adding a `recovery_codes` factor; it is restricted like TOTP by the
+//! [`crate::mfa`]), adding a `recovery_codes` factor; it is restricted like TOTP by the
 //! organization's `allowed_mfa_methods`. Without an *active* TOTP registration there are no codes
 //! (`recovery_codes_not_found`). Get lists the unused codes; rotate replaces them all.
 
@@ -14,10 +14,10 @@ use serde::Deserialize;
 use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, Reply};
-use crate::model::mfa::{self, Method, Options, Proven, Tokens};
+use crate::mfa::{self, Method, Options, Tokens};
 use crate::model::recovery_codes;
 use crate::model::totp::{self, Registration};
-use crate::model::{Member, Organization, factor, lockout};
+use crate::model::{Member, Organization, lockout};
 use crate::routes::members::member_reply;
 use crate::state::AppState;
 
@@ -66,14 +66,10 @@ async fn recover(
     let reg = Registration::active(&mut tx, &state, &member.member_id)
         .await?
         .ok_or_else(recovery_codes::not_found)?;
-    let Some(code_id) = recovery_codes::redeem(&mut tx, &state, &reg, code).await? else {
+    let Some(proven) = recovery_codes::redeem(&mut tx, &state, &reg, code).await? else {
         return Err(mfa::refuse(tx, &state, &mut member, recovery_codes::refused()).await);
     };
     let remaining = recovery_codes::unused(&mut tx, &reg).await?.len();
-    let proven = Proven {
-        method: Method::RecoveryCode,
-        factor: factor::recovery_code(&code_id, state.clock.now_ts()),
-    };
     let reply = mfa::complete(&mut tx, &state, &mut member, &org, holder, proven, &options).await?;
     let done = tx.commit(&state.ids).await?;
     reply

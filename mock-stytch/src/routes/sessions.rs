@@ -1,6 +1,6 @@
 //! Member sessions (CONTRACT §2.7–§2.8): authenticate (token or JWT, optional extension and
 //! `authorization_check`), get, revoke, exchange (session → another organization of the same
-//! email, decided by [`crate::decide`]), and the JWKS.
+//! email, decided by [`crate::mfa::decide`]), and the JWKS.
 //!
 //! The JWKS route answers without credentials (the SDKs' local verifiers send none) and is
 //! mounted through [`open_routes`]; everything else is behind Basic auth. Readings of the
@@ -24,10 +24,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::db::Committed;
-use crate::decide::{self, Primary, SessionArgs};
 use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, Params, Reply};
+use crate::mfa::decide::{self, Primary, SessionArgs};
 use crate::model::session::{self, Session};
 use crate::model::{Member, Organization};
 use crate::state::AppState;

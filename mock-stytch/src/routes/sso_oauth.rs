@@ -14,7 +14,7 @@
 //! `sso_jit_provisioning` is `ALL_ALLOWED` (or `RESTRICTED` and the connection is listed); OAuth
 //! when the email's domain is in `email_allowed_domains` and `email_jit_provisioning` is
 //! `RESTRICTED`. SSO and Google/Microsoft OAuth verify the email; HubSpot/Slack/GitHub do not.
-//! MFA is decided by [`crate::decide`] only.
+//! MFA is decided by [`crate::mfa::decide`] only.
 
 use axum::Router;
 use axum::extract::State;
@@ -23,11 +23,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::clock::rfc3339;
-use crate::decide::{self, Primary, SessionArgs};
 use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, Reply};
 use crate::ids::uuid_from;
+use crate::mfa::decide::{self, Primary, SessionArgs};
 use crate::model::auth_token::{self, AuthToken, Kind, NewToken, Refusal};
 use crate::model::{Member, Organization, factor, provision, validate};
 use crate::state::AppState;
@@ -306,7 +306,7 @@ async fn oauth_authenticate(
     let now = state.clock.now_ts();
     member.updated_at = rfc3339(now);
     member.save(&mut tx).await?;
-    let mut proven = factor::oauth(&provider, &registration_id, &subject, now);
+    let mut proven = factor::oauth(&provider, &registration_id, &subject, now)?;
     if let Some(sub) = proven
         .get_mut(format!("{provider}_oauth_factor"))
         .filter(|s| s.get("email_id").is_some())

@@ -6,7 +6,7 @@
 //! member's `totp_registration_id` only at its first successful authenticate. A create while an
 //! active registration exists is `active_totp_exists`; a pending one is replaced. Migrate imports
 //! an existing secret as an active registration. Authenticate completes MFA through
-//! [`crate::model::mfa`]. The helper route exists only on the mock and never on real Stytch.
+//! [`crate::mfa`]. The helper route exists only on the mock and never on real Stytch.
 
 use axum::Router;
 use axum::extract::State;
@@ -16,10 +16,10 @@ use serde::Deserialize;
 use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, Params, Reply};
-use crate::model::mfa::{self, Method, Options, Proven, Tokens};
+use crate::mfa::{self, Method, Options, Tokens};
 use crate::model::recovery_codes;
 use crate::model::totp::{self, Registration, Status};
-use crate::model::{Member, Organization, factor, lockout};
+use crate::model::{Member, Organization, lockout};
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -111,14 +111,11 @@ async fn authenticate(
     } else {
         Err(totp::Refusal::Wrong)
     };
-    if let Err(refusal) = checked {
-        return Err(mfa::refuse(tx, &state, &mut member, refusal.error()).await);
-    }
-    reg.activate(&mut tx, &mut member).await?;
-    let proven = Proven {
-        method: Method::Totp,
-        factor: factor::totp(&reg.totp_registration_id, state.clock.now_ts()),
+    let proven = match checked {
+        Ok(proven) => proven,
+        Err(refusal) => return Err(mfa::refuse(tx, &state, &mut member, refusal.error()).await),
     };
+    reg.activate(&mut tx, &mut member).await?;
     let reply = mfa::complete(
         &mut tx,
         &state,

@@ -6,7 +6,8 @@
 //! IST, the IST is consumed and a session is minted with the IST's factors plus the new one; with
 //! a session (step-up), the factor is added to that session. A failed attempt goes through
 //! [`refuse`], which counts it towards the user lock and COMMITS before answering. Nothing here
-//! compares codes; the factor modules do, and hand over a [`Proven`] only when a code matched.
+//! compares codes; the factor checks in `crate::model` do, and hand over a [`FactorProven`]
+//! only when a code matched.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -18,12 +19,13 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::Reply;
 use crate::jwt::SignLater;
 use crate::model::intermediate::Intermediate;
-use crate::model::policy::MfaPolicy;
+use crate::model::policy::{MfaMethod, MfaPolicy};
+use crate::model::proven::FactorProven;
 use crate::model::session::{self, Session};
 use crate::model::{Member, Organization, factor, lockout};
 use crate::state::AppState;
 
-/// An MFA method as organizations name them in `allowed_mfa_methods` / `default_mfa_method`.
+/// The MFA factor a request proves (one per MFA endpoint).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
     SmsOtp,
@@ -33,19 +35,19 @@ pub enum Method {
 }
 
 impl Method {
-    /// The name in `allowed_mfa_methods`.
-    pub fn allowed_name(self) -> &'static str {
+    /// The method `allowed_mfa_methods` must name for this factor.
+    pub fn allowed_as(self) -> MfaMethod {
         match self {
-            Method::SmsOtp => "sms_otp",
-            Method::Totp | Method::RecoveryCode => "totp",
+            Method::SmsOtp => MfaMethod::SmsOtp,
+            Method::Totp | Method::RecoveryCode => MfaMethod::Totp,
         }
     }
 
     /// The value `default_mfa_method` takes after success with this method, if any.
-    fn default_name(self) -> Option<&'static str> {
+    fn becomes_default(self) -> Option<MfaMethod> {
         match self {
-            Method::SmsOtp => Some("sms_otp"),
-            Method::Totp => Some("totp"),
+            Method::SmsOtp => Some(MfaMethod::SmsOtp),
+            Method::Totp => Some(MfaMethod::Totp),
             Method::RecoveryCode => None,
         }
     }
@@ -150,14 +152,14 @@ pub async fn required_holder(
 /// 403 `operation_restricted_by_organization_mfa_methods` when the organization restricts MFA
 /// methods and this is not one of them; breakglass members are exempt (§2.1).
 pub fn ensure_allowed(org: &Organization, member: &Member, method: Method) -> ApiResult<()> {
-    if member.is_breakglass || org.allows_mfa_method(method.allowed_name()) {
+    if member.is_breakglass || org.allows_mfa_method(method.allowed_as()) {
         Ok(())
     } else {
         Err(ApiError::worded(
             catalog::OPERATION_RESTRICTED_BY_ORGANIZATION_MFA_METHODS,
             format!(
                 "The organization does not allow {} as an MFA method.",
-                method.allowed_name()
+                method.allowed_as().as_str()
             ),
         ))
     }
@@ -198,13 +200,6 @@ pub async fn refuse(
     }
 }
 
-/// Proof that a code matched: only the factor modules' success paths build one.
-pub struct Proven {
-    pub method: Method,
-    /// The AuthenticationFactor to add (§2.7).
-    pub factor: Value,
-}
-
 /// What the request asks for besides the code (§2.9 / §2.10 / §2.11).
 #[derive(Debug, Default, Deserialize)]
 pub struct Options {
@@ -238,9 +233,14 @@ pub async fn complete(
     member: &mut Member,
     org: &Organization,
     holder: Holder,
-    proven: Proven,
+    proven: FactorProven,
     options: &Options,
 ) -> ApiResult<SignLater> {
+    if proven.member_id() != member.member_id {
+        // A proof for someone else completes nothing (the routes never pass one).
+        tracing::error!(member_id = %member.member_id, "factor proof of another member");
+        return Err(ApiError::internal());
+    }
     lockout::record_success(conn, member).await?;
     if org.mfa_policy == MfaPolicy::RequiredForAll {
         member.mfa_enrolled = true;
@@ -251,10 +251,10 @@ pub async fn complete(
             _ => {}
         }
     }
-    if let Some(name) = proven.method.default_name()
-        && (member.default_mfa_method.is_empty() || options.set_default_mfa == Some(true))
+    if let Some(method) = proven.method().becomes_default()
+        && (member.default_mfa_method.is_none() || options.set_default_mfa == Some(true))
     {
-        member.default_mfa_method = name.to_owned();
+        member.default_mfa_method = Some(method);
     }
     member.updated_at = crate::clock::rfc3339(state.clock.now_ts());
     member.save(conn).await?;
@@ -265,7 +265,7 @@ pub async fn complete(
         Holder::Ist(ist) => {
             ist.consume(conn, state).await?;
             let mut bag = ist.factors.clone();
-            factor::merge(&mut bag, proven.factor);
+            factor::merge(&mut bag, proven.into_factor());
             let minted = Session::mint(conn, state, member, org, bag, minutes, claims).await?;
             (minted.session, minted.jwt)
         }
@@ -277,7 +277,7 @@ pub async fn complete(
                     member,
                     org,
                     minutes,
-                    Some(proven.factor),
+                    Some(proven.into_factor()),
                     claims,
                 )
                 .await?;
