@@ -7,17 +7,15 @@
 
 use serde_json::json;
 
-use crate::helpers::{assert_error, spawn_frozen};
+use crate::helpers::spawn_frozen;
 use crate::mfa_helpers::*;
 use crate::schema::assert_valid;
-
-const REQUIRED: &str = "REQUIRED_FOR_ALL";
 
 #[tokio::test]
 async fn required_enrollment_by_sms() {
     // Arrange: REQUIRED_FOR_ALL org, member without any factor, holding a primary IST
     let mock = spawn_frozen().await;
-    let (org, m) = org_and_member(&mock, json!({"mfa_policy": REQUIRED}), json!({})).await;
+    let (org, m) = required_org_and_member(&mock).await;
     let login = magic_link_login(&mock, &org, &m, json!({})).await;
     let ist = pending_ist(&login);
     assert_eq!(
@@ -85,28 +83,22 @@ async fn required_enrollment_by_sms() {
     );
     assert!(claims.is_some(), "the JWT verifies against the mock's key");
     // the IST is spent
-    assert_error(
-        &mock
-            .post(
-                "/v1/b2b/otps/sms/authenticate",
-                body(
-                    &org,
-                    &m,
-                    json!({"code": code, "intermediate_session_token": ist}),
-                ),
-            )
-            .await,
+    assert_refused(
+        &mock,
+        "/v1/b2b/otps/sms/authenticate",
+        (&org, &m),
+        json!({"code": code, "intermediate_session_token": ist}),
         404,
         "intermediate_session_not_found",
-    );
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn required_enrollment_by_totp() {
     // Arrange
     let mock = spawn_frozen().await;
-    let (org, m) = org_and_member(&mock, json!({"mfa_policy": REQUIRED}), json!({})).await;
-    let ist = pending_ist(&magic_link_login(&mock, &org, &m, json!({})).await);
+    let (org, m, ist) = required_login(&mock).await;
 
     // Act 1: create a registration with the IST
     let created = mock
@@ -186,7 +178,7 @@ async fn required_enrollment_by_totp() {
 async fn returning_challenge_by_sms_auto_initiated() {
     // Arrange: an enrolled member comes back; primary auth auto-sends an SMS
     let mock = spawn_frozen().await;
-    let (org, m) = org_and_member(&mock, json!({"mfa_policy": REQUIRED}), json!({})).await;
+    let (org, m) = required_org_and_member(&mock).await;
     enroll_sms(&mock, &org, &m).await;
     let login = magic_link_login(&mock, &org, &m, json!({})).await;
     let ist = pending_ist(&login);
@@ -226,20 +218,15 @@ async fn returning_challenge_by_sms_auto_initiated() {
     .await;
     let second = last_sms_code(&mock, &m).await;
     assert_ne!(first, second);
-    assert_error(
-        &mock
-            .post(
-                "/v1/b2b/otps/sms/authenticate",
-                body(
-                    &org,
-                    &m,
-                    json!({"code": first, "intermediate_session_token": ist}),
-                ),
-            )
-            .await,
+    assert_refused(
+        &mock,
+        "/v1/b2b/otps/sms/authenticate",
+        (&org, &m),
+        json!({"code": first, "intermediate_session_token": ist}),
         404,
         "otp_code_not_found",
-    );
+    )
+    .await;
     let resp = mock
         .post(
             "/v1/b2b/otps/sms/authenticate",
@@ -261,7 +248,7 @@ async fn returning_challenge_by_sms_auto_initiated() {
 async fn returning_challenge_by_totp() {
     // Arrange
     let mock = spawn_frozen().await;
-    let (org, m) = org_and_member(&mock, json!({"mfa_policy": REQUIRED}), json!({})).await;
+    let (org, m) = required_org_and_member(&mock).await;
     let (created, _) = enroll_totp(&mock, &org, &m).await;
     mock.advance_clock(30).await; // next step: a fresh code
     let login = magic_link_login(&mock, &org, &m, json!({})).await;
@@ -298,7 +285,7 @@ async fn returning_challenge_by_totp() {
 async fn recovery_code_login() {
     // Arrange: TOTP enrolled; the member lost the phone
     let mock = spawn_frozen().await;
-    let (org, m) = org_and_member(&mock, json!({"mfa_policy": REQUIRED}), json!({})).await;
+    let (org, m) = required_org_and_member(&mock).await;
     let (created, _) = enroll_totp(&mock, &org, &m).await;
     let codes: Vec<String> = created["recovery_codes"]
         .as_array()
@@ -337,20 +324,15 @@ async fn recovery_code_login() {
     );
     // single use
     let ist2 = pending_ist(&magic_link_login(&mock, &org, &m, json!({})).await);
-    assert_error(
-        &mock
-            .post(
-                "/v1/b2b/recovery_codes/recover",
-                body(
-                    &org,
-                    &m,
-                    json!({"recovery_code": codes[0], "intermediate_session_token": ist2}),
-                ),
-            )
-            .await,
+    assert_refused(
+        &mock,
+        "/v1/b2b/recovery_codes/recover",
+        (&org, &m),
+        json!({"recovery_code": codes[0], "intermediate_session_token": ist2}),
         401,
         "unable_to_authenticate_recovery_code",
-    );
+    )
+    .await;
     let left = mock
         .ok_get(&format!("/v1/b2b/recovery_codes/{org}/{m}"))
         .await;
@@ -370,20 +352,15 @@ async fn recovery_code_login() {
     let new_codes = rotated["recovery_codes"].as_array().unwrap();
     assert_eq!(new_codes.len(), 10);
     assert!(codes.iter().all(|c| !new_codes.contains(&json!(c))));
-    assert_error(
-        &mock
-            .post(
-                "/v1/b2b/recovery_codes/recover",
-                body(
-                    &org,
-                    &m,
-                    json!({"recovery_code": codes[1], "intermediate_session_token": ist2}),
-                ),
-            )
-            .await,
+    assert_refused(
+        &mock,
+        "/v1/b2b/recovery_codes/recover",
+        (&org, &m),
+        json!({"recovery_code": codes[1], "intermediate_session_token": ist2}),
         401,
         "unable_to_authenticate_recovery_code",
-    );
+    )
+    .await;
     let resp = mock
         .post(
             "/v1/b2b/recovery_codes/recover",
@@ -494,17 +471,8 @@ async fn optional_enrollment_with_a_session_and_set_mfa_enrollment() {
 #[tokio::test]
 async fn set_mfa_enrollment_is_ignored_under_required_for_all() {
     let mock = spawn_frozen().await;
-    let (org, m) = org_and_member(&mock, json!({"mfa_policy": REQUIRED}), json!({})).await;
-    let ist = pending_ist(&magic_link_login(&mock, &org, &m, json!({})).await);
-    mock.ok_mfa(
-        "/v1/b2b/otps/sms/send",
-        body(
-            &org,
-            &m,
-            json!({"mfa_phone_number": PHONE, "intermediate_session_token": ist}),
-        ),
-    )
-    .await;
+    let (org, m, ist) = required_login(&mock).await;
+    send_sms_with_ist(&mock, &org, &m, PHONE, &ist).await;
     let code = last_sms_code(&mock, &m).await;
     let done = mock
         .ok_mfa("/v1/b2b/otps/sms/authenticate", body(&org, &m, json!({"code": code, "intermediate_session_token": ist, "set_mfa_enrollment": "unenroll"})))
@@ -516,7 +484,7 @@ async fn set_mfa_enrollment_is_ignored_under_required_for_all() {
 async fn adding_a_second_method_and_set_default_mfa() {
     // Arrange: SMS enrolled; the session from that enrollment carries the SMS factor
     let mock = spawn_frozen().await;
-    let (org, m) = org_and_member(&mock, json!({"mfa_policy": REQUIRED}), json!({})).await;
+    let (org, m) = required_org_and_member(&mock).await;
     let session = enroll_sms(&mock, &org, &m).await;
 
     // Act 1: add TOTP with that session, without set_default_mfa

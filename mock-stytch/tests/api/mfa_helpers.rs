@@ -15,7 +15,7 @@ use mock_stytch::model::session::Session;
 use mock_stytch::model::{Member, Organization, factor};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestMock, merge};
+use crate::helpers::{TestMock, assert_error, merge};
 use crate::schema::assert_valid;
 
 pub const PHONE: &str = "+14155552671";
@@ -34,6 +34,28 @@ pub async fn org_and_member(
         .create_member(&org_id, "ada@acme.com", member_settings)
         .await;
     (org_id, member["member_id"].as_str().unwrap().to_owned())
+}
+
+/// The arrangement most MFA tests start from: an organization whose `mfa_policy` is
+/// `REQUIRED_FOR_ALL`, and `ada@acme.com` in it without any factor yet; `(org_id, member_id)`.
+pub async fn required_org_and_member(mock: &TestMock) -> (String, String) {
+    org_and_member(mock, json!({"mfa_policy": "REQUIRED_FOR_ALL"}), json!({})).await
+}
+
+/// [`required_org_and_member`], then a magic-link login over HTTP that still owes MFA;
+/// `(org_id, member_id, intermediate_session_token)`.
+pub async fn required_login(mock: &TestMock) -> (String, String, String) {
+    let (org, m) = required_org_and_member(mock).await;
+    let ist = pending_ist(&magic_link_login(mock, &org, &m, json!({})).await);
+    (org, m, ist)
+}
+
+/// [`required_org_and_member`] holding a [`primary_ist`] (no login, so no SMS was sent);
+/// `(org_id, member_id, intermediate_session_token)`.
+pub async fn required_primary_ist(mock: &TestMock) -> (String, String, String) {
+    let (org, m) = required_org_and_member(mock).await;
+    let ist = primary_ist(mock, &org, &m).await;
+    (org, m, ist)
 }
 
 /// A second member of the same organization.
@@ -204,19 +226,46 @@ pub fn assert_mfa_session(resp: &(u16, Value), schema: &str, factor_types: &[&st
     b.clone()
 }
 
-/// Enroll SMS for a member of a REQUIRED_FOR_ALL or OPTIONAL org with a fresh IST; returns the
-/// session token the enrollment produced.
-pub async fn enroll_sms(mock: &TestMock, org_id: &str, member_id: &str) -> String {
-    let ist = primary_ist(mock, org_id, member_id).await;
+/// `otps.sms.send` to `phone` with the IST, as SMS enrollment starts; returns the answer.
+pub async fn send_sms_with_ist(
+    mock: &TestMock,
+    org_id: &str,
+    member_id: &str,
+    phone: &str,
+    ist: &str,
+) -> Value {
     mock.ok_mfa(
         "/v1/b2b/otps/sms/send",
         body(
             org_id,
             member_id,
-            json!({"mfa_phone_number": PHONE, "intermediate_session_token": ist}),
+            json!({"mfa_phone_number": phone, "intermediate_session_token": ist}),
         ),
     )
-    .await;
+    .await
+}
+
+/// POST `path` with the member's fields plus `extra`, and assert the Stytch error answer.
+pub async fn assert_refused(
+    mock: &TestMock,
+    path: &str,
+    (org_id, member_id): (&str, &str),
+    extra: Value,
+    status: u16,
+    error_type: &str,
+) {
+    assert_error(
+        &mock.post(path, body(org_id, member_id, extra)).await,
+        status,
+        error_type,
+    );
+}
+
+/// Enroll SMS for a member of a REQUIRED_FOR_ALL or OPTIONAL org with a fresh IST; returns the
+/// session token the enrollment produced.
+pub async fn enroll_sms(mock: &TestMock, org_id: &str, member_id: &str) -> String {
+    let ist = primary_ist(mock, org_id, member_id).await;
+    send_sms_with_ist(mock, org_id, member_id, PHONE, &ist).await;
     let code = last_sms_code(mock, member_id).await;
     let done = mock
         .ok_mfa(

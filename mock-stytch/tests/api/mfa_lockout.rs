@@ -26,7 +26,7 @@ async fn strict() -> TestMock {
 
 /// Member with TOTP enrolled and a verified phone; returns (org, member, secret, recovery codes, session).
 async fn fully_enrolled(mock: &TestMock) -> (String, String, String, Vec<String>, String) {
-    let (org, m) = org_and_member(mock, json!({"mfa_policy": "REQUIRED_FOR_ALL"}), json!({})).await;
+    let (org, m) = required_org_and_member(mock).await;
     let session = enroll_sms(mock, &org, &m).await;
     let created = mock
         .ok_mfa(
@@ -74,53 +74,38 @@ async fn failures_across_methods_lock_the_member_until_the_lock_expires() {
     let sms_code = last_sms_code(&mock, &m).await;
 
     // Act: one wrong attempt on each method
-    assert_error(
-        &mock
-            .post(
-                TOTP_AUTH,
-                body(
-                    &org,
-                    &m,
-                    json!({"code": "000000", "intermediate_session_token": ist}),
-                ),
-            )
-            .await,
+    assert_refused(
+        &mock,
+        TOTP_AUTH,
+        (&org, &m),
+        json!({"code": "000000", "intermediate_session_token": ist}),
         401,
         "unable_to_authenticate_totp",
-    );
-    assert_error(
-        &mock
-            .post(
-                RECOVER,
-                body(
-                    &org,
-                    &m,
-                    json!({"recovery_code": "zzzz-zzzz-zzzz", "intermediate_session_token": ist}),
-                ),
-            )
-            .await,
+    )
+    .await;
+    assert_refused(
+        &mock,
+        RECOVER,
+        (&org, &m),
+        json!({"recovery_code": "zzzz-zzzz-zzzz", "intermediate_session_token": ist}),
         401,
         "unable_to_authenticate_recovery_code",
-    );
+    )
+    .await;
     let wrong_sms = if sms_code == "111111" {
         "222222"
     } else {
         "111111"
     };
-    assert_error(
-        &mock
-            .post(
-                SMS_AUTH,
-                body(
-                    &org,
-                    &m,
-                    json!({"code": wrong_sms, "intermediate_session_token": ist}),
-                ),
-            )
-            .await,
+    assert_refused(
+        &mock,
+        SMS_AUTH,
+        (&org, &m),
+        json!({"code": wrong_sms, "intermediate_session_token": ist}),
         404,
         "otp_code_not_found",
-    );
+    )
+    .await;
 
     // Assert: locked; the member object shows it; right codes on every method are refused
     let locked = member(&mock, &org, &m).await;

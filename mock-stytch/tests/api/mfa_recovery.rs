@@ -82,61 +82,45 @@ async fn wrong_codes_and_totp_codes_are_refused() {
     let mock = spawn_frozen().await;
     let (org, m) = org_and_member(&mock, json!({}), json!({})).await;
     let (created, session) = enroll_totp(&mock, &org, &m).await;
-    assert_error(
-        &mock
-            .post(
-                RECOVER,
-                body(
-                    &org,
-                    &m,
-                    json!({"recovery_code": "zzzz-zzzz-zzzz", "session_token": session}),
-                ),
-            )
-            .await,
+    assert_refused(
+        &mock,
+        RECOVER,
+        (&org, &m),
+        json!({"recovery_code": "zzzz-zzzz-zzzz", "session_token": session}),
         401,
         "unable_to_authenticate_recovery_code",
-    );
-    assert_error(
-        &mock
-            .post(
-                RECOVER,
-                body(
-                    &org,
-                    &m,
-                    json!({"recovery_code": "123456", "session_token": session}),
-                ),
-            )
-            .await,
+    )
+    .await;
+    assert_refused(
+        &mock,
+        RECOVER,
+        (&org, &m),
+        json!({"recovery_code": "123456", "session_token": session}),
         400,
         "totp_code_used_as_recovery_code",
-    );
-    assert_error(
-        &mock
-            .post(
-                RECOVER,
-                body(&org, &m, json!({"recovery_code": "zzzz-zzzz-zzzz"})),
-            )
-            .await,
+    )
+    .await;
+    assert_refused(
+        &mock,
+        RECOVER,
+        (&org, &m),
+        json!({"recovery_code": "zzzz-zzzz-zzzz"}),
         400,
         "no_session_arguments",
-    );
+    )
+    .await;
     // another member's code is no good for this member
     let bob = another_member(&mock, &org, "bob@acme.com").await;
     let (bobs, _) = enroll_totp(&mock, &org, &bob).await;
-    assert_error(
-        &mock
-            .post(
-                RECOVER,
-                body(
-                    &org,
-                    &m,
-                    json!({"recovery_code": bobs["recovery_codes"][0], "session_token": session}),
-                ),
-            )
-            .await,
+    assert_refused(
+        &mock,
+        RECOVER,
+        (&org, &m),
+        json!({"recovery_code": bobs["recovery_codes"][0], "session_token": session}),
         401,
         "unable_to_authenticate_recovery_code",
-    );
+    )
+    .await;
 
     // upper case is the same code; with a session, the factor is added to it (step-up)
     let code = created["recovery_codes"][2]

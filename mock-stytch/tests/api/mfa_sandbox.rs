@@ -32,37 +32,22 @@ async fn assert_live_session(mock: &TestMock, done: &Value, member_id: &str) {
 async fn enrollment_via_ist_sends_nothing_and_000000_completes_mfa() {
     // Arrange
     let mock = spawn_frozen().await;
-    let (org, m) =
-        org_and_member(&mock, json!({"mfa_policy": "REQUIRED_FOR_ALL"}), json!({})).await;
-    let ist = primary_ist(&mock, &org, &m).await;
+    let (org, m, ist) = required_primary_ist(&mock).await;
 
     // Act 1: enroll the sandbox number
-    mock.ok_mfa(
-        SEND,
-        body(
-            &org,
-            &m,
-            json!({"mfa_phone_number": SANDBOX_PHONE_NUMBER, "intermediate_session_token": ist}),
-        ),
-    )
-    .await;
+    send_sms_with_ist(&mock, &org, &m, SANDBOX_PHONE_NUMBER, &ist).await;
 
     // Assert 1: no SMS; a wrong code is the usual refusal
     assert_eq!(sms_outbox(&mock).await, Vec::<Value>::new());
-    assert_error(
-        &mock
-            .post(
-                AUTH,
-                body(
-                    &org,
-                    &m,
-                    json!({"code": "123456", "intermediate_session_token": ist}),
-                ),
-            )
-            .await,
+    assert_refused(
+        &mock,
+        AUTH,
+        (&org, &m),
+        json!({"code": "123456", "intermediate_session_token": ist}),
         404,
         "otp_code_not_found",
-    );
+    )
+    .await;
 
     // Act 2 / Assert 2: 000000 completes MFA with a real session and JWT
     let resp = mock
@@ -171,35 +156,20 @@ async fn step_up_via_session_accepts_000000_once_per_send() {
 #[tokio::test]
 async fn a_real_number_still_gets_its_sms_and_not_the_sandbox_code() {
     let mock = spawn_frozen().await;
-    let (org, m) =
-        org_and_member(&mock, json!({"mfa_policy": "REQUIRED_FOR_ALL"}), json!({})).await;
-    let ist = primary_ist(&mock, &org, &m).await;
-    mock.ok_mfa(
-        SEND,
-        body(
-            &org,
-            &m,
-            json!({"mfa_phone_number": PHONE, "intermediate_session_token": ist}),
-        ),
-    )
-    .await;
+    let (org, m, ist) = required_primary_ist(&mock).await;
+    send_sms_with_ist(&mock, &org, &m, PHONE, &ist).await;
     let code = last_sms_code(&mock, &m).await;
     assert_ne!(
         code, SANDBOX_SMS_CODE,
         "seed 42 does not happen to derive 000000"
     );
-    assert_error(
-        &mock
-            .post(
-                AUTH,
-                body(
-                    &org,
-                    &m,
-                    json!({"code": SANDBOX_SMS_CODE, "intermediate_session_token": ist}),
-                ),
-            )
-            .await,
+    assert_refused(
+        &mock,
+        AUTH,
+        (&org, &m),
+        json!({"code": SANDBOX_SMS_CODE, "intermediate_session_token": ist}),
         404,
         "otp_code_not_found",
-    );
+    )
+    .await;
 }

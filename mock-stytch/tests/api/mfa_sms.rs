@@ -156,16 +156,15 @@ async fn ist_consumed_expired_or_of_another_member_is_refused() {
         404,
         "intermediate_session_not_found",
     );
-    assert_error(
-        &mock
-            .post(
-                SEND,
-                body(&org, &m, json!({"intermediate_session_token": ist})),
-            )
-            .await,
+    assert_refused(
+        &mock,
+        SEND,
+        (&org, &m),
+        json!({"intermediate_session_token": ist}),
         404,
         "intermediate_session_not_found",
-    );
+    )
+    .await;
 
     // another member's IST, on both endpoints
     let (mock, org, m, _, code) = sent().await;
@@ -176,16 +175,15 @@ async fn ist_consumed_expired_or_of_another_member_is_refused() {
         403,
         "session_authorization_error",
     );
-    assert_error(
-        &mock
-            .post(
-                SEND,
-                body(&org, &m, json!({"intermediate_session_token": bobs_ist})),
-            )
-            .await,
+    assert_refused(
+        &mock,
+        SEND,
+        (&org, &m),
+        json!({"intermediate_session_token": bobs_ist}),
         403,
         "session_authorization_error",
-    );
+    )
+    .await;
     // an unknown IST
     assert_error(
         &mock.post(AUTH, auth(&org, &m, &code, "no-such-ist")).await,
@@ -199,26 +197,24 @@ async fn sessions_of_another_member_or_unknown_sessions_are_refused() {
     let (mock, org, m, _, code) = sent().await;
     let bob = another_member(&mock, &org, "bob@acme.com").await;
     let (bob_token, bob_jwt) = primary_session(&mock, &org, &bob).await;
-    assert_error(
-        &mock
-            .post(
-                AUTH,
-                body(&org, &m, json!({"code": code, "session_token": bob_token})),
-            )
-            .await,
+    assert_refused(
+        &mock,
+        AUTH,
+        (&org, &m),
+        json!({"code": code, "session_token": bob_token}),
         403,
         "session_authorization_error",
-    );
-    assert_error(
-        &mock
-            .post(
-                AUTH,
-                body(&org, &m, json!({"code": code, "session_jwt": bob_jwt})),
-            )
-            .await,
+    )
+    .await;
+    assert_refused(
+        &mock,
+        AUTH,
+        (&org, &m),
+        json!({"code": code, "session_jwt": bob_jwt}),
         403,
         "session_authorization_error",
-    );
+    )
+    .await;
     assert_error(
         &mock
             .post(SEND, body(&org, &m, json!({"session_token": bob_token})))
@@ -226,16 +222,15 @@ async fn sessions_of_another_member_or_unknown_sessions_are_refused() {
         403,
         "session_authorization_error",
     );
-    assert_error(
-        &mock
-            .post(
-                AUTH,
-                body(&org, &m, json!({"code": code, "session_token": "nope"})),
-            )
-            .await,
+    assert_refused(
+        &mock,
+        AUTH,
+        (&org, &m),
+        json!({"code": code, "session_token": "nope"}),
         404,
         "session_not_found",
-    );
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -267,16 +262,15 @@ async fn token_arguments_must_be_exactly_one() {
         400,
         "invalid_argument",
     );
-    assert_error(
-        &mock
-            .post(
-                AUTH,
-                body(&org, &m, json!({"intermediate_session_token": ist})),
-            )
-            .await,
+    assert_refused(
+        &mock,
+        AUTH,
+        (&org, &m),
+        json!({"intermediate_session_token": ist}),
         400,
         "invalid_argument",
-    );
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -285,16 +279,15 @@ async fn phone_number_errors() {
     let (org, m) = org_and_member(&mock, json!({}), json!({})).await;
     let ist = primary_ist(&mock, &org, &m).await;
     // no phone anywhere
-    assert_error(
-        &mock
-            .post(
-                SEND,
-                body(&org, &m, json!({"intermediate_session_token": ist})),
-            )
-            .await,
+    assert_refused(
+        &mock,
+        SEND,
+        (&org, &m),
+        json!({"intermediate_session_token": ist}),
         404,
         "member_phone_number_not_found",
-    );
+    )
+    .await;
     assert_error(
         &mock.post(AUTH, auth(&org, &m, "123456", &ist)).await,
         404,
@@ -302,55 +295,29 @@ async fn phone_number_errors() {
     );
     // not E.164
     for bad in ["4155552671", "+1 415 555 2671", "+1415"] {
-        assert_error(
-            &mock
-                .post(
-                    SEND,
-                    body(
-                        &org,
-                        &m,
-                        json!({"mfa_phone_number": bad, "intermediate_session_token": ist}),
-                    ),
-                )
-                .await,
+        assert_refused(
+            &mock,
+            SEND,
+            (&org, &m),
+            json!({"mfa_phone_number": bad, "intermediate_session_token": ist}),
             400,
             "invalid_phone_number",
-        );
+        )
+        .await;
     }
     // a different number than the member's
-    mock.ok_mfa(
+    send_sms_with_ist(&mock, &org, &m, PHONE, &ist).await;
+    assert_refused(
+        &mock,
         SEND,
-        body(
-            &org,
-            &m,
-            json!({"mfa_phone_number": PHONE, "intermediate_session_token": ist}),
-        ),
-    )
-    .await;
-    assert_error(
-        &mock
-            .post(
-                SEND,
-                body(
-                    &org,
-                    &m,
-                    json!({"mfa_phone_number": OTHER_PHONE, "intermediate_session_token": ist}),
-                ),
-            )
-            .await,
+        (&org, &m),
+        json!({"mfa_phone_number": OTHER_PHONE, "intermediate_session_token": ist}),
         400,
         "duplicate_member_phone_number_for_member",
-    );
-    // the same number again is just a resend
-    mock.ok_mfa(
-        SEND,
-        body(
-            &org,
-            &m,
-            json!({"mfa_phone_number": PHONE, "intermediate_session_token": ist}),
-        ),
     )
     .await;
+    // the same number again is just a resend
+    send_sms_with_ist(&mock, &org, &m, PHONE, &ist).await;
     // unknown organization / member; bad locale
     assert_error(
         &mock.post(SEND, body("nope", &m, json!({}))).await,
@@ -402,16 +369,15 @@ async fn sms_is_refused_where_the_org_allows_only_totp_except_for_breakglass() {
     )
     .await;
     let ist = primary_ist(&mock, &org, &m).await;
-    assert_error(
-        &mock
-            .post(
-                SEND,
-                body(&org, &m, json!({"intermediate_session_token": ist})),
-            )
-            .await,
+    assert_refused(
+        &mock,
+        SEND,
+        (&org, &m),
+        json!({"intermediate_session_token": ist}),
         403,
         "operation_restricted_by_organization_mfa_methods",
-    );
+    )
+    .await;
     assert_error(
         &mock.post(AUTH, auth(&org, &m, "123456", &ist)).await,
         403,
@@ -442,26 +408,20 @@ async fn sms_is_refused_where_the_org_allows_only_totp_except_for_breakglass() {
 async fn enrolling_sms_over_an_active_totp_needs_an_mfa_session() {
     // Arrange: TOTP is the member's active factor
     let mock = spawn_frozen().await;
-    let (org, m) =
-        org_and_member(&mock, json!({"mfa_policy": "REQUIRED_FOR_ALL"}), json!({})).await;
+    let (org, m) = required_org_and_member(&mock).await;
     let (_, totp_session) = enroll_totp(&mock, &org, &m).await;
 
     // a primary-only IST may not attach a phone
     let ist = primary_ist(&mock, &org, &m).await;
-    assert_error(
-        &mock
-            .post(
-                SEND,
-                body(
-                    &org,
-                    &m,
-                    json!({"mfa_phone_number": PHONE, "intermediate_session_token": ist}),
-                ),
-            )
-            .await,
+    assert_refused(
+        &mock,
+        SEND,
+        (&org, &m),
+        json!({"mfa_phone_number": PHONE, "intermediate_session_token": ist}),
         403,
         "session_enforced_factor_matching_session_required",
-    );
+    )
+    .await;
     // nor may a call without any token
     assert_error(
         &mock

@@ -4,17 +4,13 @@
 
 use serde_json::json;
 
-use crate::helpers::{TestMock, assert_error, spawn_frozen};
+use crate::helpers::{assert_error, spawn_frozen};
 use crate::mfa_helpers::*;
 use crate::schema::assert_valid;
 
 const CREATE: &str = "/v1/b2b/totp";
 const AUTH: &str = "/v1/b2b/totp/authenticate";
 const MIGRATE: &str = "/v1/b2b/totp/migrate";
-
-async fn org_with_ada(mock: &TestMock) -> (String, String) {
-    org_and_member(mock, json!({"mfa_policy": "REQUIRED_FOR_ALL"}), json!({})).await
-}
 
 /// Decode the PNG in a `data:image/png;base64,` URI and read the QR code in it.
 fn decode_qr(data_uri: &str) -> String {
@@ -40,7 +36,7 @@ fn decode_qr(data_uri: &str) -> String {
 #[tokio::test]
 async fn the_qr_code_holds_the_otpauth_uri_with_the_org_name_as_issuer() {
     let mock = spawn_frozen().await;
-    let (org, m) = org_with_ada(&mock).await;
+    let (org, m) = required_org_and_member(&mock).await;
     let ist = primary_ist(&mock, &org, &m).await;
     let created = mock
         .ok_mfa(
@@ -60,7 +56,7 @@ async fn the_qr_code_holds_the_otpauth_uri_with_the_org_name_as_issuer() {
 #[tokio::test]
 async fn recovery_codes_and_ids_have_the_documented_shapes() {
     let mock = spawn_frozen().await;
-    let (org, m) = org_with_ada(&mock).await;
+    let (org, m) = required_org_and_member(&mock).await;
     let ist = primary_ist(&mock, &org, &m).await;
     let created = mock
         .ok_mfa(
@@ -89,7 +85,7 @@ async fn recovery_codes_and_ids_have_the_documented_shapes() {
 async fn codes_around_a_30_second_boundary() {
     // Arrange: FROZEN (2030-01-01T00:00:00Z) is a step boundary; move to its last second
     let mock = spawn_frozen().await;
-    let (org, m) = org_with_ada(&mock).await;
+    let (org, m) = required_org_and_member(&mock).await;
     let ist = primary_ist(&mock, &org, &m).await;
     let created = mock
         .ok_mfa(
@@ -112,34 +108,24 @@ async fn codes_around_a_30_second_boundary() {
     assert_eq!(helper["status"], "pending");
 
     // two steps away on either side: refused
-    assert_error(
-        &mock
-            .post(
-                AUTH,
-                body(
-                    &org,
-                    &m,
-                    json!({"code": at_step(-2), "intermediate_session_token": ist}),
-                ),
-            )
-            .await,
+    assert_refused(
+        &mock,
+        AUTH,
+        (&org, &m),
+        json!({"code": at_step(-2), "intermediate_session_token": ist}),
         401,
         "unable_to_authenticate_totp",
-    );
-    assert_error(
-        &mock
-            .post(
-                AUTH,
-                body(
-                    &org,
-                    &m,
-                    json!({"code": at_step(2), "intermediate_session_token": ist}),
-                ),
-            )
-            .await,
+    )
+    .await;
+    assert_refused(
+        &mock,
+        AUTH,
+        (&org, &m),
+        json!({"code": at_step(2), "intermediate_session_token": ist}),
         401,
         "unable_to_authenticate_totp",
-    );
+    )
+    .await;
     // the previous step is accepted (clock skew), activating the registration
     let done = mock
         .ok_mfa(
@@ -153,20 +139,15 @@ async fn codes_around_a_30_second_boundary() {
         .await;
     let session = done["session_token"].as_str().unwrap().to_owned();
     // the same code again: a replay
-    assert_error(
-        &mock
-            .post(
-                AUTH,
-                body(
-                    &org,
-                    &m,
-                    json!({"code": at_step(-1), "session_token": session}),
-                ),
-            )
-            .await,
+    assert_refused(
+        &mock,
+        AUTH,
+        (&org, &m),
+        json!({"code": at_step(-1), "session_token": session}),
         401,
         "totp_code_already_authenticated",
-    );
+    )
+    .await;
 
     // Act: one second later the next step begins
     mock.advance_clock(1).await;
@@ -181,20 +162,15 @@ async fn codes_around_a_30_second_boundary() {
     )
     .await;
     // and the one before it has left the window
-    assert_error(
-        &mock
-            .post(
-                AUTH,
-                body(
-                    &org,
-                    &m,
-                    json!({"code": at_step(-1), "session_token": session}),
-                ),
-            )
-            .await,
+    assert_refused(
+        &mock,
+        AUTH,
+        (&org, &m),
+        json!({"code": at_step(-1), "session_token": session}),
         401,
         "unable_to_authenticate_totp",
-    );
+    )
+    .await;
     // the next step (skew ahead) is accepted; going back to an older step after it is not
     mock.ok_mfa(
         AUTH,
@@ -205,20 +181,15 @@ async fn codes_around_a_30_second_boundary() {
         ),
     )
     .await;
-    assert_error(
-        &mock
-            .post(
-                AUTH,
-                body(
-                    &org,
-                    &m,
-                    json!({"code": at_step(1), "session_token": session}),
-                ),
-            )
-            .await,
+    assert_refused(
+        &mock,
+        AUTH,
+        (&org, &m),
+        json!({"code": at_step(1), "session_token": session}),
         401,
         "totp_code_already_authenticated",
-    );
+    )
+    .await;
     let helper = mock
         .ok_get(&format!(
             "/_mock/totp/code?organization_id={org}&member_id={m}"
@@ -231,24 +202,19 @@ async fn codes_around_a_30_second_boundary() {
 #[tokio::test]
 async fn a_pending_registration_expires_unconfirmed() {
     let mock = spawn_frozen().await;
-    let (org, m) = org_with_ada(&mock).await;
+    let (org, m) = required_org_and_member(&mock).await;
     let (token, _) = primary_session(&mock, &org, &m).await;
     // expiration_minutes bounds
     for bad in [4, 1441] {
-        assert_error(
-            &mock
-                .post(
-                    CREATE,
-                    body(
-                        &org,
-                        &m,
-                        json!({"session_token": token, "expiration_minutes": bad}),
-                    ),
-                )
-                .await,
+        assert_refused(
+            &mock,
+            CREATE,
+            (&org, &m),
+            json!({"session_token": token, "expiration_minutes": bad}),
             400,
             "invalid_argument",
-        );
+        )
+        .await;
     }
     let created = mock
         .ok_mfa(
@@ -269,16 +235,15 @@ async fn a_pending_registration_expires_unconfirmed() {
     );
     mock.advance_clock(1).await;
     let code = code_for(&secret, now(&mock));
-    assert_error(
-        &mock
-            .post(
-                AUTH,
-                body(&org, &m, json!({"code": code, "session_token": token})),
-            )
-            .await,
+    assert_refused(
+        &mock,
+        AUTH,
+        (&org, &m),
+        json!({"code": code, "session_token": token}),
         404,
         "totp_not_found",
-    );
+    )
+    .await;
     assert_error(
         &mock
             .get(&format!(
@@ -298,7 +263,7 @@ async fn a_pending_registration_expires_unconfirmed() {
 #[tokio::test]
 async fn a_second_create_replaces_a_pending_registration_but_not_an_active_one() {
     let mock = spawn_frozen().await;
-    let (org, m) = org_with_ada(&mock).await;
+    let (org, m) = required_org_and_member(&mock).await;
     let ist = primary_ist(&mock, &org, &m).await;
     let first = mock
         .ok_mfa(
@@ -320,20 +285,15 @@ async fn a_second_create_replaces_a_pending_registration_but_not_an_active_one()
     let old = code_for(first["secret"].as_str().unwrap(), now(&mock));
     let new = code_for(second["secret"].as_str().unwrap(), now(&mock));
     assert_ne!(old, new);
-    assert_error(
-        &mock
-            .post(
-                AUTH,
-                body(
-                    &org,
-                    &m,
-                    json!({"code": old, "intermediate_session_token": ist}),
-                ),
-            )
-            .await,
+    assert_refused(
+        &mock,
+        AUTH,
+        (&org, &m),
+        json!({"code": old, "intermediate_session_token": ist}),
         401,
         "unable_to_authenticate_totp",
-    );
+    )
+    .await;
     let done = mock
         .ok_mfa(
             AUTH,
@@ -363,7 +323,7 @@ async fn a_second_create_replaces_a_pending_registration_but_not_an_active_one()
 async fn deleting_the_totp_removes_the_registration_and_its_recovery_codes() {
     // Arrange
     let mock = spawn_frozen().await;
-    let (org, m) = org_with_ada(&mock).await;
+    let (org, m) = required_org_and_member(&mock).await;
     let (created, session) = enroll_totp(&mock, &org, &m).await;
     let secret = created["secret"].as_str().unwrap().to_owned();
 
@@ -393,16 +353,15 @@ async fn deleting_the_totp_removes_the_registration_and_its_recovery_codes() {
     );
     mock.advance_clock(30).await;
     let code = code_for(&secret, now(&mock));
-    assert_error(
-        &mock
-            .post(
-                AUTH,
-                body(&org, &m, json!({"code": code, "session_token": session})),
-            )
-            .await,
+    assert_refused(
+        &mock,
+        AUTH,
+        (&org, &m),
+        json!({"code": code, "session_token": session}),
         404,
         "totp_not_found",
-    );
+    )
+    .await;
     assert_eq!(
         stored_session_factor_types(&mock, &session).await,
         ["magic_link", "totp"],
@@ -434,7 +393,7 @@ async fn deleting_the_totp_removes_the_registration_and_its_recovery_codes() {
 #[tokio::test]
 async fn migrate_imports_an_active_registration() {
     let mock = spawn_frozen().await;
-    let (org, m) = org_with_ada(&mock).await;
+    let (org, m) = required_org_and_member(&mock).await;
 
     // minted recovery codes when none are given
     let migrated = mock
@@ -453,20 +412,15 @@ async fn migrate_imports_an_active_registration() {
         migrated["totp_registration_id"]
     );
     assert_eq!(migrated["recovery_codes"].as_array().unwrap().len(), 10);
-    assert_error(
-        &mock
-            .post(
-                MIGRATE,
-                body(
-                    &org,
-                    &m,
-                    json!({"secret": "JBSWY3DPEHPK3PXP", "recovery_codes": []}),
-                ),
-            )
-            .await,
+    assert_refused(
+        &mock,
+        MIGRATE,
+        (&org, &m),
+        json!({"secret": "JBSWY3DPEHPK3PXP", "recovery_codes": []}),
         400,
         "active_totp_exists",
-    );
+    )
+    .await;
 
     // the imported secret authenticates at once
     let ist = primary_ist(&mock, &org, &m).await;
@@ -492,20 +446,15 @@ async fn migrate_imports_an_active_registration() {
         migrated["recovery_codes"],
         json!(["aaaa-bbbb-cccc", "dddd-eeee-ffff"])
     );
-    assert_error(
-        &mock
-            .post(
-                MIGRATE,
-                body(
-                    &org,
-                    &m,
-                    json!({"secret": "not base32!", "recovery_codes": []}),
-                ),
-            )
-            .await,
+    assert_refused(
+        &mock,
+        MIGRATE,
+        (&org, &m),
+        json!({"secret": "not base32!", "recovery_codes": []}),
         400,
         "invalid_argument",
-    );
+    )
+    .await;
     let carol = another_member(&mock, &org, "carol@acme.com").await;
     assert_error(
         &mock
@@ -526,58 +475,43 @@ async fn migrate_imports_an_active_registration() {
 #[tokio::test]
 async fn totp_refusals() {
     let mock = spawn_frozen().await;
-    let (org, m) = org_with_ada(&mock).await;
+    let (org, m) = required_org_and_member(&mock).await;
     let ist = primary_ist(&mock, &org, &m).await;
     // no registration at all
-    assert_error(
-        &mock
-            .post(
-                AUTH,
-                body(
-                    &org,
-                    &m,
-                    json!({"code": "123456", "intermediate_session_token": ist}),
-                ),
-            )
-            .await,
+    assert_refused(
+        &mock,
+        AUTH,
+        (&org, &m),
+        json!({"code": "123456", "intermediate_session_token": ist}),
         404,
         "totp_not_found",
-    );
+    )
+    .await;
     // a recovery code sent to the TOTP endpoint
-    assert_error(
-        &mock
-            .post(
-                AUTH,
-                body(
-                    &org,
-                    &m,
-                    json!({"code": "abcd-efgh-ijkl", "intermediate_session_token": ist}),
-                ),
-            )
-            .await,
+    assert_refused(
+        &mock,
+        AUTH,
+        (&org, &m),
+        json!({"code": "abcd-efgh-ijkl", "intermediate_session_token": ist}),
         400,
         "recovery_code_used_as_totp_code",
-    );
+    )
+    .await;
     mock.ok_mfa(
         CREATE,
         body(&org, &m, json!({"intermediate_session_token": ist})),
     )
     .await;
     // not a code at all
-    assert_error(
-        &mock
-            .post(
-                AUTH,
-                body(
-                    &org,
-                    &m,
-                    json!({"code": "12ab", "intermediate_session_token": ist}),
-                ),
-            )
-            .await,
+    assert_refused(
+        &mock,
+        AUTH,
+        (&org, &m),
+        json!({"code": "12ab", "intermediate_session_token": ist}),
         401,
         "unable_to_authenticate_totp",
-    );
+    )
+    .await;
     // no token / another member's IST
     assert_error(
         &mock
@@ -588,30 +522,24 @@ async fn totp_refusals() {
     );
     let bob = another_member(&mock, &org, "bob@acme.com").await;
     let bobs = primary_ist(&mock, &org, &bob).await;
-    assert_error(
-        &mock
-            .post(
-                CREATE,
-                body(&org, &m, json!({"intermediate_session_token": bobs})),
-            )
-            .await,
+    assert_refused(
+        &mock,
+        CREATE,
+        (&org, &m),
+        json!({"intermediate_session_token": bobs}),
         403,
         "session_authorization_error",
-    );
-    assert_error(
-        &mock
-            .post(
-                AUTH,
-                body(
-                    &org,
-                    &m,
-                    json!({"code": "123456", "intermediate_session_token": bobs}),
-                ),
-            )
-            .await,
+    )
+    .await;
+    assert_refused(
+        &mock,
+        AUTH,
+        (&org, &m),
+        json!({"code": "123456", "intermediate_session_token": bobs}),
         403,
         "session_authorization_error",
-    );
+    )
+    .await;
     assert_error(
         &mock.post(CREATE, body("nope", &m, json!({}))).await,
         404,
@@ -699,7 +627,7 @@ async fn totp_is_refused_where_the_org_allows_only_sms_except_for_breakglass() {
 #[tokio::test]
 async fn enrolling_totp_over_a_verified_phone_needs_an_mfa_session() {
     let mock = spawn_frozen().await;
-    let (org, m) = org_with_ada(&mock).await;
+    let (org, m) = required_org_and_member(&mock).await;
     let sms_session = enroll_sms(&mock, &org, &m).await;
     let ist = primary_ist(&mock, &org, &m).await;
     let (primary_only, _) = primary_session(&mock, &org, &m).await;

@@ -10,7 +10,7 @@ use mock_stytch::Config;
 use crate::helpers::{TestMock, spawn, spawn_with};
 use crate::mfa_helpers::{
     PHONE, another_member, body, code_for, enroll_totp, last_sms_code, now, org_and_member,
-    primary_ist,
+    primary_ist, required_org_and_member,
 };
 
 const N: usize = 64;
@@ -123,8 +123,7 @@ async fn mfa_codes_work_exactly_once_even_with_distinct_intermediate_sessions() 
         ..Config::for_tests()
     })
     .await;
-    let (org_id, member_id) =
-        org_and_member(&mock, json!({"mfa_policy": "REQUIRED_FOR_ALL"}), json!({})).await;
+    let (org_id, member_id) = required_org_and_member(&mock).await;
 
     // SMS: one code, the same IST on every request
     let ist = primary_ist(&mock, &org_id, &member_id).await;
