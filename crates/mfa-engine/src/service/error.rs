@@ -13,6 +13,7 @@
 //! | Stytch 5xx, no connection made | `StytchUnavailable` | `Now`: Stytch did nothing |
 //! | 429 | `RateLimited` | `Later`: Stytch did nothing; wait a while |
 //! | connection closed without an answer, timeout, unreadable success answer | `NoAnswer` | `Now` |
+//! | any other Stytch 4xx | its kind (`WrongCode`, `LinkUnusable`, `Refused`, …) | `No` |
 //!
 //! `NoAnswer` means Stytch *may* have acted (`drop` vs `lose_answer`: a client cannot tell).
 //! Retrying is safe because Stytch never accepts a code or token twice, and the retry's answer

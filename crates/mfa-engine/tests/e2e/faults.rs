@@ -1,6 +1,7 @@
 //! Issue 18, item 2: the mock's faults on each Stytch call of a login (SMS send, SMS and TOTP
-//! authenticate, sessions/authenticate, magic-link authenticate). For every call × fault: the
-//! engine's error kind and [`Retry`], the stored flow exactly as before (same version, so no
+//! authenticate, sessions/authenticate, magic-link authenticate). For every call × fault (a
+//! catalog 500 and 400, 429, drop, delay past the client timeout, lose_answer): the engine's
+//! error kind and [`Retry`], the stored flow exactly as before (same version, so no
 //! write happened; same counters), the rule really hit, and after the rule is cleared the
 //! login completes — by retrying the same call, or for `lose_answer` (Stytch acted, the engine
 //! never heard) by the documented recovery, with the spent code or token refused on retry.
@@ -53,6 +54,19 @@ fn cases() -> Vec<Case> {
             Retry::Now,
             false,
         ),
+        // A catalog 4xx: Stytch refused and did nothing; repeating the same call cannot help,
+        // but nothing was stored either, so the call works once Stytch stops refusing.
+        case(
+            "error-400",
+            FaultAction::Error {
+                error_type: "bad_request".into(),
+                status: None,
+                error_message: None,
+            },
+            ErrorKind::Refused,
+            Retry::No,
+            false,
+        ),
         case(
             "429",
             FaultAction::TooManyRequests,
@@ -89,7 +103,7 @@ impl Case {
     fn assert_error(&self, call: &str, err: &ServiceError) {
         assert_eq!(
             (err.kind(), err.retry(), err.is_retryable()),
-            (self.kind, self.retry, true),
+            (self.kind, self.retry, self.retry != Retry::No),
             "{call} under {}: {err:?}",
             self.name
         );
