@@ -61,7 +61,12 @@ pub struct Cli {
     pub organization_ids: Vec<String>,
     /// Milliseconds to wait for one Stytch call; past it the member sees "Stytch did not
     /// answer" with a Retry (the sign-in is kept).
-    #[arg(long, env = "DEMO_STYTCH_TIMEOUT_MS", value_name = "MS", default_value_t = DEFAULT_STYTCH_TIMEOUT_MS)]
+    #[arg(
+        long,
+        env = "DEMO_STYTCH_TIMEOUT_MS",
+        value_name = "MS",
+        default_value_t = DEFAULT_STYTCH_TIMEOUT_MS
+    )]
     pub stytch_timeout_ms: u64,
 }
 
