@@ -6,6 +6,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Parser;
 use mfa_engine::store::FlowStoreLocation;
@@ -14,6 +15,10 @@ use stytch_client::{ClientConfig, Secret};
 /// Default data directory, relative to the working directory: `cargo run` at the repo root puts
 /// it next to the build output, which `.gitignore` already ignores.
 pub const DEFAULT_DATA_DIR: &str = "target/stytch-mfa-demo";
+
+/// How long the app waits for one Stytch call (`--stytch-timeout-ms`): a member should see
+/// "Stytch did not answer" within seconds, not after the client's 30 s default.
+pub const DEFAULT_STYTCH_TIMEOUT_MS: u64 = 10_000;
 
 /// `stytch-mfa-demo`: the seed guide's backend MFA integration as a web app.
 #[derive(Debug, Parser)]
@@ -54,6 +59,15 @@ pub struct Cli {
         value_delimiter = ','
     )]
     pub organization_ids: Vec<String>,
+    /// Milliseconds to wait for one Stytch call; past it the member sees "Stytch did not
+    /// answer" with a Retry (the sign-in is kept).
+    #[arg(
+        long,
+        env = "DEMO_STYTCH_TIMEOUT_MS",
+        value_name = "MS",
+        default_value_t = DEFAULT_STYTCH_TIMEOUT_MS
+    )]
+    pub stytch_timeout_ms: u64,
 }
 
 /// Everything [`crate::startup::Application::build`] needs.
@@ -85,6 +99,8 @@ pub struct DemoOptions {
     /// bcrypt cost of the password hashes the embedded mock makes itself (the mock's default,
     /// 4: a hash never leaves the mock, so a higher cost only slows sign-in down).
     pub password_hash_cost: u32,
+    /// The engine's timeout for one call to the embedded mock.
+    pub stytch_timeout: Duration,
 }
 
 impl Default for DemoOptions {
@@ -92,6 +108,7 @@ impl Default for DemoOptions {
         DemoOptions {
             fresh: false,
             password_hash_cost: mock_stytch::config::DEFAULT_BCRYPT_COST,
+            stytch_timeout: Duration::from_millis(DEFAULT_STYTCH_TIMEOUT_MS),
         }
     }
 }
@@ -100,6 +117,7 @@ impl Cli {
     /// Decide the mode: `STYTCH_PROJECT_ID` + `STYTCH_SECRET` select a real Stytch; one
     /// without the other is a mistake worth refusing rather than silently running the demo.
     pub fn into_settings(self) -> anyhow::Result<Settings> {
+        let timeout = Duration::from_millis(self.stytch_timeout_ms);
         let backend = match (self.project_id, self.secret) {
             (None, None) => {
                 if self.base_url.is_some() {
@@ -109,6 +127,7 @@ impl Cli {
                 }
                 Backend::Demo(DemoOptions {
                     fresh: self.fresh,
+                    stytch_timeout: timeout,
                     ..DemoOptions::default()
                 })
             }
@@ -119,7 +138,7 @@ impl Cli {
                     None => ClientConfig::stytch_project(project_id, secret),
                 };
                 Backend::Stytch {
-                    client,
+                    client: client.with_timeout(timeout),
                     organization_ids: self.organization_ids,
                 }
             }
@@ -171,6 +190,23 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(parse(&["--project-id", "project-test-1"]).is_err());
+    }
+
+    #[test]
+    fn the_stytch_timeout_reaches_both_backends() {
+        let demo = parse(&["--stytch-timeout-ms", "2500"]).unwrap();
+        assert!(
+            matches!(&demo.backend, Backend::Demo(o) if o.stytch_timeout == Duration::from_millis(2500)),
+            "{demo:?}"
+        );
+        let real = parse(&["--project-id", "project-test-1", "--secret", "s"]).unwrap();
+        match real.backend {
+            Backend::Stytch { client, .. } => assert_eq!(
+                client.timeout,
+                Duration::from_millis(DEFAULT_STYTCH_TIMEOUT_MS)
+            ),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -1,8 +1,13 @@
 //! Every way a request can fail, and the friendly page each becomes.
 //!
 //! Handlers return `Result<_, AppError>`; [`AppError::into_response`] picks a status, a plain
-//! sentence and a way forward, and logs the detail. Must never put an error's `Debug`/`Display`
-//! text, a Stytch message or a stack trace in the page: only the fixed sentences below.
+//! sentence and a way forward, and logs the detail. When Stytch is rate-limiting (429 with
+//! `Retry-After`), down (503) or did not answer (503), the page says the sign-in is kept and
+//! offers Retry: a GET of the step's own page, whose form re-posts with a fresh CSRF token
+//! (a handler names that page with [`AppError::retry_at`]; a code is never echoed back).
+//!
+//! Must never put an error's `Debug`/`Display` text, a Stytch message or a stack trace in the
+//! page: only the fixed sentences below.
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -15,6 +20,13 @@ use crate::views;
 pub enum AppError {
     #[error(transparent)]
     Service(#[from] ServiceError),
+    /// An engine error of a step that can be retried from `retry` (a GET of the step's page,
+    /// or [`THIS_PAGE`]). Only [`AppError::retry_at`] makes one.
+    #[error("{error}")]
+    Retryable {
+        error: Box<ServiceError>,
+        retry: String,
+    },
     /// A POST without a valid CSRF token.
     #[error("CSRF token missing or wrong")]
     Csrf,
@@ -42,7 +54,18 @@ pub struct Friendly {
     pub link: (&'static str, &'static str),
     /// The flow behind the cookie is gone: drop the cookie too.
     pub forget_flow: bool,
+    /// A "Retry" link (the step's page) when repeating the step is right.
+    pub retry: Option<String>,
+    /// Seconds for a `Retry-After` header (a rate limit).
+    pub retry_after: Option<u32>,
 }
+
+/// A retry target meaning "this same URL again" (an empty `href`): for a GET step such as the
+/// magic-link callback, whose URL carries the token the app must not echo into the page.
+pub const THIS_PAGE: &str = "";
+
+/// How long the 429 page asks the member to wait (Stytch's rate-limit windows are a minute).
+pub const RATE_LIMIT_WAIT_SECS: u32 = 60;
 
 const START_AGAIN: (&str, &str) = ("/login", "Sign in again");
 const CONTINUE: (&str, &str) = ("/", "Continue");
@@ -60,13 +83,28 @@ fn page(
         message,
         link,
         forget_flow,
+        retry: None,
+        retry_after: None,
     }
 }
 
 /// The user-facing reading of an engine error, by its [`ErrorKind`] (never by its text).
-pub fn friendly_service(e: &ServiceError) -> Friendly {
+/// `retry`: the step's page, for the errors where repeating the step is right (default `/`,
+/// which resumes the flow where it is).
+pub fn friendly_service(e: &ServiceError, retry: Option<&str>) -> Friendly {
+    let mut f = friendly_kind(e.kind());
+    if e.is_retryable() {
+        f.retry = Some(retry.unwrap_or("/").to_owned());
+    }
+    if e.kind() == ErrorKind::RateLimited {
+        f.retry_after = Some(RATE_LIMIT_WAIT_SECS);
+    }
+    f
+}
+
+fn friendly_kind(kind: ErrorKind) -> Friendly {
     use StatusCode as S;
-    match e.kind() {
+    match kind {
         ErrorKind::FlowNotFound | ErrorKind::FlowExpired => page(
             S::GONE,
             "Your sign-in has expired",
@@ -158,7 +196,29 @@ pub fn friendly_service(e: &ServiceError) -> Friendly {
             CONTINUE,
             false,
         ),
-        ErrorKind::StytchUnavailable | ErrorKind::Inconsistent | ErrorKind::Store => page(
+        ErrorKind::RateLimited => page(
+            S::TOO_MANY_REQUESTS,
+            "Too many attempts at Stytch",
+            "Stytch is receiving too many requests for this sign-in right now. Your sign-in is kept: wait a minute, then press Retry.",
+            CONTINUE,
+            false,
+        ),
+        ErrorKind::StytchUnavailable => page(
+            S::SERVICE_UNAVAILABLE,
+            "Stytch is not answering",
+            "Stytch could not handle the request right now. Your sign-in is kept: please press Retry.",
+            CONTINUE,
+            false,
+        ),
+        // Stytch may have acted: a retry either goes through or says the code or link was used.
+        ErrorKind::NoAnswer => page(
+            S::SERVICE_UNAVAILABLE,
+            "Stytch did not answer",
+            "Stytch did not answer in time, so we cannot tell whether this step went through. Your sign-in is kept: press Retry. If it then says your code or link was already used, request a new one.",
+            CONTINUE,
+            false,
+        ),
+        ErrorKind::Inconsistent | ErrorKind::Store => page(
             S::BAD_GATEWAY,
             "Something went wrong",
             "Something went wrong on our side. Please try again in a moment.",
@@ -172,7 +232,8 @@ impl AppError {
     pub fn friendly(&self) -> Friendly {
         use StatusCode as S;
         match self {
-            AppError::Service(e) => friendly_service(e),
+            AppError::Service(e) => friendly_service(e, None),
+            AppError::Retryable { error, retry } => friendly_service(error, Some(retry)),
             AppError::Csrf => page(
                 S::FORBIDDEN,
                 "This form has expired",
@@ -217,6 +278,21 @@ impl AppError {
             ),
         }
     }
+
+    /// Turn an engine error of a step into one whose page offers Retry at `retry` (when a
+    /// retry is right for it; otherwise the plain error): `.map_err(AppError::retry_at(url))`.
+    pub fn retry_at(retry: impl Into<String>) -> impl FnOnce(ServiceError) -> AppError {
+        move |error| {
+            if error.is_retryable() {
+                AppError::Retryable {
+                    error: Box::new(error),
+                    retry: retry.into(),
+                }
+            } else {
+                AppError::Service(error)
+            }
+        }
+    }
 }
 
 impl IntoResponse for AppError {
@@ -231,6 +307,10 @@ impl IntoResponse for AppError {
             tracing::info!(error = %self, "request refused");
         }
         let mut resp = (f.status, views::error_page(&f)).into_response();
+        if let Some(secs) = f.retry_after {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+        }
         if f.forget_flow {
             resp.headers_mut()
                 .append(header::SET_COOKIE, cookies::clear(FLOW_COOKIE));

@@ -204,7 +204,8 @@ async fn start_demo(
         ..mock_stytch::Config::default()
     };
     let mock = MockServer::spawn(config).await?;
-    let client = ClientConfig::new(&mock.base_url, DEFAULT_PROJECT_ID, DEFAULT_SECRET);
+    let client = ClientConfig::new(&mock.base_url, DEFAULT_PROJECT_ID, DEFAULT_SECRET)
+        .with_timeout(opts.stytch_timeout);
     let mfa = open_engine(client, flows).await?;
     let control = MockControl::new(&mock.base_url, DEFAULT_PROJECT_ID, DEFAULT_SECRET);
     let previous: Option<DemoData> = if mock_existed {

@@ -92,6 +92,7 @@ pub fn error_page(f: &Friendly) -> Html<String> {
         message => f.message,
         link_href => f.link.0,
         link_label => f.link.1,
+        retry => f.retry.as_deref(),
         demo => false,
     };
     render("error.html", ctx).unwrap_or_else(|_| {

@@ -43,8 +43,8 @@ pub use kind::{Method, ProofKind, RecoveryCode, Sms, Totp, VerifiedBy};
 pub use method::{MethodSet, MfaMethod};
 pub use proof::FactorVerified;
 pub use service::{
-    ChallengePrompt, EngineConfig, EnrollPrompt, ErrorKind, LoginStep, MfaService, ServiceError,
-    SignedIn, TotpSetup,
+    ChallengePrompt, EngineConfig, EnrollPrompt, ErrorKind, LoginStep, MfaService, Retry,
+    ServiceError, SignedIn, TotpSetup,
 };
 pub use store::{FlowStore, SqliteFlowStore, StoreError};
 pub use time::{Clock, ManualClock, SystemClock};

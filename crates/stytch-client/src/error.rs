@@ -1,5 +1,6 @@
 //! The client's one error type: Stytch said no ([`ApiError`]), the request never completed
-//! (transport), or the answer could not be read (decode).
+//! (transport, told apart by [`Unanswered`]: never sent, timed out, connection lost), or the
+//! answer could not be read (decode).
 //!
 //! Must never carry a secret: request bodies are not kept, only Stytch's error fields.
 
@@ -34,10 +35,39 @@ impl StytchError {
         }
     }
 
+    /// For a transport failure: whether the request can have reached Stytch. `None` when
+    /// Stytch answered (or the configuration is bad).
+    pub fn unanswered(&self) -> Option<Unanswered> {
+        let StytchError::Transport(e) = self else {
+            return None;
+        };
+        Some(if e.is_connect() || e.is_builder() {
+            Unanswered::NotSent
+        } else if e.is_timeout() {
+            Unanswered::TimedOut
+        } else {
+            Unanswered::ConnectionLost
+        })
+    }
+
     /// True when Stytch answered with this `error_type`.
     pub fn is_api(&self, error_type: &str) -> bool {
         self.api().is_some_and(|e| e.error_type == error_type)
     }
+}
+
+/// How a request without an answer failed: what a caller needs to know is whether Stytch
+/// can have acted on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unanswered {
+    /// No connection was made (or the request could not be built): Stytch did nothing.
+    NotSent,
+    /// The request went out and [`crate::ClientConfig::timeout`] passed before the answer:
+    /// Stytch may have acted on it.
+    TimedOut,
+    /// The request went out and the connection closed before an answer was read: Stytch may
+    /// have acted on it.
+    ConnectionLost,
 }
 
 /// Stytch's error body (CONTRACT §1.5).

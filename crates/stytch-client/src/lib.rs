@@ -18,7 +18,7 @@ pub mod wire;
 
 pub use client::StytchClient;
 pub use config::ClientConfig;
-pub use error::{ApiError, StytchError};
+pub use error::{ApiError, StytchError, Unanswered};
 pub use secret::{IntermediateSessionToken, Secret, SessionAuth, SessionJwt, SessionToken};
 
 #[cfg(test)]

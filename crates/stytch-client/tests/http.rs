@@ -9,7 +9,7 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use stytch_client::api::members::MemberUpdateRequest;
-use stytch_client::{ClientConfig, StytchClient, StytchError};
+use stytch_client::{ClientConfig, StytchClient, StytchError, Unanswered};
 use tokio::net::TcpListener;
 
 /// (method, path?query, authorization header, body) of every request the stub saw.
@@ -125,4 +125,61 @@ async fn api_transport_and_decode_failures_are_separate_variants() {
     .unwrap();
     let err = client.organizations_get("org").await.unwrap_err();
     assert!(matches!(err, StytchError::Transport(_)), "{err:?}");
+    assert_eq!(err.unanswered(), Some(Unanswered::NotSent), "{err:?}");
+}
+
+/// A raw TCP server that reads each request and then either closes the connection without a
+/// byte (`hold: false`) or holds it open without answering (`hold: true`).
+async fn silent_server(hold: bool) -> String {
+    use tokio::io::AsyncReadExt;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = socket.read(&mut buf).await;
+                if hold {
+                    tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+                }
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn a_request_without_an_answer_says_whether_it_went_out() {
+    let closed =
+        StytchClient::new(ClientConfig::new(silent_server(false).await, "p", "s")).unwrap();
+    let held = StytchClient::new(
+        ClientConfig::new(silent_server(true).await, "p", "s")
+            .with_timeout(std::time::Duration::from_millis(200)),
+    )
+    .unwrap();
+
+    let lost = closed.organizations_get("org").await.unwrap_err();
+    let timed_out = held.organizations_get("org").await.unwrap_err();
+
+    assert_eq!(
+        lost.unanswered(),
+        Some(Unanswered::ConnectionLost),
+        "{lost:?}"
+    );
+    assert_eq!(
+        timed_out.unanswered(),
+        Some(Unanswered::TimedOut),
+        "{timed_out:?}"
+    );
+    let (base, _) = stub(
+        500,
+        r#"{"status_code":500,"error_type":"internal_server_error"}"#,
+    )
+    .await;
+    let answered = StytchClient::new(ClientConfig::new(base, "p", "s"))
+        .unwrap()
+        .organizations_get("org")
+        .await
+        .unwrap_err();
+    assert_eq!(answered.unanswered(), None, "{answered:?}");
 }

@@ -1,9 +1,12 @@
 //! Code entry: the SMS or TOTP code (at login, or for a step-up inside a session), switching
 //! to another enrolled method or resending the SMS, and "use a recovery code".
+//!
+//! A Stytch fault on these steps retries from the challenge page. A code whose answer never
+//! came (Stytch may have spent it) comes back to the challenge page asking for a new code.
 
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use mfa_engine::{ChallengePrompt, LoginStep, MfaMethod, ServiceError};
+use mfa_engine::{ChallengePrompt, ErrorKind, LoginStep, MfaMethod, ServiceError};
 use minijinja::context;
 use serde::Deserialize;
 
@@ -62,20 +65,28 @@ pub struct CodeForm {
     purpose: Option<String>,
 }
 
+/// The challenge page of this purpose (where a failed step is retried from).
+fn challenge_page(purpose: Purpose) -> String {
+    format!("/challenge?purpose={}", purpose.as_str())
+}
+
 /// The result of a code submission: the next page, or this page again with a notice.
 fn after_code(
     result: Result<LoginStep, ServiceError>,
     purpose: Purpose,
     wrong: &str,
 ) -> Result<Response, AppError> {
+    let here = challenge_page(purpose);
     match result {
         Ok(step) => Ok(Redirect::to(&step_location(&step, purpose)).into_response()),
-        Err(ServiceError::WrongCode { .. }) => Ok(Redirect::to(&format!(
-            "/challenge?purpose={}&notice={wrong}",
-            purpose.as_str()
-        ))
-        .into_response()),
-        Err(e) => Err(e.into()),
+        Err(ServiceError::WrongCode { .. }) => {
+            Ok(Redirect::to(&format!("{here}&notice={wrong}")).into_response())
+        }
+        // Stytch may have taken the code without our hearing: a new code is the way on.
+        Err(e) if e.kind() == ErrorKind::NoAnswer => {
+            Ok(Redirect::to(&format!("{here}&notice=code-unconfirmed")).into_response())
+        }
+        Err(e) => Err(AppError::retry_at(here)(e)),
     }
 }
 
@@ -115,7 +126,11 @@ pub async fn method(
 ) -> Result<Response, AppError> {
     let purpose = Purpose::parse(form.purpose.as_deref());
     let method = MfaMethod::parse(&form.method).ok_or(AppError::BadForm)?;
-    let prompt = state.mfa.use_method(flow_id, method).await?;
+    let prompt = state
+        .mfa
+        .use_method(flow_id, method)
+        .await
+        .map_err(AppError::retry_at(challenge_page(purpose)))?;
     let notice = if prompt.sms_sent && method == MfaMethod::Sms {
         "&notice=sms-sent"
     } else {

@@ -130,6 +130,10 @@ pub fn notice(key: Option<&str>) -> Value {
         "enrolled" => ("info", "Your second factor is set up."),
         "sms-sent" => ("info", "We sent you a new code by SMS."),
         "wrong-code" => ("error", "That code is not right. Please try again."),
+        "code-unconfirmed" => (
+            "error",
+            "We could not confirm your code: Stytch did not answer. Please request a new code (or use the next code from your authenticator app) and enter it.",
+        ),
         "wrong-recovery" => (
             "error",
             "That recovery code is not right or was already used.",

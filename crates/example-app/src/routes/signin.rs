@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::{Purpose, notice, start_flow, step_location};
 use crate::cookies::{self, FLOW_COOKIE};
 use crate::csrf::{CsrfForm, NoFields};
-use crate::error::AppError;
+use crate::error::{AppError, THIS_PAGE};
 use crate::state::AppState;
 use crate::views::Page;
 
@@ -131,7 +131,11 @@ pub async fn authenticate(
         return Err(AppError::UnsupportedLink);
     }
     let token = q.token.ok_or(AppError::BadForm)?;
-    let step = state.mfa.login_with_magic_link(token.into()).await?;
+    let step = state
+        .mfa
+        .login_with_magic_link(token.into())
+        .await
+        .map_err(AppError::retry_at(THIS_PAGE))?;
     forget_previous_flow(&state, &headers).await;
     Ok(start_flow(&step))
 }

@@ -25,10 +25,20 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
-    start(Arc::new(tempfile::tempdir().expect("temp dir"))).await
+    start(Arc::new(tempfile::tempdir().expect("temp dir")), None).await
 }
 
-async fn start(dir: Arc<tempfile::TempDir>) -> TestApp {
+/// The demo with the engine's Stytch timeout set (a `delay` fault longer than it).
+pub async fn spawn_app_with_stytch_timeout(timeout: std::time::Duration) -> TestApp {
+    start(
+        Arc::new(tempfile::tempdir().expect("temp dir")),
+        Some(timeout),
+    )
+    .await
+}
+
+async fn start(dir: Arc<tempfile::TempDir>, timeout: Option<std::time::Duration>) -> TestApp {
+    let defaults = DemoOptions::default();
     let settings = Settings {
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: dir.path().to_owned(),
@@ -37,6 +47,7 @@ async fn start(dir: Arc<tempfile::TempDir>) -> TestApp {
         backend: Backend::Demo(DemoOptions {
             fresh: false,
             password_hash_cost: 4,
+            stytch_timeout: timeout.unwrap_or(defaults.stytch_timeout),
         }),
     };
     let app = Application::build(settings).await.expect("app builds");
@@ -62,7 +73,7 @@ impl TestApp {
     /// Stop the app and its mock, and start both again on the same files (new ports).
     pub async fn restart(mut self) -> TestApp {
         self.shutdown().await;
-        start(self.dir.clone()).await
+        start(self.dir.clone(), None).await
     }
 
     async fn shutdown(&mut self) {
@@ -141,11 +152,12 @@ impl Drop for TestApp {
     }
 }
 
-/// One answer: status, `Location`, body.
+/// One answer: status, `Location`, `Retry-After`, body.
 #[derive(Debug)]
 pub struct Page {
     pub status: u16,
     pub location: Option<String>,
+    pub retry_after: Option<String>,
     pub body: String,
 }
 
@@ -257,6 +269,10 @@ impl Tab {
             location: resp
                 .headers()
                 .get(header::LOCATION)
+                .map(|v| v.to_str().unwrap().to_owned()),
+            retry_after: resp
+                .headers()
+                .get(header::RETRY_AFTER)
                 .map(|v| v.to_str().unwrap().to_owned()),
             body: resp.text().await.unwrap(),
         }

@@ -1,14 +1,37 @@
 //! What a service call can fail with. Expected outcomes a user can cause (wrong code, expired,
 //! wrong state, a Stytch 4xx) are split from failures of the system (store, transport, 5xx):
-//! see [`ServiceError::is_client_error`]. Callers decide on [`ServiceError::kind`], an enum,
-//! never on a message or an `error_type` string: the one catalog of Stytch's `error_type`s is
-//! [`rejection`] below. Messages never contain a secret.
+//! see [`ServiceError::is_client_error`]. Callers decide on [`ServiceError::kind`] and
+//! [`ServiceError::retry`], enums, never on a message or an `error_type` string: the one
+//! catalog of Stytch's `error_type`s is [`super::rejection`]. Messages never contain a secret.
+//!
+//! Faults on a Stytch call never change the stored flow: the engine saves a step only after
+//! Stytch's success answer, so a flow stays in its last persisted state and a retry starts
+//! from there. What a retry of the *same* call means, by [`ErrorKind`]:
+//!
+//! | fault | kind | [`Retry`] |
+//! |---|---|---|
+//! | Stytch 5xx, no connection made | `StytchUnavailable` | `Now`: Stytch did nothing |
+//! | 429 | `RateLimited` | `Later`: Stytch did nothing; wait a while |
+//! | connection closed without an answer, timeout, unreadable success answer | `NoAnswer` | `Now` |
+//! | any other Stytch 4xx | its kind (`WrongCode`, `LinkUnusable`, `Refused`, …) | `No` |
+//!
+//! `NoAnswer` means Stytch *may* have acted (`drop` vs `lose_answer`: a client cannot tell).
+//! Retrying is safe because Stytch never accepts a code or token twice, and the retry's answer
+//! says which it was. If Stytch had acted, the retry is refused, and the engine maps that refusal:
+//! * a login code (SMS / TOTP with an IST): Stytch spent the IST on a session the engine never
+//!   received, so the retry gets `intermediate_session_not_found` → `FlowExpired`: the member
+//!   signs in again (a new magic link); the flow is left to expire, never completed twice;
+//! * a magic-link token: `unable_to_auth_magic_link` → `LinkUnusable`: request a new link;
+//! * an SMS send: the retry sends a fresh code (the newest code is the one that counts);
+//! * sessions/authenticate: a read; the retry simply succeeds.
 
-use stytch_client::{ApiError, StytchError};
+use stytch_client::{ApiError, StytchError, Unanswered};
 
 use crate::flow::{FlowId, StartError, TransitionError, UnexpectedState};
 use crate::proof::ProofError;
 use crate::store::StoreError;
+
+use super::rejection::{Rejection, rejection};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -44,7 +67,8 @@ pub enum ServiceError {
     /// Stytch refused the request with a 4xx (bad phone number, token used, ...).
     #[error(transparent)]
     Rejected(ApiError),
-    /// Stytch could not be reached, answered 5xx, or answered something unreadable.
+    /// Stytch could not be reached, answered 5xx, or sent no (readable) answer; see
+    /// [`ServiceError::kind`] for which.
     #[error(transparent)]
     Stytch(StytchError),
     /// Stytch's success answer did not match the flow (a bug or a misconfiguration).
@@ -78,8 +102,14 @@ pub enum ErrorKind {
     LinkUnusable,
     /// Any other Stytch 4xx.
     Refused,
-    /// Stytch unreachable, 5xx, or unreadable.
+    /// Stytch answered 429: too many requests. Nothing changed; retry after a while.
+    RateLimited,
+    /// Stytch did not act: it answered 5xx, or no connection could be made. Retry now.
     StytchUnavailable,
+    /// The request went out but no usable answer came back (connection closed, timeout, an
+    /// unreadable success answer): Stytch may have acted. Retrying is safe; see the module doc
+    /// for what a refused retry means.
+    NoAnswer,
     Inconsistent,
     Store,
 }
@@ -102,7 +132,9 @@ impl ErrorKind {
             ErrorKind::BadPhoneNumber => "bad_phone_number",
             ErrorKind::LinkUnusable => "link_unusable",
             ErrorKind::Refused => "refused",
+            ErrorKind::RateLimited => "rate_limited",
             ErrorKind::StytchUnavailable => "stytch_unavailable",
+            ErrorKind::NoAnswer => "no_answer",
             ErrorKind::Inconsistent => "inconsistent",
             ErrorKind::Store => "store_error",
         }
@@ -112,9 +144,50 @@ impl ErrorKind {
     pub fn is_client_error(self) -> bool {
         !matches!(
             self,
-            ErrorKind::StytchUnavailable | ErrorKind::Inconsistent | ErrorKind::Store
+            ErrorKind::StytchUnavailable
+                | ErrorKind::NoAnswer
+                | ErrorKind::Inconsistent
+                | ErrorKind::Store
         )
     }
+
+    /// Whether repeating the *same* call (same flow, same code or token) is correct.
+    pub fn retry(self) -> Retry {
+        match self {
+            ErrorKind::StytchUnavailable | ErrorKind::NoAnswer => Retry::Now,
+            ErrorKind::RateLimited => Retry::Later,
+            // A store failure may come after Stytch accepted a code: repeating the call would
+            // spend it again. The flow is as last saved; the member resumes from there.
+            ErrorKind::FlowNotFound
+            | ErrorKind::FlowExpired
+            | ErrorKind::FlowStale
+            | ErrorKind::WrongState
+            | ErrorKind::WrongCode
+            | ErrorKind::TooManyAttempts
+            | ErrorKind::Locked
+            | ErrorKind::TransitionNotAllowed
+            | ErrorKind::NothingToOffer
+            | ErrorKind::PrimaryRequired
+            | ErrorKind::NoAllowedMfaMethod
+            | ErrorKind::BadCredentials
+            | ErrorKind::BadPhoneNumber
+            | ErrorKind::LinkUnusable
+            | ErrorKind::Refused
+            | ErrorKind::Inconsistent
+            | ErrorKind::Store => Retry::No,
+        }
+    }
+}
+
+/// Whether the same call may be repeated ([`ErrorKind::retry`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Retry {
+    /// At once: Stytch did nothing, or a repeat is how to learn what it did.
+    Now,
+    /// After a pause (Stytch rate-limited the call); nothing changed meanwhile.
+    Later,
+    /// Repeating cannot help: the user must do something else (the kind says what).
+    No,
 }
 
 impl ServiceError {
@@ -144,12 +217,25 @@ impl ServiceError {
                 Rejection::WrongCode => ErrorKind::WrongCode,
                 Rejection::FlowDead => ErrorKind::FlowExpired,
                 Rejection::Locked => ErrorKind::Locked,
+                Rejection::RateLimited => ErrorKind::RateLimited,
+                // A 429 of a type not in the catalog is still a rate limit.
+                Rejection::Other if api.status == 429 => ErrorKind::RateLimited,
                 Rejection::Other => ErrorKind::Refused,
             },
-            ServiceError::Stytch(_) => ErrorKind::StytchUnavailable,
+            ServiceError::Stytch(e) => unavailable_kind(e),
             ServiceError::Inconsistent(_) => ErrorKind::Inconsistent,
             ServiceError::Store(_) => ErrorKind::Store,
         }
+    }
+
+    /// Whether repeating the same call is correct (by [`ServiceError::kind`]).
+    pub fn retry(&self) -> Retry {
+        self.kind().retry()
+    }
+
+    /// True when the same call may be repeated, now or later.
+    pub fn is_retryable(&self) -> bool {
+        self.retry() != Retry::No
     }
 
     /// Stytch's own `error_type`, when Stytch answered with an error (for reports and logs).
@@ -165,6 +251,22 @@ impl ServiceError {
     /// for failures of the system (an app logs them; 5xx).
     pub fn is_client_error(&self) -> bool {
         self.kind().is_client_error()
+    }
+}
+
+/// The kind of a failure that is not a Stytch 4xx: did Stytch act, or may it have?
+fn unavailable_kind(e: &StytchError) -> ErrorKind {
+    match e {
+        StytchError::Api(_) => ErrorKind::StytchUnavailable,
+        StytchError::Transport(_) => match e.unanswered() {
+            Some(Unanswered::NotSent) | None => ErrorKind::StytchUnavailable,
+            Some(Unanswered::TimedOut | Unanswered::ConnectionLost) => ErrorKind::NoAnswer,
+        },
+        // An unreadable error page (a proxy's 502) is a failure Stytch did not act on; an
+        // unreadable success answer means it acted and we cannot tell on what.
+        StytchError::Decode { status, .. } if *status >= 400 => ErrorKind::StytchUnavailable,
+        StytchError::Decode { .. } => ErrorKind::NoAnswer,
+        StytchError::Config(_) => ErrorKind::Inconsistent,
     }
 }
 
@@ -208,80 +310,6 @@ impl From<ProofError> for ServiceError {
     }
 }
 
-/// Stytch's `error_type`s this engine decides on, by what they mean for a flow.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Rejection {
-    /// The code was wrong, expired, used, or sent to the wrong endpoint.
-    WrongCode,
-    /// The IST or session behind the flow is gone.
-    FlowDead,
-    Locked,
-    BadCredentials,
-    BadPhoneNumber,
-    LinkUnusable,
-    Other,
-}
-
-/// The catalog (CONTRACT §1.10 plus what the mock answers). An unknown type is `Other`.
-pub(crate) fn rejection(error_type: &str) -> Rejection {
-    match error_type {
-        "otp_code_not_found"
-        | "unable_to_auth_otp_code"
-        | "unable_to_authenticate_otp_code"
-        | "otp_code_expired"
-        | "otp_code_attempts_exceeded"
-        | "invalid_code"
-        | "unable_to_authenticate_totp"
-        | "totp_code_already_authenticated"
-        | "unable_to_authenticate_recovery_code"
-        | "recovery_code_used_as_totp_code"
-        | "totp_code_used_as_recovery_code" => Rejection::WrongCode,
-        "intermediate_session_not_found" | "session_not_found" | "member_session_not_found" => {
-            Rejection::FlowDead
-        }
-        "user_lock_limit_reached" | "member_locked" | "user_locked" => Rejection::Locked,
-        "unauthorized_credentials"
-        | "member_password_not_found"
-        | "member_not_found"
-        | "email_not_found" => Rejection::BadCredentials,
-        "invalid_phone_number"
-        | "member_phone_number_not_found"
-        | "duplicate_member_phone_number"
-        | "duplicate_member_phone_number_for_member" => Rejection::BadPhoneNumber,
-        "unable_to_auth_magic_link"
-        | "magic_link_not_found"
-        | "sso_token_not_found"
-        | "unable_to_auth_sso_token"
-        | "oauth_token_not_found"
-        | "unable_to_auth_oauth_token" => Rejection::LinkUnusable,
-        _ => Rejection::Other,
-    }
-}
-
-/// How a failed code-checking call affects the flow.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum CodeFailure {
-    /// The code was wrong/expired/used: count a failure, keep the flow.
-    WrongCode,
-    /// The IST or session behind the flow is gone: the flow is dead.
-    FlowDead,
-    Locked,
-    /// Anything else: leave the flow untouched and report the error.
-    Other,
-}
-
-pub(crate) fn classify(e: &StytchError) -> CodeFailure {
-    let Some(api) = e.api().filter(|a| a.status < 500) else {
-        return CodeFailure::Other;
-    };
-    match rejection(&api.error_type) {
-        Rejection::WrongCode => CodeFailure::WrongCode,
-        Rejection::FlowDead => CodeFailure::FlowDead,
-        Rejection::Locked => CodeFailure::Locked,
-        _ => CodeFailure::Other,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use stytch_client::ApiError;
@@ -296,38 +324,6 @@ mod tests {
             request_id: String::new(),
             error_url: None,
         })
-    }
-
-    #[test]
-    fn code_failures_are_classified_by_error_type() {
-        assert_eq!(
-            classify(&api(404, "otp_code_not_found")),
-            CodeFailure::WrongCode
-        );
-        assert_eq!(
-            classify(&api(401, "unable_to_authenticate_totp")),
-            CodeFailure::WrongCode
-        );
-        assert_eq!(
-            classify(&api(400, "otp_code_attempts_exceeded")),
-            CodeFailure::WrongCode
-        );
-        assert_eq!(
-            classify(&api(404, "intermediate_session_not_found")),
-            CodeFailure::FlowDead
-        );
-        assert_eq!(
-            classify(&api(423, "user_lock_limit_reached")),
-            CodeFailure::Locked
-        );
-        assert_eq!(
-            classify(&api(404, "recovery_codes_not_found")),
-            CodeFailure::Other
-        );
-        assert_eq!(
-            classify(&api(500, "internal_server_error")),
-            CodeFailure::Other
-        );
     }
 
     #[test]
@@ -346,6 +342,42 @@ mod tests {
             ServiceError::from(api(503, "internal_server_error")).kind(),
             ErrorKind::StytchUnavailable
         );
+    }
+
+    #[test]
+    fn rate_limits_and_outages_are_typed_and_retryable() {
+        let limited = ServiceError::from(api(429, "too_many_requests"));
+        let down = ServiceError::from(api(500, "internal_server_error"));
+        let unreadable_ok = ServiceError::from(StytchError::Decode {
+            status: 200,
+            source: serde_json::from_str::<u8>("x").unwrap_err(),
+        });
+        assert_eq!(
+            (limited.kind(), limited.retry()),
+            (ErrorKind::RateLimited, Retry::Later)
+        );
+        assert_eq!(
+            (down.kind(), down.retry()),
+            (ErrorKind::StytchUnavailable, Retry::Now)
+        );
+        assert_eq!(
+            (unreadable_ok.kind(), unreadable_ok.retry()),
+            (ErrorKind::NoAnswer, Retry::Now)
+        );
+        assert!(limited.is_client_error() && !down.is_client_error());
+        // A lockout is also a 429, but it is a lockout.
+        assert_eq!(
+            ServiceError::from(api(429, "user_lock_limit_reached")).kind(),
+            ErrorKind::Locked
+        );
+        assert_eq!(
+            ServiceError::from(api(429, "some_new_limit")).kind(),
+            ErrorKind::RateLimited
+        );
+        // A refusal is final for the same call.
+        let used = ServiceError::from(api(401, "unable_to_auth_magic_link"));
+        assert!(!used.is_retryable(), "{used:?}");
+        assert!(!ServiceError::WrongCode { attempts_left: 2 }.is_retryable());
     }
 
     #[test]

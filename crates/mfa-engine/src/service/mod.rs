@@ -11,19 +11,21 @@
 //! | signed in: add a factor / step up | [`MfaService::begin_enrollment`] / [`MfaService::begin_step_up`] |
 //!
 //! Files: `primary.rs` (entry points), `enroll.rs`, `challenge.rs`, `session.rs` (the
-//! session-holding path, logout), `error.rs`. Must never log a code, token or password.
+//! session-holding path, logout), `error.rs` (errors, retry), `rejection.rs` (Stytch's
+//! `error_type`s). Must never log a code, token or password.
 
 mod challenge;
 mod enroll;
 mod error;
 mod primary;
+mod rejection;
 mod session;
 
 use chrono::{DateTime, Duration, Utc};
 use stytch_client::{SessionJwt, SessionToken, StytchClient, StytchError};
 
-use error::{CodeFailure, classify};
-pub use error::{ErrorKind, ServiceError};
+pub use error::{ErrorKind, Retry, ServiceError};
+use rejection::{CodeFailure, classify};
 
 use crate::flow::{
     AfterFailure, AfterPrimary, AnyChallenge, AnyEnrollment, AnyLoginFlow, ChallengePending,

@@ -7,6 +7,7 @@ mod helpers;
 mod concurrency;
 mod entry_points;
 mod expiry;
+mod faults;
 mod optional_enrollment;
 mod replicas;
 mod required_enrollment;
