@@ -33,6 +33,8 @@ pub const MAX_BODY_BYTES: usize = 1 << 20;
 
 /// A route that takes a larger body: a snapshot's raw SQLite bytes ([`crate::snapshot`]).
 pub const RESTORE_PATH: &str = "/_mock/restore";
+/// The dashboard's restore upload ([`crate::routes::ui`]): the same file, the same limit.
+pub const UI_RESTORE_PATH: &str = "/_mock/ui/restore";
 /// Largest body [`RESTORE_PATH`] accepts (a snapshot file; a larger one can be given by path).
 pub const MAX_SNAPSHOT_BYTES: usize = 256 << 20;
 /// The other one: a fixture document ([`crate::fixtures`]; 10,000 members are about 1.6 MiB).
@@ -43,7 +45,7 @@ pub const MAX_FIXTURE_BYTES: usize = 64 << 20;
 /// How large a body `path` accepts.
 fn body_limit(path: &str) -> usize {
     match path {
-        RESTORE_PATH => MAX_SNAPSHOT_BYTES,
+        RESTORE_PATH | UI_RESTORE_PATH => MAX_SNAPSHOT_BYTES,
         FIXTURES_PATH => MAX_FIXTURE_BYTES,
         _ => MAX_BODY_BYTES,
     }

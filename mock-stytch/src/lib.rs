@@ -13,6 +13,7 @@ pub mod config;
 pub mod dashboard;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod faults;
 pub mod fixtures;
 pub mod http;
@@ -74,6 +75,12 @@ async fn serve_state_over(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let app = routes::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    // Open dashboard event streams end first, or a graceful shutdown would wait for them.
+    let events = state.clone();
+    let shutdown = async move {
+        shutdown.await;
+        events.events.close();
+    };
     match tls {
         None => {
             axum::serve(listener, app)

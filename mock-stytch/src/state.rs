@@ -13,6 +13,7 @@ use base64::engine::general_purpose::STANDARD;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::{Db, get_meta, set_meta};
+use crate::events::{Events, is_dashboard_read};
 use crate::faults::Faults;
 use crate::ids::Ids;
 use crate::jwt::SigningKey;
@@ -39,6 +40,8 @@ pub struct Inner {
     pub signing: SigningKey,
     /// The fault rules (`/_mock/faults`); in memory only, cleared by a restart and a reset.
     pub faults: Faults,
+    /// Tells the dashboard's live view that something changed ([`crate::events`]).
+    pub events: Events,
 }
 
 #[derive(Clone, Debug, serde::Serialize)]
@@ -131,6 +134,7 @@ impl AppState {
             request_log: Mutex::new(VecDeque::with_capacity(REQUEST_LOG_CAPACITY)),
             expected_authorization,
             faults: Faults::default(),
+            events: Events::default(),
         }));
         if pending {
             SigningKey::generate_in_background(state.clone());
@@ -142,12 +146,20 @@ impl AppState {
         self.db.close().await;
     }
 
+    /// Keep `entry` and, unless it is the dashboard reading itself, tell the live view (after
+    /// the log's lock is released: a notification holds no lock of ours).
     pub fn log_request(&self, entry: LogEntry) {
-        let mut log = self.request_log.lock().unwrap_or_else(|p| p.into_inner());
-        if log.len() == REQUEST_LOG_CAPACITY {
-            log.pop_front();
+        let change = !is_dashboard_read(&entry.method, &entry.path);
+        {
+            let mut log = self.request_log.lock().unwrap_or_else(|p| p.into_inner());
+            if log.len() == REQUEST_LOG_CAPACITY {
+                log.pop_front();
+            }
+            log.push_back(entry);
         }
-        log.push_back(entry);
+        if change {
+            self.events.notify();
+        }
     }
 }
 

@@ -5,11 +5,17 @@
 //! Demo mode only (404 otherwise), and only the `/_mock/ui` prefix — never the rest of the
 //! control API. Its POST forms cannot carry our CSRF token, so a POST is refused unless the
 //! browser says it came from this origin (`Sec-Fetch-Site` / `Origin`).
+//!
+//! Answers are streamed, not buffered: the dashboard's live view is a server-sent event stream
+//! (`/_mock/ui/events`) that never ends on its own, and each event must reach the browser when
+//! the mock sends it. Request bodies are read whole, up to the mock's own limit for the path
+//! (a snapshot upload to `/_mock/ui/restore` may be large; a form is small).
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use mock_stytch::http::{MAX_BODY_BYTES, MAX_SNAPSHOT_BYTES, UI_RESTORE_PATH};
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -19,6 +25,7 @@ const PASSED_BACK: &[header::HeaderName] = &[
     header::CONTENT_TYPE,
     header::LOCATION,
     header::CACHE_CONTROL,
+    header::CONTENT_DISPOSITION,
 ];
 
 pub async fn dashboard(
@@ -26,7 +33,7 @@ pub async fn dashboard(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, AppError> {
     let demo = state.demo.as_ref().ok_or(AppError::NotFound)?;
     if method != Method::GET && method != Method::POST {
@@ -35,6 +42,18 @@ pub async fn dashboard(
     if method == Method::POST && !same_origin(&headers) {
         return Err(AppError::Csrf);
     }
+    let limit = if uri.path() == UI_RESTORE_PATH {
+        MAX_SNAPSHOT_BYTES
+    } else {
+        MAX_BODY_BYTES
+    };
+    let Ok(body) = axum::body::to_bytes(body, limit).await else {
+        return Ok((
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The request body is too large.",
+        )
+            .into_response());
+    };
     let path = uri.path_and_query().map_or("/_mock/ui", |p| p.as_str());
     let mut req = demo.control.request(method, path);
     if let Some(ct) = headers.get(header::CONTENT_TYPE) {
@@ -51,12 +70,22 @@ pub async fn dashboard(
             out = out.header(name, v);
         }
     }
-    let bytes = resp
-        .bytes()
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    out.body(Body::from(bytes))
+    out.body(Body::from_stream(chunks(resp)))
         .map_err(|e| AppError::Internal(e.into()))
+}
+
+/// The mock's answer as it arrives, chunk by chunk; ends after the last chunk or an error.
+fn chunks(
+    resp: reqwest::Response,
+) -> impl futures_util::Stream<Item = Result<axum::body::Bytes, reqwest::Error>> {
+    futures_util::stream::unfold(Some(resp), |resp| async move {
+        let mut resp = resp?;
+        match resp.chunk().await {
+            Ok(Some(chunk)) => Some((Ok(chunk), Some(resp))),
+            Ok(None) => None,
+            Err(e) => Some((Err(e), None)),
+        }
+    })
 }
 
 /// A browser POST from one of our own pages. Requests without either header are not from a

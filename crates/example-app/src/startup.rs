@@ -144,6 +144,14 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let app = crate::routes::router(self.state.clone());
+        // A dashboard tab open through the proxy streams the mock's events: end them with ours.
+        let mock = self.mock.as_ref().map(|m| m.state.clone());
+        let shutdown = async move {
+            shutdown.await;
+            if let Some(m) = mock {
+                m.events.close();
+            }
+        };
         axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await?;

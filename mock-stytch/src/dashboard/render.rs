@@ -2,27 +2,41 @@
 //! methods. The stable hooks (a contract with the example app's browser tests):
 //! `tr.outbox-row[data-kind=sms|email][data-to]` holding `code.otp-code` (codes) or
 //! `a.magic-link[href]` (link emails); `code.totp-code[data-member-email]`; the clock forms
-//! (`POST /_mock/ui/clock`, hidden `minutes` = 1 or 10) and the reset form (`POST /_mock/ui/reset`).
+//! (`POST /_mock/ui/clock`, hidden `minutes` = 1 or 10) and the reset form (`POST /_mock/ui/reset`);
+//! `main#live[data-version]`, the region the page's script re-renders (the faults, requests and
+//! snapshot hooks are in [`panels`]).
 
 use crate::dashboard::html::Markup;
+use crate::dashboard::panels;
 use crate::dashboard::view::{LIMIT, View};
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}\
 table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}\
-th{background:#f3f3f3}code{font-size:1.1em}form{display:inline-block;margin-right:.5rem}.empty{color:#777}";
+th{background:#f3f3f3}code{font-size:1.1em}form{display:inline-block;margin-right:.5rem}.empty{color:#777}#live-status{color:#777;font-size:.9em}";
 
 pub fn render(v: &View) -> String {
     let mut m = Markup::new();
     m.raw("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>mock-stytch dashboard</title><style>")
         .raw(STYLE)
-        .raw("</style></head>\n<body>\n<h1>mock-stytch</h1>\n<p><a href=\"/_mock/ui\">Refresh</a></p>\n");
+        .raw("</style></head>\n<body>\n<h1>mock-stytch</h1>\n<p><a href=\"/_mock/ui\">Refresh</a> \
+              <span id=\"live-status\" data-state=\"off\">not live</span></p>\n");
+    // The live region: what the script re-renders on a change event.
+    m.open(
+        "main",
+        &[("id", "live"), ("data-version", &v.version.to_string())],
+    )
+    .raw("\n");
     clock(&mut m, v);
+    panels::faults(&mut m, v);
+    panels::requests(&mut m, v);
     organizations(&mut m, v);
     members(&mut m, v);
     totp_codes(&mut m, v);
     outbox(&mut m, v);
     sessions(&mut m, v);
-    m.raw("</body></html>\n");
+    m.raw("</main>\n");
+    panels::snapshot(&mut m);
+    m.raw(panels::SCRIPT).raw("</body></html>\n");
     m.into_string()
 }
 

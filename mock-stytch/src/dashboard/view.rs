@@ -1,18 +1,26 @@
-//! What the dashboard shows, read from the database at the virtual now. Lists are bounded (the
-//! newest [`LIMIT`] rows) so a long-running mock still renders quickly. Reads only.
+//! What the dashboard shows, read from the database at the virtual now, plus the newest
+//! requests of the request log and the fault rules. Lists are bounded (the newest [`LIMIT`]
+//! rows, [`REQUESTS`] requests) so a long-running mock still renders quickly. Reads only.
 
 use sqlx::SqliteConnection;
 
 use crate::clock::rfc3339;
 use crate::error::ApiResult;
+use crate::events::is_dashboard_read;
+use crate::faults::store::RuleView;
 use crate::model::outbox::{self, Filter, Message};
 use crate::model::{Member, Organization, auth_token, lockout, totp};
-use crate::state::AppState;
+use crate::state::{AppState, LogEntry};
 
 /// Rows per list.
 pub const LIMIT: i64 = 200;
+/// Requests in the "last requests" panel.
+pub const REQUESTS: usize = 20;
 
 pub struct View {
+    /// The change count ([`crate::events`]) read before anything else: the page shows at least
+    /// this much, and its live script asks for events after it.
+    pub version: u64,
     pub now: String,
     pub offset_seconds: i64,
     pub frozen: bool,
@@ -22,6 +30,11 @@ pub struct View {
     pub outbox: Vec<OutboxRow>,
     pub totp_codes: Vec<TotpCode>,
     pub sessions: Vec<SessionRow>,
+    /// Newest first, without the dashboard's own reads; bodies as the request log keeps them
+    /// (redacted by [`crate::redact`] when logged).
+    pub requests: Vec<LogEntry>,
+    /// In the order they are checked.
+    pub faults: Vec<RuleView>,
 }
 
 pub struct MemberRow {
@@ -56,6 +69,7 @@ pub struct SessionRow {
 
 impl View {
     pub async fn load(conn: &mut SqliteConnection, state: &AppState) -> ApiResult<View> {
+        let version = state.events.current();
         let now = state.clock.now_ts();
         let orgs: Vec<String> =
             sqlx::query_scalar("SELECT data FROM organizations ORDER BY created_seq LIMIT ?")
@@ -67,6 +81,9 @@ impl View {
             .map(|d| serde_json::from_str(d))
             .collect::<Result<Vec<Organization>, _>>()?;
         Ok(View {
+            version,
+            requests: last_requests(state),
+            faults: state.faults.list(),
             now: rfc3339(now),
             offset_seconds: state.clock.offset(),
             frozen: state.config.frozen_clock.is_some(),
@@ -77,6 +94,17 @@ impl View {
             organizations,
         })
     }
+}
+
+/// The newest [`REQUESTS`] log entries that are not the dashboard reading itself.
+fn last_requests(state: &AppState) -> Vec<LogEntry> {
+    let log = state.request_log.lock().unwrap_or_else(|p| p.into_inner());
+    log.iter()
+        .rev()
+        .filter(|e| !is_dashboard_read(&e.method, &e.path))
+        .take(REQUESTS)
+        .cloned()
+        .collect()
 }
 
 async fn members(conn: &mut SqliteConnection, state: &AppState) -> ApiResult<Vec<MemberRow>> {

@@ -42,20 +42,7 @@ async fn snapshot(
     Body(req): Body<SnapshotRequest>,
 ) -> ApiResult<Response> {
     let Some(path) = req.path else {
-        let bytes = detached(async move { crate::snapshot::take_bytes(&state).await })
-            .await?
-            .map_err(snapshot_failed)?;
-        let mut resp = (StatusCode::OK, Bytes::from(bytes)).into_response();
-        let headers = resp.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(SQLITE_MEDIA_TYPE),
-        );
-        headers.insert(
-            header::CONTENT_DISPOSITION,
-            HeaderValue::from_static("attachment; filename=\"mock-stytch-snapshot.sqlite\""),
-        );
-        return Ok(resp);
+        return download(state).await;
     };
     let dest = writable_path(&path)?;
     let taken = detached({
@@ -68,6 +55,24 @@ async fn snapshot(
         .with("path", dest.display().to_string())
         .with("size_bytes", taken.size_bytes)
         .into_response())
+}
+
+/// The snapshot file as a download (also the dashboard's "download snapshot" link).
+pub(crate) async fn download(state: AppState) -> ApiResult<Response> {
+    let bytes = detached(async move { crate::snapshot::take_bytes(&state).await })
+        .await?
+        .map_err(snapshot_failed)?;
+    let mut resp = (StatusCode::OK, Bytes::from(bytes)).into_response();
+    let headers = resp.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(SQLITE_MEDIA_TYPE),
+    );
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"mock-stytch-snapshot.sqlite\""),
+    );
+    Ok(resp)
 }
 
 /// The destination's fault is the caller's (400); anything else is ours (a logged 500).
@@ -118,16 +123,7 @@ async fn restore(State(state): State<AppState>, req: Request) -> ApiResult<Reply
             ApiError::worded(catalog::BAD_REQUEST, "The request body could not be read.")
         })?;
     if content_type.starts_with(SQLITE_MEDIA_TYPE) {
-        detached(async move {
-            let file = tempfile::NamedTempFile::new()?;
-            tokio::fs::write(file.path(), &bytes).await?;
-            Ok::<_, std::io::Error>(restore_from(&state, file.path()).await)
-        })
-        .await?
-        .map_err(|e| {
-            tracing::error!(error = %e, "cannot keep the uploaded snapshot in a temporary file");
-            ApiError::internal()
-        })?
+        restore_bytes(state, bytes).await
     } else if content_type.is_empty() || content_type.starts_with("application/json") {
         let req: RestoreRequest = decode_json(&bytes)?;
         detached(async move { restore_from(&state, Path::new(&req.path)).await }).await?
@@ -137,6 +133,20 @@ async fn restore(State(state): State<AppState>, req: Request) -> ApiResult<Reply
             "Send {\"path\": ...} as JSON, or the snapshot file as application/vnd.sqlite3.",
         ))
     }
+}
+
+/// Restore from an uploaded snapshot file's bytes (also the dashboard's upload form).
+pub(crate) async fn restore_bytes(state: AppState, bytes: Bytes) -> ApiResult<Reply> {
+    detached(async move {
+        let file = tempfile::NamedTempFile::new()?;
+        tokio::fs::write(file.path(), &bytes).await?;
+        Ok::<_, std::io::Error>(restore_from(&state, file.path()).await)
+    })
+    .await?
+    .map_err(|e| {
+        tracing::error!(error = %e, "cannot keep the uploaded snapshot in a temporary file");
+        ApiError::internal()
+    })?
 }
 
 async fn restore_from(state: &AppState, file: &Path) -> ApiResult<Reply> {

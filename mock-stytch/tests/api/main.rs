@@ -41,3 +41,4 @@ mod reliability_single_use;
 mod sessions_api;
 mod sessions_expiry;
 mod ui_dashboard;
+mod ui_live;

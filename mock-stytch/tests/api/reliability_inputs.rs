@@ -120,6 +120,11 @@ async fn send(mock: &TestMock, method: &str, path: &str, bytes: Vec<u8>, ct: &st
         .await
         .unwrap_or_else(|e| panic!("{method} {path}: connection failed: {e}"));
     let status = resp.status().as_u16();
+    // The dashboard's event stream never ends by itself: its head is the whole answer here.
+    if path == "/_mock/ui/events" && status == 200 {
+        assert_eq!(resp.headers()["content-type"], "text/event-stream");
+        return;
+    }
     // A snapshot download is the SQLite file itself, not an envelope; its errors are Stytch's.
     if path == "/_mock/snapshot" && status == 200 {
         let bytes = resp.bytes().await.unwrap();

@@ -1397,6 +1397,112 @@ check("faults.drop", async (c) => {
   );
 });
 
+check("faults.delay", async (c) => {
+  await addFault(c, { path: "/v1/b2b/organizations/search", action: { kind: "delay", ms: 400 } });
+  try {
+    const res = await c.client.organizations.search({});
+    ok(Array.isArray(res.organizations), "the delayed call still answers normally");
+  } finally {
+    await clearFaults(c);
+  }
+  const entry = await loggedRequest(c, "/v1/b2b/organizations/search");
+  eq(entry.fault?.kind, "delay", "log mark");
+  ok(entry.duration_us >= 400_000, `duration_us ${entry.duration_us} < the 400 ms delay`);
+});
+
+check("faults.lose_answer", async (c) => {
+  const org = await c.newOrg("REQUIRED_FOR_ALL");
+  const m = await c.newMember(org.organization_id);
+  const primary = await c.magicLinkLogin(org.organization_id, m.email_address);
+  expectMfaPending(primary);
+  const send = {
+    organization_id: org.organization_id,
+    member_id: m.member_id,
+    mfa_phone_number: PHONE,
+    intermediate_session_token: primary.intermediate_session_token,
+  };
+  await addFault(c, { path: "/v1/b2b/otps/sms/send", body: { member_id: m.member_id }, action: { kind: "lose_answer" } });
+  try {
+    await expectNoAnswer(() => c.client.otps.sms.send(send));
+  } finally {
+    await clearFaults(c);
+  }
+  // Stytch did it, the app never heard: the SMS is in the outbox and its code works.
+  const code = await c.latestSmsCode(m.member_id);
+  ok(code, "the SMS whose answer was lost is in the outbox");
+  const entry = await loggedRequest(c, "/v1/b2b/otps/sms/send");
+  eq(fmt([entry.status, entry.fault?.kind]), fmt([200, "lose_answer"]), "log entry");
+  const done = await c.client.otps.sms.authenticate({
+    organization_id: org.organization_id,
+    member_id: m.member_id,
+    code,
+    intermediate_session_token: primary.intermediate_session_token,
+  });
+  expectMfaSession(done, m.member_id, "otp");
+});
+
+check("faults.times", async (c) => {
+  await addFault(c, {
+    path: "/v1/b2b/organizations/search",
+    action: { kind: "error", error_type: "internal_server_error" },
+    times: 2,
+  });
+  try {
+    const outcome = [];
+    for (let i = 0; i < 4; i++) {
+      try {
+        await c.client.organizations.search({});
+        outcome.push("ok");
+      } catch (e) {
+        ok(e instanceof stytch.StytchError, `expected StytchError, got ${e?.constructor?.name}: ${e?.message}`);
+        outcome.push(e.error_type);
+      }
+    }
+    eq(outcome, ["internal_server_error", "internal_server_error", "ok", "ok"], "times: 2");
+    const listed = (await c.control("GET", "/_mock/faults")).faults;
+    eq(fmt([listed[0].hits, listed[0].remaining]), fmt([2, 0]), "hits and remaining");
+  } finally {
+    await clearFaults(c);
+  }
+});
+
+/** 20 searches under a `probability: 0.5` rule on a fresh mock: which of them were hit. */
+async function probabilityPattern(c) {
+  const rule = await addFault(c, {
+    path: "/v1/b2b/organizations/search",
+    action: { kind: "too_many_requests" },
+    probability: 0.5,
+  });
+  eq(rule.id, "fault-1", "the first rule of a fresh mock");
+  const hits = [];
+  try {
+    for (let i = 0; i < 20; i++) {
+      try {
+        await c.client.organizations.search({});
+        hits.push(false);
+      } catch (e) {
+        ok(e instanceof stytch.StytchError, `expected StytchError, got ${e?.constructor?.name}: ${e?.message}`);
+        eq(e.error_type, "too_many_requests", "the configured error");
+        hits.push(true);
+      }
+    }
+    const listed = (await c.control("GET", "/_mock/faults")).faults;
+    eq(listed[0].hits, hits.filter(Boolean).length, "hits");
+  } finally {
+    await clearFaults(c);
+  }
+  return hits;
+}
+
+check("faults.probability_replays", async (c) => {
+  // Fresh rule state on both runs: a restart (same database, so the same seed) clears every rule.
+  await c.restartMock();
+  const first = await probabilityPattern(c);
+  ok(first.some(Boolean) && !first.every(Boolean), `0.5 over 20 calls should both hit and miss: ${fmt(first)}`);
+  await c.restartMock();
+  eq(await probabilityPattern(c), first, "the hit pattern on a second fresh mock with the same seed");
+});
+
 // ---- TLS (`mock-stytch --tls`, `custom_base_url`) -------------------------------------------
 
 // The SDK in a fresh `node` (NODE_EXTRA_CA_CERTS is read once, at start). The SDK turns a

@@ -266,11 +266,11 @@ mod recovery_codes {
 }
 
 mod faults {
-    //! Fault injection (`/_mock/faults`) seen through each SDK: a catalog error and a 429 raise
-    //! the SDK's error type with the configured `error_type` and status, `drop` (and, in
-    //! Python, `lose_answer`, whose write is committed) is a connection error, a delay shows in
-    //! the mock's logged duration, `times: 2` fails exactly twice, and `probability: 0.5` over
-    //! 20 calls gives the same hits on a second fresh mock with the same seed (Python).
+    //! Fault injection (`/_mock/faults`) seen through each SDK, every kind in both: a catalog
+    //! error and a 429 raise the SDK's error type with the configured `error_type` and status,
+    //! `drop` and `lose_answer` (whose write is committed) are a connection error, a delay shows
+    //! in the mock's logged duration, `times: 2` fails exactly twice, and `probability: 0.5`
+    //! over 20 calls gives the same hits on a second fresh mock with the same seed.
 
     use crate::harness::{Sdk, run_group};
 
@@ -283,7 +283,15 @@ mod faults {
         "faults.times",
         "faults.probability_replays",
     ];
-    pub const NODE_CHECKS: &[&str] = &["faults.error", "faults.too_many_requests", "faults.drop"];
+    pub const NODE_CHECKS: &[&str] = &[
+        "faults.error",
+        "faults.too_many_requests",
+        "faults.delay",
+        "faults.drop",
+        "faults.lose_answer",
+        "faults.times",
+        "faults.probability_replays",
+    ];
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn python() {

@@ -1,9 +1,10 @@
-//! Browser tests: the guide's flows in a real headless Debian Chromium over WebDriver, against
-//! the whole demo in-process. Each step saves `target/browser-screenshots/<test>/NN-step.png`.
+//! Browser tests: the guide's flows and the mock dashboard's live view in a real headless Debian
+//! Chromium over WebDriver, against the whole demo in-process. Each step saves `target/browser-screenshots/<test>/NN-step.png`.
 //!
 //! Browser tests run one at a time (a lock): Chromium is heavy on a small shared machine. They
 //! fail — never skip — when chromedriver is missing.
 
+mod dashboard;
 mod journeys;
 mod webdriver;
 

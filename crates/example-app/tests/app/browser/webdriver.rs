@@ -241,6 +241,16 @@ impl Session {
         v.as_str().unwrap_or_default().to_owned()
     }
 
+    /// Run `script` (a function body; `return` gives the value) in the page, synchronously.
+    pub async fn execute(&self, script: &str) -> Value {
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
+    }
+
     pub async fn source(&self) -> String {
         let v = self.cmd(reqwest::Method::GET, "/source", None).await;
         v.as_str().unwrap_or_default().to_owned()
