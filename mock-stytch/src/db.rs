@@ -15,6 +15,7 @@
 //! [`Db::solo`] lends the connection outside any transaction, between batches, for the
 //! snapshot and the restore ([`snapshot`]), which SQLite does not run inside one.
 
+mod migrations;
 pub mod snapshot;
 mod writer;
 
@@ -30,7 +31,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::config::DbLocation;
 use crate::ids::Ids;
 
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/mock");
+pub use migrations::MIGRATOR;
 
 /// How many read connections a file database keeps (each has its own sqlx worker thread).
 const READ_CONNECTIONS: u32 = 8;
