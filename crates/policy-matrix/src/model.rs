@@ -2,7 +2,7 @@
 //! must go next — a pure function written from CONTRACT §3 (R1–R6) alone. [`step_up`] is the
 //! same reading for a step-up from a live session (R4 preference, R5 session path).
 //!
-//! It must never read the mock's or the engine's code or types (`mock-stytch/src/decide.rs`,
+//! It must never read the mock's or the engine's code or types (`mock-stytch/src/mfa/`,
 //! `mfa_engine::routing`): the point is a second, independent reading of the contract. Where the
 //! contract leaves a rule UNCONFIRMED, the choice made here is written next to the rule.
 

@@ -18,7 +18,7 @@
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::sse::{KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -161,7 +161,9 @@ async fn restore(State(state): State<AppState>, req: Request) -> ApiResult<Reply
     // `buffer_body` already bounded the body (at MAX_SNAPSHOT_BYTES for this route).
     let bytes: Bytes = axum::body::to_bytes(req.into_body(), MAX_SNAPSHOT_BYTES)
         .await
-        .map_err(|_| ApiError::worded(catalog::BAD_REQUEST, "The request body could not be read."))?;
+        .map_err(|_| {
+            ApiError::worded(catalog::BAD_REQUEST, "The request body could not be read.")
+        })?;
     snapshots::restore_bytes(state, bytes).await
 }
 

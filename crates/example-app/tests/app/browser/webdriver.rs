@@ -111,6 +111,18 @@ async fn call(
     url: &str,
     body: Option<Value>,
 ) -> Value {
+    try_call(http, method.clone(), url, body)
+        .await
+        .unwrap_or_else(|(status, v)| panic!("{method} {url}: {status} {v}"))
+}
+
+/// Like [`call`], handing an error answer (status, body) back instead of failing.
+async fn try_call(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: &str,
+    body: Option<Value>,
+) -> Result<Value, (reqwest::StatusCode, Value)> {
     let req = http.request(method.clone(), url);
     let req = match body {
         Some(b) => req.json(&b),
@@ -122,8 +134,11 @@ async fn call(
         .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
     let status = resp.status();
     let v: Value = resp.json().await.expect("WebDriver answers JSON");
-    assert!(status.is_success(), "{method} {url}: {status} {v}");
-    v["value"].clone()
+    if status.is_success() {
+        Ok(v["value"].clone())
+    } else {
+        Err((status, v))
+    }
 }
 
 /// One browser session.
@@ -190,53 +205,58 @@ impl Session {
         }
     }
 
+    /// `method` on `/element/{id}/{action}` of the first element matching `css`. A page that
+    /// re-renders itself (the live dashboard) can replace the element between finding it and
+    /// acting on it: then it is found again, for up to 5 s.
+    async fn on_element(
+        &self,
+        css: &str,
+        method: reqwest::Method,
+        action: &str,
+        body: Option<Value>,
+    ) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let e = self.find(css).await;
+            let url = format!("{}/element/{}/{action}", self.base, e.0);
+            match try_call(&self.http, method.clone(), &url, body.clone()).await {
+                Ok(v) => return v,
+                Err((_, v))
+                    if v["value"]["error"] == "stale element reference"
+                        && Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err((status, v)) => panic!("{method} {url}: {status} {v}"),
+            }
+        }
+    }
+
     pub async fn click(&self, css: &str) {
-        let e = self.find(css).await;
-        self.cmd(
-            reqwest::Method::POST,
-            &format!("/element/{}/click", e.0),
-            Some(json!({})),
-        )
-        .await;
+        self.on_element(css, reqwest::Method::POST, "click", Some(json!({})))
+            .await;
     }
 
     pub async fn fill(&self, css: &str, text: &str) {
-        let e = self.find(css).await;
-        self.cmd(
-            reqwest::Method::POST,
-            &format!("/element/{}/clear", e.0),
-            Some(json!({})),
-        )
-        .await;
-        self.cmd(
-            reqwest::Method::POST,
-            &format!("/element/{}/value", e.0),
-            Some(json!({"text": text})),
-        )
-        .await;
+        let post = reqwest::Method::POST;
+        self.on_element(css, post.clone(), "clear", Some(json!({})))
+            .await;
+        self.on_element(css, post, "value", Some(json!({"text": text})))
+            .await;
     }
 
     pub async fn text(&self, css: &str) -> String {
-        let e = self.find(css).await;
         let v = self
-            .cmd(
-                reqwest::Method::GET,
-                &format!("/element/{}/text", e.0),
-                None,
-            )
+            .on_element(css, reqwest::Method::GET, "text", None)
             .await;
         v.as_str().unwrap_or_default().to_owned()
     }
 
     /// An attribute as the page has it (entities decoded).
     pub async fn attr(&self, css: &str, name: &str) -> String {
-        let e = self.find(css).await;
+        let action = format!("attribute/{name}");
         let v = self
-            .cmd(
-                reqwest::Method::GET,
-                &format!("/element/{}/attribute/{name}", e.0),
-                None,
-            )
+            .on_element(css, reqwest::Method::GET, &action, None)
             .await;
         v.as_str().unwrap_or_default().to_owned()
     }
