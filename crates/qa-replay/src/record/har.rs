@@ -181,7 +181,7 @@ mod tests {
              "postData":{"mimeType":"application/json","text":"{\"code\":\"424242\",\"member_id\":\"member-1\"}"}},
            "response":{"status":200,"content":{"mimeType":"application/json","text":"{\"session_token\":\"tok-secret\"}"}}},
           {"startedDateTime":"2026-12-01T10:00:00Z",
-           "request":{"method":"GET","url":"http://127.0.0.1:9010/_mock/outbox"},
+           "request":{"method":"GET","url":"http://127.0.0.1:9010/_mock/requests"},
            "response":{"status":200,"content":{"text":"{}"}}}
         ]}}"#;
         let (log, _) = read_har(har).expect("parses");
