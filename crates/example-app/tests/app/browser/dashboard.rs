@@ -1,7 +1,8 @@
 //! The mock dashboard in Chromium through the app's proxy: a request made from outside the page
 //! (a sign-in that texts a code) and its SMS show up within 2 s without a reload (the page's event stream), and the one-click "next SMS
 //! send fails with 429" rule is listed, makes the next SMS send through the API answer 429, and
-//! goes away with its remove button.
+//! goes away with its remove button. The snapshot box: its download link answers the mock's
+//! SQLite file on the app's origin, and its restore form brings that state back.
 
 use std::time::{Duration, Instant};
 
@@ -113,5 +114,69 @@ async fn the_dashboard_updates_itself_and_its_429_button_fails_the_next_sms_send
     let listed = b.app.control().faults().await.expect("fault list");
     assert!(listed.is_empty(), "{listed:?}");
     b.shot("fault-removed").await;
+    b.quit().await;
+}
+
+/// Wait up to 5 s for the page to have been reloaded (the marker set by `window.notReloaded =
+/// true` gone).
+async fn reloaded(b: &Browser) {
+    let start = Instant::now();
+    while b.s.execute("return window.notReloaded === true;").await == json!(true) {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "the page did not reload"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_dashboards_snapshot_link_and_restore_form_bring_the_state_back() {
+    // Arrange: the dashboard open, no SMS yet; the snapshot downloaded from the page's link
+    let mut b = Browser::start("dashboard_restore").await;
+    b.open("/_mock/ui").await;
+    b.s.find("#live-status[data-state=\"open\"]").await;
+    let sms = "tr.outbox-row[data-kind=\"sms\"][data-to=\"+14155552671\"]";
+    assert!(
+        b.s.find_all(sms).await.is_empty(),
+        "no SMS before the sign-in"
+    );
+    let href =
+        b.s.execute("return document.querySelector('a.snapshot-download').href;")
+            .await;
+    let href = href.as_str().expect("the link's address").to_owned();
+    assert!(
+        href.starts_with(&b.app.url),
+        "{href} is on the app's origin"
+    );
+    let answer = reqwest::get(&href).await.expect("the download");
+    assert!(answer.status().is_success(), "{}", answer.status());
+    let bytes = answer.bytes().await.expect("the snapshot's body");
+    assert!(bytes.starts_with(b"SQLite format 3\0"), "an SQLite file");
+    let path = b.app.dir.path().join("dashboard-snapshot.sqlite");
+    std::fs::write(&path, &bytes).expect("write the snapshot");
+
+    // Act 1: alice signs in elsewhere after the snapshot; her SMS shows up
+    let tab = b.app.tab();
+    tab.login(&b.app.org_id("Acme Corp"), "alice@acme.example")
+        .await;
+    shows(&b, sms, LIVE_WITHIN).await;
+    b.s.execute("window.notReloaded = true;").await;
+    b.shot("sms-after-snapshot").await;
+
+    // Act 2: the restore form is given the file
+    let file_input = "form#restore-form input[type=file]";
+    b.s.send_keys(file_input, path.to_str().expect("a UTF-8 path"))
+        .await;
+    b.s.click("form#restore-form button[type=submit]").await;
+
+    // Assert: the page reloaded itself into the snapshot's state: the SMS is gone
+    reloaded(&b).await;
+    b.s.find("#live-status[data-state=\"open\"]").await;
+    assert!(
+        b.s.find_all(sms).await.is_empty(),
+        "the SMS sent after the snapshot is gone"
+    );
+    b.shot("restored").await;
     b.quit().await;
 }

@@ -238,10 +238,15 @@ impl Session {
     }
 
     pub async fn fill(&self, css: &str, text: &str) {
-        let post = reqwest::Method::POST;
-        self.on_element(css, post.clone(), "clear", Some(json!({})))
+        self.on_element(css, reqwest::Method::POST, "clear", Some(json!({})))
             .await;
-        self.on_element(css, post, "value", Some(json!({"text": text})))
+        self.send_keys(css, text).await;
+    }
+
+    /// Type `text` into the element (for a file input: the path of the file to choose).
+    pub async fn send_keys(&self, css: &str, text: &str) {
+        let body = Some(json!({"text": text}));
+        self.on_element(css, reqwest::Method::POST, "value", body)
             .await;
     }
 
