@@ -312,19 +312,8 @@ impl From<ProofError> for ServiceError {
 
 #[cfg(test)]
 mod tests {
-    use stytch_client::ApiError;
-
     use super::*;
-
-    fn api(status: u16, error_type: &str) -> StytchError {
-        StytchError::Api(ApiError {
-            status,
-            error_type: error_type.into(),
-            error_message: String::new(),
-            request_id: String::new(),
-            error_url: None,
-        })
-    }
+    use crate::service::rejection::api;
 
     #[test]
     fn rejections_have_a_typed_kind() {

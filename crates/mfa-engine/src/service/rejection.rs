@@ -82,21 +82,22 @@ pub(crate) fn classify(e: &StytchError) -> CodeFailure {
     }
 }
 
+/// A Stytch error answer with `status` and `error_type`, for the tests of this module and of
+/// `error.rs`.
+#[cfg(test)]
+pub(crate) fn api(status: u16, error_type: &str) -> StytchError {
+    StytchError::Api(stytch_client::ApiError {
+        status,
+        error_type: error_type.into(),
+        error_message: String::new(),
+        request_id: String::new(),
+        error_url: None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use stytch_client::ApiError;
-
     use super::*;
-
-    fn api(status: u16, error_type: &str) -> StytchError {
-        StytchError::Api(ApiError {
-            status,
-            error_type: error_type.into(),
-            error_message: String::new(),
-            request_id: String::new(),
-            error_url: None,
-        })
-    }
 
     #[test]
     fn code_failures_are_classified_by_error_type() {
