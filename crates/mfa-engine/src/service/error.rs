@@ -23,7 +23,11 @@
 //!   signs in again (a new magic link); the flow is left to expire, never completed twice;
 //! * a magic-link token: `unable_to_auth_magic_link` → `LinkUnusable`: request a new link;
 //! * an SMS send: the retry sends a fresh code (the newest code is the one that counts);
-//! * sessions/authenticate: a read; the retry simply succeeds.
+//! * sessions/authenticate: a read; the retry simply succeeds;
+//! * a step-up code (SMS / TOTP with a live session, not a login): Stytch added the factor to
+//!   the session the engine did not hear back about, and a retry with the same code is refused
+//!   as a wrong code, which the flow counts as one failure. Not covered by the fault tests: the
+//!   member sends a new code (or signs in again after too many failures).
 
 use stytch_client::{ApiError, StytchError, Unanswered};
 
