@@ -1,11 +1,13 @@
 //! A minimal W3C WebDriver client over reqwest — the dozen commands these tests use — and the
-//! chromedriver process behind it (free port, killed on drop).
+//! chromedriver process behind it (free port, its own process group, killed with the browsers
+//! it started on drop, so a test that panics before `quit` leaves no Chromium behind).
 //!
 //! Hand-rolled rather than a WebDriver crate: the protocol is a few JSON calls, and the crates
 //! pull in a large dependency tree for a shared, two-core build machine. Must never skip: a
 //! missing chromedriver is a test failure with a message.
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -46,6 +48,7 @@ impl Driver {
             .port();
         let child = Command::new(chromedriver)
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -100,6 +103,9 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // The whole group: chromedriver and every Chromium process it started.
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
