@@ -10,43 +10,55 @@
 //! unit's [`WriteTx::commit`] returns only once that commit is durable (its [`Committed`] proof);
 //! a unit dropped without commit is rolled back to its savepoint, the others are unaffected.
 //! Reads that need no write go to [`Db::pool`], read connections (WAL: they never wait for the
-//! writer). A handler must never write outside a `WriteTx`, and must keep CPU-heavy work
+//! writer). Every statement is a plain call on the calling thread ([`sql`] says why). A handler must never write outside a `WriteTx`, and must keep CPU-heavy work
 //! (password hashes, RS256 signatures, QR images) out of one: the whole batch waits for it.
 //! [`Db::solo`] lends the connection outside any transaction, between batches, for the
 //! snapshot and the restore ([`snapshot`]), which SQLite does not run inside one.
 
 mod migrations;
+mod read;
 pub mod snapshot;
+pub mod sql;
 mod writer;
 
-use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use rusqlite::OpenFlags;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::SqlitePool;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::config::DbLocation;
 use crate::ids::Ids;
 
 pub use migrations::MIGRATOR;
+pub use read::{ReadConn, ReadPool};
+pub use sql::{Conn, Error};
 
-/// How many read connections a file database keeps (each has its own sqlx worker thread).
-const READ_CONNECTIONS: u32 = 8;
+/// How long a statement waits for another connection's lock (another process on the file, or
+/// a read connection of an in-memory database while the writer commits).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Prepared statements each connection keeps (rusqlite's default, 16, is fewer than the mock
+/// has hot statements).
+const STATEMENT_CACHE: usize = 256;
 
 #[derive(Clone, Debug)]
 pub struct Db {
-    /// Read connections. The product only reads through them; tests and the benchmark may seed
-    /// rows directly (SQLite's lock and the busy timeout order those against the writer). With
-    /// `--in-memory` this is the one connection, which the writer borrows for each batch.
-    pub pool: SqlitePool,
-    /// Where the writer's connection comes from: its own single-connection pool for a file.
-    write_pool: SqlitePool,
+    /// Read connections (WAL: they never wait for the writer). The product only reads through
+    /// them.
+    pub pool: ReadPool,
+    /// An sqlx pool on the same database, connected on first use: a side door for tests and the
+    /// benchmark, which may read or seed rows directly (SQLite's lock and the busy timeout order
+    /// those against the writer). The product never uses it.
+    pub sqlx: SqlitePool,
     writer: mpsc::UnboundedSender<writer::Msg>,
     /// How many batches the writer has committed (units ÷ this = units per commit).
     commits: Arc<AtomicU64>,
+    /// The directory of an `--in-memory` database, removed when the last clone is dropped.
+    _temp: Option<Arc<tempfile::TempDir>>,
 }
 
 /// One unit of the writer's current batch. Dropping it without [`WriteTx::commit`] rolls its
@@ -56,8 +68,8 @@ pub struct WriteTx {
 }
 
 impl std::ops::Deref for WriteTx {
-    type Target = SqliteConnection;
-    fn deref(&self) -> &SqliteConnection {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
         self.lease
             .as_ref()
             .expect("a live lease holds the connection")
@@ -66,7 +78,7 @@ impl std::ops::Deref for WriteTx {
 }
 
 impl std::ops::DerefMut for WriteTx {
-    fn deref_mut(&mut self) -> &mut SqliteConnection {
+    fn deref_mut(&mut self) -> &mut Conn {
         self.lease
             .as_mut()
             .expect("a live lease holds the connection")
@@ -81,14 +93,14 @@ pub struct Solo {
 }
 
 impl std::ops::Deref for Solo {
-    type Target = SqliteConnection;
-    fn deref(&self) -> &SqliteConnection {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
         self.lease.conn()
     }
 }
 
 impl std::ops::DerefMut for Solo {
-    fn deref_mut(&mut self) -> &mut SqliteConnection {
+    fn deref_mut(&mut self) -> &mut Conn {
         self.lease.conn_mut()
     }
 }
@@ -118,7 +130,7 @@ impl WriteTx {
     /// Keep this unit's writes and wait until the batch they are in is committed, with the id
     /// counter as it stands now, so a restart resumes after it. The connection passes to the
     /// next unit at once; the answer waits for the commit.
-    pub async fn commit(mut self, ids: &Ids) -> Result<Committed, sqlx::Error> {
+    pub async fn commit(mut self, ids: &Ids) -> Result<Committed, Error> {
         let lease = self
             .lease
             .take()
@@ -130,75 +142,82 @@ impl WriteTx {
         });
         match committed.await {
             Ok(Ok(())) => Ok(Committed(())),
-            Ok(Err(e)) => Err(sqlx::Error::Protocol(format!("group commit failed: {e}"))),
+            Ok(Err(e)) => Err(Error::Other(format!("group commit failed: {e}"))),
             Err(_) => Err(writer::gone()),
         }
     }
 }
 
 impl Db {
+    /// Open (creating and migrating if need be) the database. sqlx opens and migrates it; the
+    /// writer and the readers are then rusqlite connections on the same file (see [`sql`]).
     pub async fn open(location: &DbLocation) -> anyhow::Result<Db> {
-        let (options, max) = match location {
-            DbLocation::File(path) => (
-                SqliteConnectOptions::new()
-                    .filename(path)
-                    .create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal)
-                    // NORMAL in WAL mode: a committed transaction survives a process crash
-                    // (SIGKILL); only an OS crash or power loss may lose the last commits.
-                    .synchronous(SqliteSynchronous::Normal)
-                    .busy_timeout(Duration::from_secs(10))
-                    .foreign_keys(true),
-                READ_CONNECTIONS,
-            ),
-            // One connection: a private in-memory database lives and dies with its connection.
-            DbLocation::Memory => (
-                SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true),
-                1,
-            ),
-        };
-        let open = |max: u32, min: u32| {
-            SqlitePoolOptions::new()
-                .max_connections(max)
-                .min_connections(min)
-                .idle_timeout(None)
-                .max_lifetime(None)
-                // An SQLite connection does not go stale: no ping round trip per acquire.
-                .test_before_acquire(false)
-                .connect_with(options.clone())
-        };
-        let cannot_open = |e| anyhow::anyhow!("cannot open database {location:?}: {e}");
-        let cannot_migrate = |e| anyhow::anyhow!("cannot migrate database {location:?}: {e}");
-        let (pool, write_pool) = match location {
-            // The writer's connection first: it switches the file to WAL and migrates it before
-            // any reader opens (several connections opening a brand-new file at once can meet
-            // "database is locked").
-            DbLocation::File(_) => {
-                let write_pool = open(1, 1).await.map_err(cannot_open)?;
-                MIGRATOR.run(&write_pool).await.map_err(cannot_migrate)?;
-                (open(max, 1).await.map_err(cannot_open)?, write_pool)
-            }
+        // `--in-memory`: a file in a temporary directory removed with the last clone of this
+        // `Db`, written without any fsync. Not SQLite's `:memory:`: that database is private to
+        // one connection, and the `memdb` VFS that shares one refuses every reader while a
+        // write transaction is open, which a group commit always has.
+        let (path, temp, durable) = match location {
+            DbLocation::File(path) => (path.clone(), None, true),
             DbLocation::Memory => {
-                let pool = open(1, 1).await.map_err(cannot_open)?;
-                MIGRATOR.run(&pool).await.map_err(cannot_migrate)?;
-                (pool.clone(), pool)
+                let dir = tempfile::Builder::new()
+                    .prefix("mock-stytch-memory-")
+                    .tempdir()
+                    .map_err(|e| anyhow::anyhow!("cannot make a temporary directory: {e}"))?;
+                (dir.path().join("mock.db"), Some(Arc::new(dir)), false)
             }
         };
-        // A file's writer keeps its own connection; the in-memory one is shared with the reads.
-        let keep = matches!(location, DbLocation::File(_));
+        let options = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // NORMAL in WAL mode: a committed transaction survives a process crash (SIGKILL);
+            // only an OS crash or power loss may lose the last commits.
+            .synchronous(if durable {
+                SqliteSynchronous::Normal
+            } else {
+                SqliteSynchronous::Off
+            })
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true);
+        let target = Target { path, durable };
+        let cannot_open = |e: &dyn std::fmt::Display| {
+            anyhow::anyhow!("cannot open database {location:?}: {e}")
+        };
+        // sqlx's connection switches the file to WAL and migrates it before the writer and any
+        // reader open (several connections opening a brand-new file at once can meet "database
+        // is locked").
+        let migrate = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await
+            .map_err(|e| cannot_open(&e))?;
+        MIGRATOR
+            .run(&migrate)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot migrate database {location:?}: {e}"))?;
+        migrate.close().await;
+        let write_conn = target.open(true).map_err(|e| cannot_open(&e))?;
+        let reads = target.clone();
+        let pool = ReadPool::new(move || reads.open(false)).map_err(|e| cannot_open(&e))?;
+        let sqlx = SqlitePoolOptions::new()
+            .max_connections(4)
+            .min_connections(0)
+            .test_before_acquire(false)
+            .connect_lazy_with(options);
         let commits = Arc::new(AtomicU64::new(0));
-        let writer = writer::spawn(write_pool.clone(), keep, commits.clone());
+        let writer = writer::spawn(write_conn, commits.clone());
         Ok(Db {
             pool,
-            write_pool,
+            sqlx,
             writer,
             commits,
+            _temp: temp,
         })
     }
 
     /// A lease on the write connection for one unit of the current (or next) batch; waits for
     /// the units ahead of it.
-    pub async fn write(&self) -> Result<WriteTx, sqlx::Error> {
+    pub async fn write(&self) -> Result<WriteTx, Error> {
         let (ask, granted) = oneshot::channel();
         self.writer
             .send(writer::Msg::Unit(ask))
@@ -211,7 +230,7 @@ impl Db {
     /// first, and every unit asking meanwhile waits until the [`Solo`] is dropped. For what
     /// SQLite refuses inside a transaction (`VACUUM INTO`, `ATTACH`); the holder opens its own
     /// transactions and must write the id counter itself when it changes data.
-    pub async fn solo(&self) -> Result<Solo, sqlx::Error> {
+    pub async fn solo(&self) -> Result<Solo, Error> {
         let (ask, granted) = oneshot::channel();
         self.writer
             .send(writer::Msg::Solo(ask))
@@ -232,27 +251,52 @@ impl Db {
         if self.writer.send(writer::Msg::Close(ask)).is_ok() {
             let _ = done.await;
         }
-        self.pool.close().await;
-        self.write_pool.close().await;
+        self.pool.close();
+        self.sqlx.close().await;
     }
 }
 
-pub async fn get_meta(
-    conn: &mut SqliteConnection,
-    key: &str,
-) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+/// Where the rusqlite connections open, and how.
+#[derive(Clone)]
+struct Target {
+    path: std::path::PathBuf,
+    /// `synchronous = NORMAL` (a file the user keeps) or `OFF` (`--in-memory`).
+    durable: bool,
+}
+
+impl Target {
+    fn open(&self, writer: bool) -> Result<Conn, Error> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Conn::open_with_flags(&self.path, flags)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        // Per connection, as sqlx's options set them (the journal mode, WAL, is the file's).
+        let mut pragmas = String::from("PRAGMA foreign_keys = ON;");
+        pragmas.push_str(if self.durable {
+            "PRAGMA synchronous = NORMAL;"
+        } else {
+            "PRAGMA synchronous = OFF;"
+        });
+        if !writer {
+            // A read connection that tries to write fails instead of taking the write lock.
+            pragmas.push_str("PRAGMA query_only = ON;");
+        }
+        conn.execute_batch(&pragmas)?;
+        Ok(conn)
+    }
+}
+
+pub async fn get_meta(conn: &mut Conn, key: &str) -> Result<Option<String>, Error> {
+    sql::query_scalar("SELECT value FROM meta WHERE key = ?")
         .bind(key)
         .fetch_optional(conn)
         .await
 }
 
-pub async fn set_meta(
-    conn: &mut SqliteConnection,
-    key: &str,
-    value: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+pub async fn set_meta(conn: &mut Conn, key: &str, value: &str) -> Result<(), Error> {
+    sql::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
         .bind(key)
         .bind(value)
         .execute(conn)
@@ -261,8 +305,8 @@ pub async fn set_meta(
 }
 
 /// Every table that holds API data (all but `meta` and sqlx's own), for `/_mock/reset`.
-pub async fn data_tables(conn: &mut SqliteConnection) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
+pub async fn data_tables(conn: &mut Conn) -> Result<Vec<String>, Error> {
+    sql::query_scalar(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('meta') \
          AND name NOT LIKE '_sqlx%' AND name NOT LIKE 'sqlite_%'",
     )

@@ -27,7 +27,7 @@ use rand_chacha::rand_core::SeedableRng;
 use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey};
 use rsa::traits::PublicKeyParts;
 use serde_json::{Value, json};
-use sqlx::SqliteConnection;
+use crate::db::Conn;
 
 use tokio::sync::watch;
 
@@ -83,7 +83,7 @@ impl SigningKey {
     /// The stored key (ready), or a pending key and `true`: the caller must then start
     /// [`SigningKey::generate_in_background`].
     pub async fn load(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         ids: &Ids,
     ) -> anyhow::Result<(SigningKey, bool)> {
         let signer = match get_meta(conn, "jwt_signing_key").await? {

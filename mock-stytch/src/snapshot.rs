@@ -18,7 +18,7 @@
 
 use std::path::Path;
 
-use sqlx::SqliteConnection;
+use crate::db::Conn;
 
 use crate::db::snapshot::{self as sql, FileMeta, REQUESTS_KEY, Refusal, RestoreError};
 use crate::db::{Db, get_meta, set_meta};
@@ -34,7 +34,7 @@ pub enum SnapshotError {
         source: std::io::Error,
     },
     #[error(transparent)]
-    Db(#[from] sqlx::Error),
+    Db(#[from] crate::db::Error),
     #[error(transparent)]
     Io(#[from] std::io::Error),
     /// The signing key could not be made (logged where it failed).
@@ -70,7 +70,7 @@ pub async fn take(state: &AppState, dest: &Path) -> Result<Taken, SnapshotError>
     record_position(state, &mut solo).await?;
     let vacuumed = sql::vacuum_into(&mut solo, partial.path()).await;
     // The position is the snapshot's alone: the live database must not carry a stale one.
-    let dropped = sqlx::query("DELETE FROM meta WHERE key = ?")
+    let dropped = crate::db::sql::query("DELETE FROM meta WHERE key = ?")
         .bind(REQUESTS_KEY)
         .execute(&mut *solo)
         .await;
@@ -97,9 +97,8 @@ pub async fn take_bytes(state: &AppState) -> Result<Vec<u8>, SnapshotError> {
 
 /// One transaction on the solo connection: the generator's position, the clock offset and the
 /// signing key as they are in memory right now.
-async fn record_position(state: &AppState, conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
-    use sqlx::Executor;
-    conn.execute(sqlx::raw_sql("BEGIN IMMEDIATE")).await?;
+async fn record_position(state: &AppState, conn: &mut Conn) -> Result<(), crate::db::Error> {
+    crate::db::sql::raw_sql_on(&mut *conn, "BEGIN IMMEDIATE").await?;
     let written = async {
         set_meta(conn, "id_counter", &state.ids.counter().to_string()).await?;
         set_meta(conn, "boot", &state.ids.boot().to_string()).await?;
@@ -110,7 +109,7 @@ async fn record_position(state: &AppState, conn: &mut SqliteConnection) -> Resul
         {
             set_meta(conn, "jwt_signing_key", &key).await?;
         }
-        Ok::<_, sqlx::Error>(())
+        Ok::<_, crate::db::Error>(())
     }
     .await;
     let end = if written.is_ok() {
@@ -118,7 +117,7 @@ async fn record_position(state: &AppState, conn: &mut SqliteConnection) -> Resul
     } else {
         "ROLLBACK"
     };
-    conn.execute(sqlx::raw_sql(end)).await?;
+    crate::db::sql::raw_sql_on(&mut *conn, end).await?;
     written
 }
 

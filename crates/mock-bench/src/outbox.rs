@@ -85,7 +85,7 @@ pub(crate) async fn figure(
         ..Config::default()
     };
     let mock = spawn_mock(server, config).await?;
-    let pool = mock.state.db.pool.clone();
+    let pool = mock.state.db.sqlx.clone();
     let run = |pool: sqlx::SqlitePool, from, to| {
         server.spawn(async move { insert(&pool, from, to).await })
     };

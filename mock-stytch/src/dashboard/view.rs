@@ -2,7 +2,7 @@
 //! requests of the request log and the fault rules. Lists are bounded (the newest [`LIMIT`]
 //! rows, [`REQUESTS`] requests) so a long-running mock still renders quickly. Reads only.
 
-use sqlx::SqliteConnection;
+use crate::db::Conn;
 
 use crate::clock::rfc3339;
 use crate::error::ApiResult;
@@ -68,11 +68,11 @@ pub struct SessionRow {
 }
 
 impl View {
-    pub async fn load(conn: &mut SqliteConnection, state: &AppState) -> ApiResult<View> {
+    pub async fn load(conn: &mut Conn, state: &AppState) -> ApiResult<View> {
         let version = state.events.current();
         let now = state.clock.now_ts();
         let orgs: Vec<String> =
-            sqlx::query_scalar("SELECT data FROM organizations ORDER BY created_seq LIMIT ?")
+            crate::db::sql::query_scalar("SELECT data FROM organizations ORDER BY created_seq LIMIT ?")
                 .bind(LIMIT)
                 .fetch_all(&mut *conn)
                 .await?;
@@ -107,8 +107,8 @@ fn last_requests(state: &AppState) -> Vec<LogEntry> {
         .collect()
 }
 
-async fn members(conn: &mut SqliteConnection, state: &AppState) -> ApiResult<Vec<MemberRow>> {
-    let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
+async fn members(conn: &mut Conn, state: &AppState) -> ApiResult<Vec<MemberRow>> {
+    let rows: Vec<(String, String, Option<String>)> = crate::db::sql::query_as(
         "SELECT m.data, o.organization_slug, t.status FROM members m \
          JOIN organizations o ON o.organization_id = m.organization_id \
          LEFT JOIN totp_registrations t ON t.member_id = m.member_id AND (t.status = 'active' OR t.expires_at > ?) \
@@ -131,7 +131,7 @@ async fn members(conn: &mut SqliteConnection, state: &AppState) -> ApiResult<Vec
     Ok(out)
 }
 
-async fn outbox_rows(conn: &mut SqliteConnection) -> ApiResult<Vec<OutboxRow>> {
+async fn outbox_rows(conn: &mut Conn) -> ApiResult<Vec<OutboxRow>> {
     let messages = outbox::list(
         conn,
         &Filter {
@@ -158,8 +158,8 @@ async fn outbox_rows(conn: &mut SqliteConnection) -> ApiResult<Vec<OutboxRow>> {
     Ok(out)
 }
 
-async fn totp_codes(conn: &mut SqliteConnection, now: i64) -> ApiResult<Vec<TotpCode>> {
-    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+async fn totp_codes(conn: &mut Conn, now: i64) -> ApiResult<Vec<TotpCode>> {
+    let rows: Vec<(String, String, String, String)> = crate::db::sql::query_as(
         "SELECT m.email_address, m.organization_id, m.member_id, t.secret FROM totp_registrations t \
          JOIN members m ON m.member_id = t.member_id JOIN organizations o ON o.organization_id = m.organization_id \
          WHERE t.status = 'active' ORDER BY o.created_seq, m.created_seq LIMIT ?",
@@ -180,8 +180,8 @@ async fn totp_codes(conn: &mut SqliteConnection, now: i64) -> ApiResult<Vec<Totp
         .collect()
 }
 
-async fn sessions(conn: &mut SqliteConnection, now: i64) -> ApiResult<Vec<SessionRow>> {
-    let rows: Vec<(String, String, String, i64, i64, String)> = sqlx::query_as(
+async fn sessions(conn: &mut Conn, now: i64) -> ApiResult<Vec<SessionRow>> {
+    let rows: Vec<(String, String, String, i64, i64, String)> = crate::db::sql::query_as(
         "SELECT s.member_session_id, m.email_address, o.organization_slug, s.started_at, s.expires_at, s.factors \
          FROM member_sessions s JOIN members m ON m.member_id = s.member_id \
          JOIN organizations o ON o.organization_id = s.organization_id \

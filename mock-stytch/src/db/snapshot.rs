@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
-use sqlx::{Executor, SqliteConnection};
+use crate::db::Conn;
 
 /// The first 16 bytes of every SQLite database file.
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
@@ -43,7 +43,7 @@ pub enum RestoreError {
     #[error(transparent)]
     Refused(#[from] Refusal),
     #[error(transparent)]
-    Db(#[from] sqlx::Error),
+    Db(#[from] crate::db::Error),
 }
 
 /// What a snapshot file says about the generator, the clock and the key (its `meta`).
@@ -62,7 +62,7 @@ pub struct FileMeta {
 /// `path` as an SQLite URI filename with `mode`. A URI's `mode` replaces the connection's own
 /// open flags: the `--in-memory` connection is opened with `SQLITE_OPEN_MEMORY`, which a plain
 /// path would inherit, so `VACUUM INTO`/`ATTACH` would make an in-memory database, not the file.
-fn file_uri(path: &Path, mode: &str) -> Result<String, sqlx::Error> {
+fn file_uri(path: &Path, mode: &str) -> Result<String, crate::db::Error> {
     const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
         .remove(b'/')
         .remove(b'-')
@@ -71,7 +71,7 @@ fn file_uri(path: &Path, mode: &str) -> Result<String, sqlx::Error> {
         .remove(b'~');
     let path = path
         .to_str()
-        .ok_or_else(|| sqlx::Error::Protocol("the snapshot path is not valid UTF-8".to_owned()))?;
+        .ok_or_else(|| crate::db::Error::Other("the snapshot path is not valid UTF-8".to_owned()))?;
     Ok(format!(
         "file:{}?mode={mode}",
         percent_encoding::utf8_percent_encode(path, KEEP)
@@ -79,8 +79,8 @@ fn file_uri(path: &Path, mode: &str) -> Result<String, sqlx::Error> {
 }
 
 /// `VACUUM INTO dest` (which must not exist or be empty): a consistent, compacted copy.
-pub async fn vacuum_into(conn: &mut SqliteConnection, dest: &Path) -> Result<(), sqlx::Error> {
-    sqlx::query("VACUUM INTO ?")
+pub async fn vacuum_into(conn: &mut Conn, dest: &Path) -> Result<(), crate::db::Error> {
+    crate::db::sql::query("VACUUM INTO ?")
         .bind(file_uri(dest, "rwc")?)
         .persistent(false)
         .execute(conn)
@@ -90,7 +90,7 @@ pub async fn vacuum_into(conn: &mut SqliteConnection, dest: &Path) -> Result<(),
 
 /// Attach `file` as `snap` and check it is a snapshot of this mock. On `Ok` it stays attached
 /// for [`copy_in`]; on `Err` it is detached again.
-pub async fn check(conn: &mut SqliteConnection, file: &Path) -> Result<FileMeta, RestoreError> {
+pub async fn check(conn: &mut Conn, file: &Path) -> Result<FileMeta, RestoreError> {
     // Before ATTACH: it would create a missing file, and its errors on a foreign file are vague.
     let mut header = [0u8; 16];
     std::fs::File::open(file)
@@ -103,7 +103,7 @@ pub async fn check(conn: &mut SqliteConnection, file: &Path) -> Result<FileMeta,
         return Err(Refusal::NotSqlite.into());
     }
     let uri = file_uri(file, "rw").map_err(|e| Refusal::Unreadable(e.to_string()))?;
-    sqlx::query("ATTACH DATABASE ? AS snap")
+    crate::db::sql::query("ATTACH DATABASE ? AS snap")
         .bind(uri)
         .persistent(false)
         .execute(&mut *conn)
@@ -116,9 +116,9 @@ pub async fn check(conn: &mut SqliteConnection, file: &Path) -> Result<FileMeta,
     checked
 }
 
-async fn check_attached(conn: &mut SqliteConnection) -> Result<FileMeta, RestoreError> {
-    let not_mock = |e: sqlx::Error| Refusal::NotMock(e.to_string());
-    let ok: String = sqlx::query_scalar("PRAGMA snap.quick_check")
+async fn check_attached(conn: &mut Conn) -> Result<FileMeta, RestoreError> {
+    let not_mock = |e: crate::db::Error| Refusal::NotMock(e.to_string());
+    let ok: String = crate::db::sql::query_scalar("PRAGMA snap.quick_check")
         .persistent(false)
         .fetch_one(&mut *conn)
         .await
@@ -132,11 +132,11 @@ async fn check_attached(conn: &mut SqliteConnection) -> Result<FileMeta, Restore
              (SELECT version, checksum FROM {schema}._sqlx_migrations WHERE success ORDER BY version)"
         )
     };
-    let ours: Option<String> = sqlx::query_scalar(&migrations("main"))
+    let ours: Option<String> = crate::db::sql::query_scalar(&migrations("main"))
         .persistent(false)
         .fetch_one(&mut *conn)
         .await?;
-    let theirs: Option<String> = sqlx::query_scalar(&migrations("snap"))
+    let theirs: Option<String> = crate::db::sql::query_scalar(&migrations("snap"))
         .persistent(false)
         .fetch_one(&mut *conn)
         .await
@@ -161,11 +161,11 @@ async fn check_attached(conn: &mut SqliteConnection) -> Result<FileMeta, Restore
              (SELECT type, name, sql FROM {schema}.sqlite_master ORDER BY type, name)"
         )
     };
-    let ours: Option<String> = sqlx::query_scalar(&schema("main"))
+    let ours: Option<String> = crate::db::sql::query_scalar(&schema("main"))
         .persistent(false)
         .fetch_one(&mut *conn)
         .await?;
-    let theirs: Option<String> = sqlx::query_scalar(&schema("snap"))
+    let theirs: Option<String> = crate::db::sql::query_scalar(&schema("snap"))
         .persistent(false)
         .fetch_one(&mut *conn)
         .await
@@ -173,7 +173,7 @@ async fn check_attached(conn: &mut SqliteConnection) -> Result<FileMeta, Restore
     if ours != theirs {
         return Err(Refusal::OtherSchema.into());
     }
-    let meta: HashMap<String, String> = sqlx::query_as("SELECT key, value FROM snap.meta")
+    let meta: HashMap<String, String> = crate::db::sql::query_as("SELECT key, value FROM snap.meta")
         .persistent(false)
         .fetch_all(&mut *conn)
         .await
@@ -206,34 +206,32 @@ async fn check_attached(conn: &mut SqliteConnection) -> Result<FileMeta, Restore
 /// transaction, then detach it. `extra_meta` is written over the copied `meta` in the same
 /// transaction (what the live process keeps, e.g. its boot number). All or nothing.
 pub async fn copy_in(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     extra_meta: &[(&str, String)],
-) -> Result<(), sqlx::Error> {
+) -> Result<(), crate::db::Error> {
     let copied = copy_in_transaction(conn, extra_meta).await;
     if copied.is_err() {
-        let _ = conn.execute(sqlx::raw_sql("ROLLBACK")).await;
+        let _ = crate::db::sql::raw_sql_on(&mut *conn, "ROLLBACK").await;
     }
     detach(conn).await;
     copied
 }
 
 async fn copy_in_transaction(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     extra_meta: &[(&str, String)],
-) -> Result<(), sqlx::Error> {
-    conn.execute(sqlx::raw_sql(
-        "BEGIN IMMEDIATE; PRAGMA defer_foreign_keys = ON",
-    ))
+) -> Result<(), crate::db::Error> {
+    crate::db::sql::raw_sql_on(&mut *conn, "BEGIN IMMEDIATE; PRAGMA defer_foreign_keys = ON")
     .await?;
     // Every table but sqlx's own and SQLite's (`data_tables` plus `meta`), named in `main`
     // explicitly: `snap` has the same names.
-    let tables: Vec<String> = sqlx::query_scalar(
+    let tables: Vec<String> = crate::db::sql::query_scalar(
         "SELECT name FROM main.sqlite_master WHERE type = 'table' \
          AND name NOT LIKE '\\_sqlx%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
     )
     .fetch_all(&mut *conn)
     .await?;
-    let has_sequence: bool = sqlx::query_scalar(
+    let has_sequence: bool = crate::db::sql::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM main.sqlite_master WHERE name = 'sqlite_sequence')",
     )
     .fetch_one(&mut *conn)
@@ -257,15 +255,15 @@ async fn copy_in_transaction(
     sql.push_str(&format!(
         "DELETE FROM main.meta WHERE key = '{REQUESTS_KEY}';"
     ));
-    conn.execute(sqlx::raw_sql(&sql)).await?;
+    crate::db::sql::raw_sql_on(&mut *conn, &sql).await?;
     for (key, value) in extra_meta {
         super::set_meta(&mut *conn, key, value).await?;
     }
-    conn.execute(sqlx::raw_sql("COMMIT")).await?;
+    crate::db::sql::raw_sql_on(&mut *conn, "COMMIT").await?;
     Ok(())
 }
 
 /// Detach `snap` if attached (errors only mean it was not).
-pub async fn detach(conn: &mut SqliteConnection) {
-    let _ = conn.execute(sqlx::raw_sql("DETACH DATABASE snap")).await;
+pub async fn detach(conn: &mut Conn) {
+    let _ = crate::db::sql::raw_sql_on(&mut *conn, "DETACH DATABASE snap").await;
 }

@@ -2,9 +2,9 @@
 //!
 //! It waits for the first unit, opens `BEGIN IMMEDIATE` with a savepoint and lends the
 //! connection to that unit; when the unit gives it back (kept or discarded) it lends it to the
-//! next unit already waiting, fencing each with `RELEASE`/`ROLLBACK TO` + `SAVEPOINT` in one
-//! statement batch (one hand-off to sqlx's worker thread). When no unit waits (or
-//! [`MAX_BATCH`] ran) it writes the id counter and commits, in one hand-off too, and only then
+//! next unit already waiting, fencing each with `RELEASE`/`ROLLBACK TO` + `SAVEPOINT` (plain
+//! calls on its own thread: the connection is a rusqlite one, see [`super::sql`]). When no unit
+//! waits (or [`MAX_BATCH`] ran) it writes the id counter and commits, and only then
 //! tells every kept unit that its writes are durable. It must never answer a unit before the
 //! commit that holds its writes, and never lend the connection to two units at once.
 //!
@@ -15,25 +15,25 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use sqlx::pool::PoolConnection;
-use sqlx::{Executor, Sqlite, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
+
+use super::sql::{Conn, Error};
 
 /// The most units one transaction holds: bounds how long the first one waits for its answer.
 const MAX_BATCH: usize = 64;
 
-type WriteConn = PoolConnection<Sqlite>;
+type WriteConn = Conn;
 
 /// What the writer's commit tells a kept unit: durable, or why not.
 type Verdict = Result<(), String>;
 
 pub(super) enum Msg {
     /// A unit asks for the connection.
-    Unit(oneshot::Sender<Result<Lease, sqlx::Error>>),
+    Unit(oneshot::Sender<Result<Lease, Error>>),
     /// Finish the batch, checkpoint the WAL, give the connection up.
     Close(oneshot::Sender<()>),
     /// Finish the batch, then lend the bare connection (no transaction open) until it is back.
-    Solo(oneshot::Sender<Result<SoloLease, sqlx::Error>>),
+    Solo(oneshot::Sender<Result<SoloLease, Error>>),
 }
 
 /// What a unit decided when it hands the connection back.
@@ -60,11 +60,11 @@ pub(super) struct Lease {
 }
 
 impl Lease {
-    pub(super) fn conn(&self) -> &SqliteConnection {
+    pub(super) fn conn(&self) -> &Conn {
         self.conn.as_ref().expect("a lease holds its connection")
     }
 
-    pub(super) fn conn_mut(&mut self) -> &mut SqliteConnection {
+    pub(super) fn conn_mut(&mut self) -> &mut Conn {
         self.conn.as_mut().expect("a lease holds its connection")
     }
 
@@ -94,13 +94,13 @@ pub(super) struct SoloLease {
 }
 
 impl SoloLease {
-    pub(super) fn conn(&self) -> &SqliteConnection {
+    pub(super) fn conn(&self) -> &Conn {
         self.conn
             .as_ref()
             .expect("a solo lease holds its connection")
     }
 
-    pub(super) fn conn_mut(&mut self) -> &mut SqliteConnection {
+    pub(super) fn conn_mut(&mut self) -> &mut Conn {
         self.conn
             .as_mut()
             .expect("a solo lease holds its connection")
@@ -116,30 +116,19 @@ impl Drop for SoloLease {
 }
 
 /// The error a unit sees when the writer has stopped (the mock is shutting down).
-pub(super) fn gone() -> sqlx::Error {
-    sqlx::Error::Protocol("the database writer has stopped".into())
+pub(super) fn gone() -> Error {
+    Error::Other("the database writer has stopped".into())
 }
 
-/// Start the writer on `pool`'s connection. With `keep`, it holds the connection between
-/// batches (a file's own write connection); otherwise it takes it for each batch and returns
-/// it, so the readers can use it in between (the one in-memory connection).
-pub(super) fn spawn(
-    pool: SqlitePool,
-    keep: bool,
-    commits: Arc<AtomicU64>,
-) -> mpsc::UnboundedSender<Msg> {
+/// Start the writer; it owns `conn` until the database closes.
+pub(super) fn spawn(conn: Conn, commits: Arc<AtomicU64>) -> mpsc::UnboundedSender<Msg> {
     let (tx, rx) = mpsc::unbounded_channel();
-    tokio::spawn(run(pool, keep, commits, rx));
+    tokio::spawn(run(conn, commits, rx));
     tx
 }
 
-async fn run(
-    pool: SqlitePool,
-    keep: bool,
-    commits: Arc<AtomicU64>,
-    mut rx: mpsc::UnboundedReceiver<Msg>,
-) {
-    let mut held: Option<WriteConn> = None;
+async fn run(conn: Conn, commits: Arc<AtomicU64>, mut rx: mpsc::UnboundedReceiver<Msg>) {
+    let mut held: Option<WriteConn> = Some(conn);
     // A message that ended a batch (a solo or a close), served before the next one is read.
     let mut pending: Option<Msg> = None;
     let closing = loop {
@@ -147,56 +136,36 @@ async fn run(
             Some(msg) => Some(msg),
             None => rx.recv().await,
         };
-        let first = match msg {
-            Some(Msg::Unit(ask)) => ask,
-            Some(Msg::Close(done)) => break Some(done),
-            Some(Msg::Solo(ask)) => {
-                let conn = match held.take() {
-                    Some(conn) => conn,
-                    None => match pool.acquire().await {
-                        Ok(conn) => conn,
-                        Err(e) => {
-                            let _ = ask.send(Err(e));
-                            continue;
-                        }
-                    },
-                };
-                let conn = solo(conn, ask).await;
-                if keep {
-                    held = conn;
-                }
-                continue;
+        let Some(conn) = held.take() else {
+            // The connection was lost (a unit's task died holding it): refuse everything.
+            match msg {
+                Some(Msg::Unit(ask)) => drop(ask.send(Err(gone()))),
+                Some(Msg::Solo(ask)) => drop(ask.send(Err(gone()))),
+                Some(Msg::Close(done)) => break Some(done),
+                None => break None,
+            }
+            continue;
+        };
+        match msg {
+            Some(Msg::Unit(first)) => {
+                let (conn, ended_by) = batch(conn, first, &mut rx, &commits).await;
+                held = conn;
+                pending = ended_by;
+            }
+            Some(Msg::Solo(ask)) => held = solo(conn, ask).await,
+            Some(Msg::Close(done)) => {
+                held = Some(conn);
+                break Some(done);
             }
             None => break None,
-        };
-        let conn = match held.take() {
-            Some(conn) => conn,
-            None => match pool.acquire().await {
-                Ok(conn) => conn,
-                Err(e) => {
-                    let _ = first.send(Err(e));
-                    continue;
-                }
-            },
-        };
-        let (conn, ended_by) = batch(conn, first, &mut rx, &commits).await;
-        if keep {
-            held = conn;
         }
-        pending = ended_by;
     };
     rx.close();
     let Some(done) = closing else { return };
-    let conn = match held.take() {
-        Some(conn) => Ok(conn),
-        None => pool.acquire().await,
-    };
-    let checkpoint = match conn {
-        Ok(mut conn) => exec(&mut conn, "PRAGMA wal_checkpoint(TRUNCATE)").await,
-        Err(e) => Err(e),
-    };
-    if let Err(e) = checkpoint {
-        tracing::warn!(error = %e, "WAL checkpoint at shutdown failed");
+    if let Some(mut conn) = held.take() {
+        if let Err(e) = exec(&mut conn, "PRAGMA wal_checkpoint(TRUNCATE)").await {
+            tracing::warn!(error = %e, "WAL checkpoint at shutdown failed");
+        }
     }
     let _ = done.send(());
 }
@@ -205,7 +174,7 @@ async fn run(
 /// (it was cancelled halfway) is rolled back, so the next batch starts clean.
 async fn solo(
     conn: WriteConn,
-    ask: oneshot::Sender<Result<SoloLease, sqlx::Error>>,
+    ask: oneshot::Sender<Result<SoloLease, Error>>,
 ) -> Option<WriteConn> {
     let (back, returned) = oneshot::channel();
     let lease = SoloLease {
@@ -224,7 +193,7 @@ async fn solo(
 /// Returns the connection (unless it was lost) and the `Close` or `Solo` that ended it.
 async fn batch(
     mut conn: WriteConn,
-    first: oneshot::Sender<Result<Lease, sqlx::Error>>,
+    first: oneshot::Sender<Result<Lease, Error>>,
     rx: &mut mpsc::UnboundedReceiver<Msg>,
     commits: &AtomicU64,
 ) -> (Option<WriteConn>, Option<Msg>) {
@@ -299,7 +268,7 @@ async fn batch(
 /// End the batch: drop the last unit's writes if it discarded them, store the id counter of the
 /// last kept unit, commit, and tell every kept unit. Whether a transaction was committed.
 async fn commit(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     kept: Vec<oneshot::Sender<Verdict>>,
     counter: Option<u64>,
     last_kept: bool,
@@ -328,10 +297,10 @@ async fn commit(
     }
 }
 
-/// One hand-off to the connection's worker thread for `sql` (any number of statements).
-/// Through `Executor::execute`, whose boxed future the spawned writer task can hold (`Send`).
-async fn exec(conn: &mut SqliteConnection, sql: &str) -> Result<(), sqlx::Error> {
-    conn.execute(sqlx::raw_sql(sql)).await.map(drop)
+/// `sql` (any number of statements) on the connection, on this thread. Async only so the
+/// callers read the same as the units' statements do.
+async fn exec(conn: &mut Conn, sql: &str) -> Result<(), Error> {
+    conn.execute_batch(sql).map_err(Error::from)
 }
 
 fn fail(kept: Vec<oneshot::Sender<Verdict>>, why: &str) {

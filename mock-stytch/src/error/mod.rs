@@ -79,8 +79,8 @@ impl ApiError {
     }
 }
 
-impl From<sqlx::Error> for ApiError {
-    fn from(e: sqlx::Error) -> ApiError {
+impl From<crate::db::Error> for ApiError {
+    fn from(e: crate::db::Error) -> ApiError {
         tracing::error!(error = %e, "database error");
         ApiError::internal()
     }
@@ -94,6 +94,6 @@ impl From<serde_json::Error> for ApiError {
 }
 
 /// Is this a UNIQUE constraint failure (for mapping to a Stytch duplicate error)?
-pub fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+pub fn is_unique_violation(e: &crate::db::Error) -> bool {
+    crate::db::sql::is_unique_violation(e)
 }

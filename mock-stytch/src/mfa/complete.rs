@@ -11,7 +11,7 @@
 
 use serde::Deserialize;
 use serde_json::Value;
-use sqlx::SqliteConnection;
+use crate::db::Conn;
 
 use crate::db::WriteTx;
 use crate::error::catalog;
@@ -94,7 +94,7 @@ fn not_this_member() -> ApiError {
 /// `intermediate_session_not_found` / `session_not_found` (404); live ones of someone else are
 /// 403 `session_authorization_error`; more than one is `too_many_session_arguments`.
 pub async fn holder(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     state: &AppState,
     member: &Member,
     org: &Organization,
@@ -138,7 +138,7 @@ pub async fn holder(
 
 /// Like [`holder`], but one of the three is required (MFA authenticate endpoints).
 pub async fn required_holder(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     state: &AppState,
     member: &Member,
     org: &Organization,
@@ -228,7 +228,7 @@ impl Options {
 /// Returns `{member_id, member, organization, session_token, session_jwt, member_session}`, the
 /// JWT to be signed after the commit.
 pub async fn complete(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     state: &AppState,
     member: &mut Member,
     org: &Organization,

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sqlx::SqliteConnection;
+use crate::db::Conn;
 
 use crate::clock::rfc3339;
 use crate::error::catalog;
@@ -50,7 +50,7 @@ impl SessionArgs {
     /// Check the arguments: at most one of token / JWT, both live if given; a live IST if given;
     /// `session_duration_minutes` in range. Errors are the documented Stytch ones.
     /// Takes `&self` so a request that retries its transaction can load again.
-    pub async fn load(&self, conn: &mut SqliteConnection, state: &AppState) -> ApiResult<Context> {
+    pub async fn load(&self, conn: &mut Conn, state: &AppState) -> ApiResult<Context> {
         let duration_minutes = session::duration(self.session_duration_minutes)?;
         let token = self.session_token.as_deref().filter(|t| !t.is_empty());
         let jwt = self.session_jwt.as_deref().filter(|t| !t.is_empty());
@@ -130,7 +130,7 @@ pub struct Primary<'a> {
 /// Apply the rules: touch or mint a session, or issue / reuse an IST (and auto-send an SMS).
 /// The answer's member shows a lock whose time is up as lifted.
 pub async fn decide(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     state: &AppState,
     p: Primary<'_>,
     ctx: Context,
@@ -141,7 +141,7 @@ pub async fn decide(
 }
 
 async fn apply_rules(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     state: &AppState,
     p: Primary<'_>,
     ctx: Context,
@@ -230,7 +230,7 @@ async fn apply_rules(
 
 /// R7: the IST passed in (same token, same expiry, bag updated), or a new 10-minute one.
 async fn pending_ist(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     state: &AppState,
     member: &Member,
     bag: Vec<Value>,

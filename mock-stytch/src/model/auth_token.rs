@@ -7,7 +7,7 @@
 //! leaves it usable. Tokens are never logged; the outbox is the only place they are shown.
 
 use serde_json::{Value, json};
-use sqlx::SqliteConnection;
+use crate::db::Conn;
 
 use crate::error::ApiResult;
 use crate::error::catalog;
@@ -91,7 +91,7 @@ pub struct NewToken<'a> {
 
 /// Mint a token. Links get Stytch's 44-character `…=` shape, IdP tokens the opaque shape.
 pub async fn issue(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     state: &AppState,
     new: NewToken<'_>,
 ) -> ApiResult<AuthToken> {
@@ -113,7 +113,7 @@ pub async fn issue(
         },
         expires_at: now + new.lifetime_seconds,
     };
-    sqlx::query(
+    crate::db::sql::query(
         "INSERT INTO auth_tokens (token, kind, organization_id, member_id, email_address, detail, created_at, expires_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
@@ -144,12 +144,12 @@ type Row = (
 /// Redeem `token` if it is one of `kinds`, live and unspent; it is spent afterwards. A refusal
 /// is `Ok(Err(_))`: the caller picks the endpoint's error names.
 pub async fn redeem(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     state: &AppState,
     token: &str,
     kinds: &[Kind],
 ) -> ApiResult<Result<AuthToken, Refusal>> {
-    let row: Option<Row> = sqlx::query_as(
+    let row: Option<Row> = crate::db::sql::query_as(
         "SELECT token, kind, organization_id, member_id, email_address, detail, expires_at, consumed_at \
          FROM auth_tokens WHERE token = ?",
     )
@@ -176,7 +176,7 @@ pub async fn redeem(
     if consumed_at.is_some() || expires_at <= now {
         return Ok(Err(Refusal::Spent));
     }
-    let done = sqlx::query(
+    let done = crate::db::sql::query(
         "UPDATE auth_tokens SET consumed_at = ? WHERE token = ? AND consumed_at IS NULL",
     )
     .bind(now)
@@ -235,8 +235,8 @@ pub fn with_redirect(mut detail: Value, redirect_url: Option<&str>) -> Value {
 }
 
 /// The redirect URL stored with a link token, if the token exists and named one.
-pub async fn redirect_url(conn: &mut SqliteConnection, token: &str) -> ApiResult<Option<String>> {
-    let url: Option<Option<String>> = sqlx::query_scalar(
+pub async fn redirect_url(conn: &mut Conn, token: &str) -> ApiResult<Option<String>> {
+    let url: Option<Option<String>> = crate::db::sql::query_scalar(
         "SELECT json_extract(detail, '$.redirect_url') FROM auth_tokens WHERE token = ?",
     )
     .bind(token)

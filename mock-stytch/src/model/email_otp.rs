@@ -5,7 +5,7 @@
 //! stream. Checking is constant-time, counts wrong attempts (`config.max_code_attempts` kills the
 //! code) and consumes the code on success. The code itself is never logged.
 
-use sqlx::SqliteConnection;
+use crate::db::Conn;
 
 use crate::error::ApiResult;
 use crate::model::Member;
@@ -19,14 +19,14 @@ pub const MAX_MINUTES: i64 = 15;
 
 /// Issue a fresh code to the member's email and put the email in the outbox.
 pub async fn issue(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     state: &AppState,
     member: &Member,
     minutes: i64,
 ) -> ApiResult<()> {
     let code = state.ids.digits(6);
     let now = state.clock.now_ts();
-    sqlx::query(
+    crate::db::sql::query(
         "INSERT INTO email_otp_codes (member_id, code, expires_at, attempts, consumed_at) VALUES (?, ?, ?, 0, NULL) \
          ON CONFLICT(member_id) DO UPDATE SET code = excluded.code, expires_at = excluded.expires_at, \
          attempts = 0, consumed_at = NULL",
@@ -57,7 +57,7 @@ pub use crate::model::otp_code::Refusal;
 
 /// Check `code` for `member`'s email code; see [`crate::model::otp_code::check`].
 pub async fn check(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     state: &AppState,
     member: &Member,
     code: &str,

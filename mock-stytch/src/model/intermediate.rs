@@ -4,7 +4,7 @@
 //! Every lookup here checks expiry and consumption; a handler can never get a dead IST.
 
 use serde_json::Value;
-use sqlx::SqliteConnection;
+use crate::db::Conn;
 
 use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
@@ -32,7 +32,7 @@ pub fn not_found() -> ApiError {
 impl Intermediate {
     /// A new IST (or, when `reuse` is a live IST, that same token with the bag updated: R7).
     pub async fn issue(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         state: &AppState,
         member_id: Option<&str>,
         organization_id: Option<&str>,
@@ -53,7 +53,7 @@ impl Intermediate {
                 .map(|r| r.expires_at)
                 .unwrap_or(now + IST_LIFETIME_SECONDS),
         };
-        sqlx::query(
+        crate::db::sql::query(
             "INSERT INTO intermediate_sessions (token, member_id, organization_id, email_address, factors, created_at, expires_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(token) DO UPDATE SET member_id = excluded.member_id, \
              organization_id = excluded.organization_id, factors = excluded.factors",
@@ -72,11 +72,11 @@ impl Intermediate {
 
     /// The live IST for `token`, or `intermediate_session_not_found`.
     pub async fn live(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         state: &AppState,
         token: &str,
     ) -> ApiResult<Intermediate> {
-        let row: Option<IstRow> = sqlx::query_as(
+        let row: Option<IstRow> = crate::db::sql::query_as(
             "SELECT token, member_id, organization_id, email_address, factors, expires_at FROM intermediate_sessions \
              WHERE token = ? AND consumed_at IS NULL AND expires_at > ?",
         )
@@ -97,8 +97,8 @@ impl Intermediate {
     }
 
     /// Spend the IST: afterwards no lookup finds it. Fails if it was spent meanwhile.
-    pub async fn consume(&self, conn: &mut SqliteConnection, state: &AppState) -> ApiResult<()> {
-        let done = sqlx::query("UPDATE intermediate_sessions SET consumed_at = ? WHERE token = ? AND consumed_at IS NULL")
+    pub async fn consume(&self, conn: &mut Conn, state: &AppState) -> ApiResult<()> {
+        let done = crate::db::sql::query("UPDATE intermediate_sessions SET consumed_at = ? WHERE token = ? AND consumed_at IS NULL")
             .bind(state.clock.now_ts())
             .bind(&self.token)
             .execute(conn)

@@ -14,7 +14,7 @@
 //! even though the request fails — otherwise an attacker's guesses would be free. Nothing here
 //! looks at codes or passwords.
 
-use sqlx::SqliteConnection;
+use crate::db::Conn;
 
 use crate::clock::rfc3339;
 use crate::error::{ApiError, ApiResult, catalog};
@@ -29,19 +29,19 @@ pub fn locked() -> ApiError {
 /// Refuse a locked member; lift a lock whose time is up (the change is in `member`, which the
 /// caller saves with the rest of the request).
 pub async fn ensure_unlocked(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     state: &AppState,
     member: &mut Member,
 ) -> ApiResult<()> {
     let until: Option<Option<i64>> =
-        sqlx::query_scalar("SELECT locked_until FROM member_lockouts WHERE member_id = ?")
+        crate::db::sql::query_scalar("SELECT locked_until FROM member_lockouts WHERE member_id = ?")
             .bind(&member.member_id)
             .fetch_optional(&mut *conn)
             .await?;
     match until.flatten() {
         Some(until) if until > state.clock.now_ts() => Err(locked()),
         Some(_) => {
-            sqlx::query("UPDATE member_lockouts SET failures = 0, locked_at = NULL, locked_until = NULL WHERE member_id = ?")
+            crate::db::sql::query("UPDATE member_lockouts SET failures = 0, locked_at = NULL, locked_until = NULL WHERE member_id = ?")
                 .bind(&member.member_id)
                 .execute(&mut *conn)
                 .await?;
@@ -59,11 +59,11 @@ pub async fn ensure_unlocked(
 /// Count one failed attempt; locks the member when the threshold is reached. Saves `member`.
 /// Returns whether this attempt locked the member.
 pub async fn record_failure(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     state: &AppState,
     member: &mut Member,
 ) -> ApiResult<bool> {
-    let failures: i64 = sqlx::query_scalar(
+    let failures: i64 = crate::db::sql::query_scalar(
         "INSERT INTO member_lockouts (member_id, failures) VALUES (?, 1) \
          ON CONFLICT(member_id) DO UPDATE SET failures = failures + 1 RETURNING failures",
     )
@@ -75,7 +75,7 @@ pub async fn record_failure(
     if now_locked {
         let now = state.clock.now_ts();
         let until = now + state.config.lockout_seconds.max(1);
-        sqlx::query("UPDATE member_lockouts SET failures = 0, locked_at = ?, locked_until = ? WHERE member_id = ?")
+        crate::db::sql::query("UPDATE member_lockouts SET failures = 0, locked_at = ?, locked_until = ? WHERE member_id = ?")
             .bind(now)
             .bind(until)
             .bind(&member.member_id)
@@ -92,15 +92,15 @@ pub async fn record_failure(
 }
 
 /// A successful MFA attempt: the count starts again. The caller saves `member`.
-pub async fn record_success(conn: &mut SqliteConnection, member: &mut Member) -> ApiResult<()> {
+pub async fn record_success(conn: &mut Conn, member: &mut Member) -> ApiResult<()> {
     forget_failures(conn, &member.member_id).await?;
     clear(member);
     Ok(())
 }
 
 /// Drop the member's count (and any lock row); for a member known not to be locked.
-pub async fn forget_failures(conn: &mut SqliteConnection, member_id: &str) -> ApiResult<()> {
-    sqlx::query("DELETE FROM member_lockouts WHERE member_id = ?")
+pub async fn forget_failures(conn: &mut Conn, member_id: &str) -> ApiResult<()> {
+    crate::db::sql::query("DELETE FROM member_lockouts WHERE member_id = ?")
         .bind(member_id)
         .execute(conn)
         .await?;

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sqlx::SqliteConnection;
+use crate::db::Conn;
 
 use crate::error::catalog;
 use crate::error::{ApiError, ApiResult, is_unique_violation};
@@ -107,11 +107,11 @@ impl Member {
 
     /// Find in an organization by member id or external id.
     pub async fn find(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         organization_id: &str,
         key: &str,
     ) -> ApiResult<Option<Member>> {
-        let data: Option<String> = sqlx::query_scalar(
+        let data: Option<String> = crate::db::sql::query_scalar(
             "SELECT data FROM members WHERE organization_id = ?1 AND (member_id = ?2 OR external_id = ?2) LIMIT 1",
         )
         .bind(organization_id)
@@ -123,7 +123,7 @@ impl Member {
 
     /// Like [`Member::find`], but a missing member is `member_not_found`.
     pub async fn get(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         organization_id: &str,
         key: &str,
     ) -> ApiResult<Member> {
@@ -133,11 +133,11 @@ impl Member {
     }
 
     pub async fn find_by_email(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         organization_id: &str,
         email: &str,
     ) -> ApiResult<Option<Member>> {
-        let data: Option<String> = sqlx::query_scalar(
+        let data: Option<String> = crate::db::sql::query_scalar(
             "SELECT data FROM members WHERE organization_id = ? AND email_address = ?",
         )
         .bind(organization_id)
@@ -149,19 +149,19 @@ impl Member {
 
     /// Find by member id alone, in any organization.
     pub async fn find_anywhere(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         member_id: &str,
     ) -> ApiResult<Option<Member>> {
         let data: Option<String> =
-            sqlx::query_scalar("SELECT data FROM members WHERE member_id = ?")
+            crate::db::sql::query_scalar("SELECT data FROM members WHERE member_id = ?")
                 .bind(member_id)
                 .fetch_optional(conn)
                 .await?;
         Ok(data.map(|d| serde_json::from_str(&d)).transpose()?)
     }
 
-    pub async fn insert(&self, conn: &mut SqliteConnection, seq: u64) -> ApiResult<()> {
-        sqlx::query(
+    pub async fn insert(&self, conn: &mut Conn, seq: u64) -> ApiResult<()> {
+        crate::db::sql::query(
             "INSERT INTO members (member_id, organization_id, email_address, external_id, created_seq, data) VALUES (?, ?, ?, ?, ?, ?)",
         )
         .bind(&self.member_id)
@@ -176,8 +176,8 @@ impl Member {
         Ok(())
     }
 
-    pub async fn save(&self, conn: &mut SqliteConnection) -> ApiResult<()> {
-        sqlx::query(
+    pub async fn save(&self, conn: &mut Conn) -> ApiResult<()> {
+        crate::db::sql::query(
             "UPDATE members SET email_address = ?, external_id = ?, data = ? WHERE member_id = ?",
         )
         .bind(&self.email_address)
@@ -190,9 +190,9 @@ impl Member {
         Ok(())
     }
 
-    pub async fn password_hash(&self, conn: &mut SqliteConnection) -> ApiResult<Option<String>> {
+    pub async fn password_hash(&self, conn: &mut Conn) -> ApiResult<Option<String>> {
         Ok(
-            sqlx::query_scalar("SELECT password_hash FROM members WHERE member_id = ?")
+            crate::db::sql::query_scalar("SELECT password_hash FROM members WHERE member_id = ?")
                 .bind(&self.member_id)
                 .fetch_one(conn)
                 .await?,
@@ -201,10 +201,10 @@ impl Member {
 
     pub async fn set_password_hash(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         hash: Option<&str>,
     ) -> ApiResult<()> {
-        sqlx::query("UPDATE members SET password_hash = ? WHERE member_id = ?")
+        crate::db::sql::query("UPDATE members SET password_hash = ? WHERE member_id = ?")
             .bind(hash)
             .bind(&self.member_id)
             .execute(conn)
@@ -217,7 +217,7 @@ fn role(id: &str) -> Value {
     json!({"role_id": id, "sources": [{"type": "direct_assignment", "details": {}}]})
 }
 
-fn map_unique(e: sqlx::Error) -> ApiError {
+fn map_unique(e: crate::db::Error) -> ApiError {
     if is_unique_violation(&e) {
         if e.to_string().contains("external_id") {
             ApiError::of(catalog::DUPLICATE_MEMBER_EXTERNAL_ID)

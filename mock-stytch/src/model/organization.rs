@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sqlx::SqliteConnection;
+use crate::db::Conn;
 
 use crate::error::catalog;
 use crate::error::{ApiError, ApiResult, is_unique_violation};
@@ -301,8 +301,8 @@ impl Organization {
     }
 
     /// Find by id, slug or external id.
-    pub async fn find(conn: &mut SqliteConnection, key: &str) -> ApiResult<Option<Organization>> {
-        let data: Option<String> = sqlx::query_scalar(
+    pub async fn find(conn: &mut Conn, key: &str) -> ApiResult<Option<Organization>> {
+        let data: Option<String> = crate::db::sql::query_scalar(
             "SELECT data FROM organizations WHERE organization_id = ?1 OR organization_slug = ?1 OR external_id = ?1 LIMIT 1",
         )
         .bind(key)
@@ -312,14 +312,14 @@ impl Organization {
     }
 
     /// Like [`Organization::find`], but a missing organization is `organization_not_found`.
-    pub async fn get(conn: &mut SqliteConnection, key: &str) -> ApiResult<Organization> {
+    pub async fn get(conn: &mut Conn, key: &str) -> ApiResult<Organization> {
         Organization::find(conn, key)
             .await?
             .ok_or_else(ApiError::organization_not_found)
     }
 
-    pub async fn insert(&self, conn: &mut SqliteConnection, seq: u64) -> ApiResult<()> {
-        sqlx::query(
+    pub async fn insert(&self, conn: &mut Conn, seq: u64) -> ApiResult<()> {
+        crate::db::sql::query(
             "INSERT INTO organizations (organization_id, organization_slug, external_id, created_seq, data) VALUES (?, ?, ?, ?, ?)",
         )
         .bind(&self.organization_id)
@@ -333,8 +333,8 @@ impl Organization {
         Ok(())
     }
 
-    pub async fn save(&self, conn: &mut SqliteConnection) -> ApiResult<()> {
-        sqlx::query("UPDATE organizations SET organization_slug = ?, external_id = ?, data = ? WHERE organization_id = ?")
+    pub async fn save(&self, conn: &mut Conn) -> ApiResult<()> {
+        crate::db::sql::query("UPDATE organizations SET organization_slug = ?, external_id = ?, data = ? WHERE organization_id = ?")
             .bind(&self.organization_slug)
             .bind(&self.organization_external_id)
             .bind(serde_json::to_string(self)?)
@@ -346,7 +346,7 @@ impl Organization {
     }
 }
 
-fn map_unique(e: sqlx::Error) -> ApiError {
+fn map_unique(e: crate::db::Error) -> ApiError {
     if is_unique_violation(&e) {
         let msg = e.to_string();
         if msg.contains("external_id") {

@@ -2,7 +2,7 @@
 //! `email_otp_codes`): the check both share — constant-time compare, wrong attempts counted
 //! (`config.max_code_attempts` kills the code), consumed on success. Never logs a code.
 
-use sqlx::SqliteConnection;
+use crate::db::Conn;
 use subtle::ConstantTimeEq;
 
 use crate::error::catalog;
@@ -52,14 +52,14 @@ impl Refusal {
 /// Check `code` for `member`; on success the code is consumed. A refusal is `Ok(Err(_))`, not an
 /// error, because the caller must still COMMIT (a wrong attempt is counted in its transaction).
 pub async fn check(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     state: &AppState,
     table: CodeTable,
     member: &Member,
     code: &str,
 ) -> ApiResult<Result<(), Refusal>> {
     let table = table.name();
-    let row: Option<(String, i64, i64, Option<i64>)> = sqlx::query_as(&format!(
+    let row: Option<(String, i64, i64, Option<i64>)> = crate::db::sql::query_as(&format!(
         "SELECT code, expires_at, attempts, consumed_at FROM {table} WHERE member_id = ?"
     ))
     .bind(&member.member_id)
@@ -74,7 +74,7 @@ pub async fn check(
     }
     let matches = bool::from(expected.as_bytes().ct_eq(code.as_bytes()));
     if !matches {
-        sqlx::query(&format!(
+        crate::db::sql::query(&format!(
             "UPDATE {table} SET attempts = attempts + 1 WHERE member_id = ?"
         ))
         .bind(&member.member_id)
@@ -85,7 +85,7 @@ pub async fn check(
     if consumed_at.is_some() || expires_at <= now {
         return Ok(Err(Refusal::Spent));
     }
-    sqlx::query(&format!(
+    crate::db::sql::query(&format!(
         "UPDATE {table} SET consumed_at = ? WHERE member_id = ?"
     ))
     .bind(now)

@@ -5,7 +5,7 @@
 //! `/_mock/outbox`; nothing is ever delivered anywhere.
 
 use serde::{Deserialize, Serialize};
-use sqlx::SqliteConnection;
+use crate::db::Conn;
 
 use crate::error::ApiResult;
 use crate::state::AppState;
@@ -38,12 +38,12 @@ pub struct Outgoing<'a> {
 }
 
 pub async fn send(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     state: &AppState,
     msg: Outgoing<'_>,
 ) -> ApiResult<String> {
     let id = state.ids.id("message");
-    sqlx::query(
+    crate::db::sql::query(
         "INSERT INTO outbox (id, channel, recipient, organization_id, member_id, kind, token, code, sent_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
@@ -88,10 +88,10 @@ type MessageRow = (
 /// statement (an `? IS NULL OR column = ?` term would keep SQLite from using an index), and each
 /// has an index ending in `seq` (migration 0005), so a filtered read does not grow with the
 /// outbox.
-pub async fn list(conn: &mut SqliteConnection, f: &Filter) -> ApiResult<Vec<Message>> {
+pub async fn list(conn: &mut Conn, f: &Filter) -> ApiResult<Vec<Message>> {
     let to = f.to.as_ref().map(|s| s.to_ascii_lowercase());
     let (sql, values) = statement(f, to.as_deref());
-    let mut query = sqlx::query_as::<_, MessageRow>(&sql);
+    let mut query = crate::db::sql::query_as::<MessageRow>(&sql);
     for v in values {
         query = query.bind(v);
     }
@@ -192,13 +192,13 @@ mod tests {
         for (f, index) in &cases {
             let (sql, values) = statement(f, f.to.as_deref());
             let explain = format!("EXPLAIN QUERY PLAN {sql}");
-            let mut q = sqlx::query_as::<_, (i64, i64, i64, String)>(&explain);
+            let mut q = crate::db::sql::query_as::<(i64, i64, i64, String)>(&explain);
             for v in values {
                 q = q.bind(v);
             }
             let plan: Vec<String> = q
                 .bind(10)
-                .fetch_all(&db.pool)
+                .fetch_all(&mut *db.pool.get().unwrap())
                 .await
                 .unwrap()
                 .into_iter()

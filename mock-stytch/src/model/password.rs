@@ -15,7 +15,7 @@ use argon2::password_hash::{PasswordHash, PasswordVerifier};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use serde::{Deserialize, Serialize};
-use sqlx::SqliteConnection;
+use crate::db::Conn;
 
 use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
@@ -127,7 +127,7 @@ pub fn verify(stored: &str, password: &str) -> bool {
 /// Store `hash` as the member's password; the member gets a `member-password-test-…` id the first
 /// time (a reset keeps the id). The caller saves the member.
 pub async fn set(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     state: &AppState,
     member: &mut Member,
     hash: &str,

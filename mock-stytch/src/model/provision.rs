@@ -19,7 +19,7 @@
 //! Nothing here authenticates anyone: callers decide when a proof justifies provisioning.
 
 use serde_json::json;
-use sqlx::SqliteConnection;
+use crate::db::Conn;
 
 use crate::clock::rfc3339;
 use crate::error::catalog;
@@ -88,7 +88,7 @@ pub fn email_jit_refused() -> ApiError {
 
 /// A new member of `org` with `status`, stored.
 pub async fn create_member(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     state: &AppState,
     org: &Organization,
     email: &str,
@@ -109,7 +109,7 @@ pub async fn create_member(
 /// The sandbox organization and its `sandbox@stytch.com` member, created on first use with ids
 /// that do not consume the counter (so using the sandbox does not shift other ids).
 pub async fn ensure_sandbox(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     state: &AppState,
 ) -> ApiResult<(Organization, Member)> {
     let org = match Organization::find(conn, SANDBOX_ORG_ID).await? {
@@ -156,7 +156,7 @@ pub async fn ensure_sandbox(
 /// The member an email login/signup is for (magic links, email OTP): the existing member, or a
 /// new `pending` one when email JIT provisioning allows it. Returns `(member, member_created)`.
 pub async fn member_for_email_login(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     state: &AppState,
     org: &Organization,
     email: &str,

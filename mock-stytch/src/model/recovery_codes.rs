@@ -7,7 +7,7 @@
 //! Codes of a pending registration exist (they are shown at creation) but redeem nothing until
 //! the registration is active. Never log a code.
 
-use sqlx::SqliteConnection;
+use crate::db::Conn;
 use subtle::{Choice, ConstantTimeEq};
 
 use crate::error::catalog;
@@ -54,12 +54,12 @@ pub fn looks_like_recovery_code(code: &str) -> bool {
 /// Mint (or, for a migration, store the given) codes of `reg`'s current generation; returns them
 /// in order. Old codes of the registration are deleted first.
 pub async fn mint(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     state: &AppState,
     reg: &Registration,
     given: Option<Vec<String>>,
 ) -> ApiResult<Vec<String>> {
-    sqlx::query("DELETE FROM recovery_codes WHERE totp_registration_id = ?")
+    crate::db::sql::query("DELETE FROM recovery_codes WHERE totp_registration_id = ?")
         .bind(&reg.totp_registration_id)
         .execute(&mut *conn)
         .await?;
@@ -78,7 +78,7 @@ pub async fn mint(
             "member-totp-recovery-code-test-{}",
             uuid_from(&state.ids.derive("recovery-code-id", key.as_bytes()))
         );
-        sqlx::query(
+        crate::db::sql::query(
             "INSERT INTO recovery_codes (recovery_code_id, totp_registration_id, position, code) VALUES (?, ?, ?, ?)",
         )
         .bind(id)
@@ -112,8 +112,8 @@ pub fn normalise_given(codes: &[String]) -> ApiResult<Vec<String>> {
 }
 
 /// The unused codes of a registration, in the order they were handed out.
-pub async fn unused(conn: &mut SqliteConnection, reg: &Registration) -> ApiResult<Vec<String>> {
-    Ok(sqlx::query_scalar("SELECT code FROM recovery_codes WHERE totp_registration_id = ? AND used_at IS NULL ORDER BY position")
+pub async fn unused(conn: &mut Conn, reg: &Registration) -> ApiResult<Vec<String>> {
+    Ok(crate::db::sql::query_scalar("SELECT code FROM recovery_codes WHERE totp_registration_id = ? AND used_at IS NULL ORDER BY position")
         .bind(&reg.totp_registration_id)
         .fetch_all(conn)
         .await?)
@@ -122,13 +122,13 @@ pub async fn unused(conn: &mut SqliteConnection, reg: &Registration) -> ApiResul
 /// Redeem `code`: on a match the code is spent and the proof (a `recovery_codes` factor naming
 /// the code) returned.
 pub async fn redeem(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     state: &AppState,
     reg: &Registration,
     code: &str,
 ) -> ApiResult<Option<FactorProven>> {
     let submitted = code.trim().to_ascii_lowercase();
-    let rows: Vec<(String, String)> = sqlx::query_as(
+    let rows: Vec<(String, String)> = crate::db::sql::query_as(
         "SELECT recovery_code_id, code FROM recovery_codes WHERE totp_registration_id = ? AND used_at IS NULL ORDER BY position",
     )
     .bind(&reg.totp_registration_id)
@@ -145,7 +145,7 @@ pub async fn redeem(
         return Ok(None);
     };
     let now = state.clock.now_ts();
-    sqlx::query(
+    crate::db::sql::query(
         "UPDATE recovery_codes SET used_at = ? WHERE recovery_code_id = ? AND used_at IS NULL",
     )
     .bind(now)
@@ -163,12 +163,12 @@ pub async fn redeem(
 
 /// Invalidate every code of `reg` and mint a fresh set (the rotation count goes up).
 pub async fn rotate(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     state: &AppState,
     reg: &mut Registration,
 ) -> ApiResult<Vec<String>> {
     reg.generation += 1;
-    sqlx::query("UPDATE totp_registrations SET generation = ? WHERE totp_registration_id = ?")
+    crate::db::sql::query("UPDATE totp_registrations SET generation = ? WHERE totp_registration_id = ?")
         .bind(reg.generation)
         .bind(&reg.totp_registration_id)
         .execute(&mut *conn)

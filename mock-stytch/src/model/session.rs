@@ -10,7 +10,7 @@
 //! liveness rule above, and splitting them would put that rule in two files.
 
 use serde_json::{Map, Value, json};
-use sqlx::SqliteConnection;
+use crate::db::Conn;
 
 use crate::clock::rfc3339;
 use crate::db::Committed;
@@ -113,7 +113,7 @@ fn from_row(r: Row) -> ApiResult<Session> {
 impl Session {
     /// Create a session for `member` with `factors`, lasting `minutes` (default 60).
     pub async fn mint(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         state: &AppState,
         member: &Member,
         org: &Organization,
@@ -135,7 +135,7 @@ impl Session {
             factors,
             custom_claims: claims,
         };
-        sqlx::query(&format!(
+        crate::db::sql::query(&format!(
             "INSERT INTO member_sessions ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ))
         .bind(&session.member_session_id)
@@ -155,11 +155,11 @@ impl Session {
 
     /// The live session with this token.
     pub async fn by_token(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         state: &AppState,
         token: &str,
     ) -> ApiResult<Session> {
-        let row: Option<Row> = sqlx::query_as(&format!(
+        let row: Option<Row> = crate::db::sql::query_as(&format!(
             "SELECT {COLUMNS} FROM member_sessions WHERE session_token = ? AND revoked_at IS NULL AND expires_at > ?"
         ))
         .bind(token)
@@ -171,11 +171,11 @@ impl Session {
 
     /// The live session with this id.
     pub async fn by_id(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         state: &AppState,
         id: &str,
     ) -> ApiResult<Session> {
-        let row: Option<Row> = sqlx::query_as(&format!(
+        let row: Option<Row> = crate::db::sql::query_as(&format!(
             "SELECT {COLUMNS} FROM member_sessions WHERE member_session_id = ? AND revoked_at IS NULL AND expires_at > ?"
         ))
         .bind(id)
@@ -187,7 +187,7 @@ impl Session {
 
     /// The live session a JWT names (signature checked; an expired `exp` is fine, §2.7).
     pub async fn by_jwt(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         state: &AppState,
         jwt: &str,
     ) -> ApiResult<Session> {
@@ -206,7 +206,7 @@ impl Session {
     /// Exactly one of token / JWT identifies the session (`too_many_session_arguments` /
     /// `no_session_arguments` otherwise). Empty strings count as absent.
     pub async fn from_args(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         state: &AppState,
         token: Option<&str>,
         jwt: Option<&str>,
@@ -234,7 +234,7 @@ impl Session {
     #[allow(clippy::too_many_arguments)] // each argument is one optional effect of a touch
     pub async fn touch(
         &mut self,
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         state: &AppState,
         member: &Member,
         org: &Organization,
@@ -250,7 +250,7 @@ impl Session {
     /// [`Session::touch`] without the JWT claims.
     pub async fn touch_row(
         &mut self,
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         state: &AppState,
         extend_minutes: Option<i64>,
         add_factor: Option<Value>,
@@ -265,7 +265,7 @@ impl Session {
             crate::model::factor::merge(&mut self.factors, f);
         }
         merge_claims(&mut self.custom_claims, custom_claims)?;
-        let done = sqlx::query(
+        let done = crate::db::sql::query(
             "UPDATE member_sessions SET last_accessed_at = ?, expires_at = ?, factors = ?, custom_claims = ? \
              WHERE member_session_id = ? AND revoked_at IS NULL",
         )
@@ -283,11 +283,11 @@ impl Session {
     }
 
     pub async fn revoke(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         state: &AppState,
         member_session_id: &str,
     ) -> ApiResult<()> {
-        sqlx::query("UPDATE member_sessions SET revoked_at = ? WHERE member_session_id = ? AND revoked_at IS NULL")
+        crate::db::sql::query("UPDATE member_sessions SET revoked_at = ? WHERE member_session_id = ? AND revoked_at IS NULL")
             .bind(state.clock.now_ts())
             .bind(member_session_id)
             .execute(conn)
@@ -297,11 +297,11 @@ impl Session {
 
     /// Revoke every live session of a member (password resets, sessions.revoke by member).
     pub async fn revoke_all(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         state: &AppState,
         member_id: &str,
     ) -> ApiResult<()> {
-        sqlx::query(
+        crate::db::sql::query(
             "UPDATE member_sessions SET revoked_at = ? WHERE member_id = ? AND revoked_at IS NULL",
         )
         .bind(state.clock.now_ts())
@@ -313,11 +313,11 @@ impl Session {
 
     /// All live sessions of a member, oldest first.
     pub async fn live_for_member(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         state: &AppState,
         member_id: &str,
     ) -> ApiResult<Vec<Session>> {
-        let rows: Vec<Row> = sqlx::query_as(&format!(
+        let rows: Vec<Row> = crate::db::sql::query_as(&format!(
             "SELECT {COLUMNS} FROM member_sessions WHERE member_id = ? AND revoked_at IS NULL AND expires_at > ? ORDER BY started_at, rowid"
         ))
         .bind(member_id)

@@ -9,7 +9,7 @@
 //! outbox message; its code is stored and checked like any other, so every flow that checks an
 //! SMS code (IST or session MFA, enrollment, a login's auto-send) treats it alike.
 
-use sqlx::SqliteConnection;
+use crate::db::Conn;
 
 use crate::error::ApiResult;
 use crate::mfa::Method;
@@ -24,12 +24,12 @@ pub const CODE_LIFETIME_SECONDS: i64 = 120;
 /// Issue a fresh code to the member's phone (`phone`, E.164) and put the SMS in the outbox
 /// (except for the sandbox number, which gets [`SANDBOX_SMS_CODE`] and no SMS).
 pub async fn issue(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     state: &AppState,
     member: &Member,
     phone: &str,
 ) -> ApiResult<()> {
-    let sends: i64 = sqlx::query_scalar("SELECT sends FROM sms_codes WHERE member_id = ?")
+    let sends: i64 = crate::db::sql::query_scalar("SELECT sends FROM sms_codes WHERE member_id = ?")
         .bind(&member.member_id)
         .fetch_optional(&mut *conn)
         .await?
@@ -45,7 +45,7 @@ pub async fn issue(
         }
     };
     let now = state.clock.now_ts();
-    sqlx::query(
+    crate::db::sql::query(
         "INSERT INTO sms_codes (member_id, phone_number, code, sends, expires_at, attempts, consumed_at) \
          VALUES (?, ?, ?, ?, ?, 0, NULL) ON CONFLICT(member_id) DO UPDATE SET phone_number = excluded.phone_number, \
          code = excluded.code, sends = excluded.sends, expires_at = excluded.expires_at, attempts = 0, consumed_at = NULL",
@@ -82,7 +82,7 @@ pub use crate::model::otp_code::Refusal;
 /// Check `code` for `member`'s SMS code; see [`crate::model::otp_code::check`]. A match is the
 /// member's `otp` / `sms` factor, proven now.
 pub async fn check(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     state: &AppState,
     member: &Member,
     code: &str,

@@ -39,11 +39,11 @@ async fn reset(State(state): State<AppState>) -> ApiResult<Reply> {
 /// Configuration is kept.
 pub async fn reset_all(state: &AppState) -> ApiResult<()> {
     let mut tx = state.db.write().await?;
-    sqlx::query("PRAGMA defer_foreign_keys = ON")
+    crate::db::sql::query("PRAGMA defer_foreign_keys = ON")
         .execute(&mut *tx)
         .await?;
     for table in data_tables(&mut tx).await? {
-        sqlx::query(&format!("DELETE FROM \"{table}\""))
+        crate::db::sql::query(&format!("DELETE FROM \"{table}\""))
             .execute(&mut *tx)
             .await?;
     }

@@ -13,7 +13,7 @@ use axum::extract::State;
 use axum::routing::post;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use sqlx::SqliteConnection;
+use crate::db::Conn;
 
 use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
@@ -58,7 +58,7 @@ pub fn spent() -> ApiError {
 
 /// Issue a link of `kind` for `member` and put the email in the outbox.
 pub async fn send_link(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     state: &AppState,
     member: &Member,
     kind: Kind,

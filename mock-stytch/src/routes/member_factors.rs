@@ -6,7 +6,7 @@
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::delete;
-use sqlx::SqliteConnection;
+use crate::db::Conn;
 
 use super::members::member_reply;
 use crate::error::catalog;
@@ -37,7 +37,7 @@ async fn change_member(
     state: &AppState,
     org_key: &str,
     member_key: &str,
-    change: impl AsyncFnOnce(&mut SqliteConnection, &mut Member) -> ApiResult<()>,
+    change: impl AsyncFnOnce(&mut Conn, &mut Member) -> ApiResult<()>,
 ) -> ApiResult<Reply> {
     let mut tx = state.db.write().await?;
     let org = Organization::get(&mut tx, org_key).await?;
@@ -92,7 +92,7 @@ async fn delete_password(
 ) -> ApiResult<Reply> {
     let mut conn = state.db.pool.acquire().await?;
     let org = Organization::get(&mut conn, &org_key).await?;
-    let member_id: Option<String> = sqlx::query_scalar(
+    let member_id: Option<String> = crate::db::sql::query_scalar(
         "SELECT member_id FROM members WHERE organization_id = ? AND json_extract(data, '$.member_password_id') = ?",
     )
     .bind(&org.organization_id)

@@ -243,7 +243,7 @@ async fn remove(
     let mut tx = state.db.write().await?;
     let org = Organization::get(&mut tx, &org_key).await?;
     let m = Member::get(&mut tx, &org.organization_id, &member_key).await?;
-    sqlx::query("DELETE FROM members WHERE member_id = ?")
+    crate::db::sql::query("DELETE FROM members WHERE member_id = ?")
         .bind(&m.member_id)
         .execute(&mut *tx)
         .await?;
@@ -299,7 +299,7 @@ async fn search(State(state): State<AppState>, Body(req): Body<SearchRequest>) -
     let mut matching = Vec::new();
     for key in &req.organization_ids {
         let org = Organization::get(&mut conn, key).await?;
-        let rows: Vec<String> = sqlx::query_scalar(
+        let rows: Vec<String> = crate::db::sql::query_scalar(
             "SELECT data FROM members WHERE organization_id = ? ORDER BY created_seq",
         )
         .bind(&org.organization_id)

@@ -67,7 +67,7 @@ async fn remove(State(state): State<AppState>, Path(key): Path<String>) -> ApiRe
     let mut tx = state.db.write().await?;
     let org = Organization::get(&mut tx, &key).await?;
     // Members (and, through them, their sessions and factors) go with the organization.
-    sqlx::query("DELETE FROM organizations WHERE organization_id = ?")
+    crate::db::sql::query("DELETE FROM organizations WHERE organization_id = ?")
         .bind(&org.organization_id)
         .execute(&mut *tx)
         .await?;
@@ -78,7 +78,7 @@ async fn remove(State(state): State<AppState>, Path(key): Path<String>) -> ApiRe
 async fn metrics(State(state): State<AppState>, Path(key): Path<String>) -> ApiResult<Reply> {
     let mut conn = state.db.pool.acquire().await?;
     let org = Organization::get(&mut conn, &key).await?;
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE organization_id = ?")
+    let count: i64 = crate::db::sql::query_scalar("SELECT COUNT(*) FROM members WHERE organization_id = ?")
         .bind(&org.organization_id)
         .fetch_one(&mut *conn)
         .await?;
@@ -97,7 +97,7 @@ async fn search(State(state): State<AppState>, Body(req): Body<SearchRequest>) -
     let query = req.query.unwrap_or_default();
     let mut conn = state.db.pool.acquire().await?;
     let rows: Vec<String> =
-        sqlx::query_scalar("SELECT data FROM organizations ORDER BY created_seq")
+        crate::db::sql::query_scalar("SELECT data FROM organizations ORDER BY created_seq")
             .fetch_all(&mut *conn)
             .await?;
     let mut matching = Vec::new();
@@ -105,7 +105,7 @@ async fn search(State(state): State<AppState>, Body(req): Body<SearchRequest>) -
         let org: Organization = serde_json::from_str(&row)?;
         let v = serde_json::to_value(&org)?;
         let member_emails = if query.mentions("member_email") {
-            sqlx::query_scalar("SELECT email_address FROM members WHERE organization_id = ?")
+            crate::db::sql::query_scalar("SELECT email_address FROM members WHERE organization_id = ?")
                 .bind(&org.organization_id)
                 .fetch_all(&mut *conn)
                 .await?

@@ -122,7 +122,7 @@ async fn authenticate(
     }
     // A code sent to a number the member no longer has verifies nothing.
     let sent_to: Option<String> =
-        sqlx::query_scalar("SELECT phone_number FROM sms_codes WHERE member_id = ?")
+        crate::db::sql::query_scalar("SELECT phone_number FROM sms_codes WHERE member_id = ?")
             .bind(&member.member_id)
             .fetch_optional(&mut *tx)
             .await?;

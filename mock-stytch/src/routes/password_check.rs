@@ -9,7 +9,7 @@
 //! password is counted toward the user lock exactly as before. This module must never answer a
 //! password from a verdict made against another hash than the one the transaction reads.
 
-use sqlx::SqliteConnection;
+use crate::db::Conn;
 
 use crate::db::WriteTx;
 use crate::error::ApiResult;
@@ -38,7 +38,7 @@ const STALE_ROUNDS: u32 = 3;
 /// to count against). A locked member is 429 `user_lock_limit_reached` before the password is
 /// looked at. With `last_round`, a stale verdict is replaced by verifying here.
 async fn check_password(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     state: &AppState,
     org_key: &str,
     email: &str,

@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::routing::post;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use sqlx::SqliteConnection;
+use crate::db::Conn;
 
 use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
@@ -92,7 +92,7 @@ async fn reset_start(
 
 /// Revoke every live session of the member except `keep` (the one the request came with).
 async fn revoke_others(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     state: &AppState,
     member: &Member,
     keep: Option<&Session>,

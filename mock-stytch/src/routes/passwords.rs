@@ -28,7 +28,7 @@ use axum::extract::State;
 use axum::routing::post;
 use serde::Deserialize;
 use serde_json::Value;
-use sqlx::SqliteConnection;
+use crate::db::Conn;
 
 use crate::db::WriteTx;
 use crate::error::catalog;
@@ -71,7 +71,7 @@ pub(crate) async fn refuse(tx: WriteTx, state: &AppState, mut member: Member) ->
 
 /// A password login that ends in a session starts the failure count again; one that still owes
 /// MFA does not (else a known password would reset the count between MFA guesses).
-pub(crate) async fn settle(conn: &mut SqliteConnection, d: &decide::Decision) -> ApiResult<()> {
+pub(crate) async fn settle(conn: &mut Conn, d: &decide::Decision) -> ApiResult<()> {
     if d.member_authenticated {
         lockout::forget_failures(conn, &d.member_id).await?;
     }

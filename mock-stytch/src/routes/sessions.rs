@@ -23,7 +23,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::db::Committed;
+use crate::db::{Committed, Conn};
 use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, Params, Reply};
@@ -70,7 +70,7 @@ struct AuthenticateRequest {
 
 /// The member and organization a live session belongs to.
 async fn owner(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut Conn,
     s: &Session,
 ) -> ApiResult<(Member, Organization)> {
     let org = Organization::find(conn, &s.organization_id)

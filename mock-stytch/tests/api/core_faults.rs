@@ -22,7 +22,7 @@ fn new_org(slug: &str) -> Value {
 }
 
 async fn count(mock: &TestMock, table: &str) -> i64 {
-    let mut conn = mock.server.state.db.pool.acquire().await.unwrap();
+    let mut conn = mock.server.state.db.sqlx.acquire().await.unwrap();
     sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
         .fetch_one(&mut *conn)
         .await

@@ -70,7 +70,7 @@ async fn dump(mock: &TestMock) -> Vec<String> {
     let mut conn = mock.server.state.db.pool.acquire().await.unwrap();
     let mut out = Vec::new();
     for table in mock_stytch::db::data_tables(&mut conn).await.unwrap() {
-        let rows: Vec<String> = sqlx::query_scalar(&format!(
+        let rows: Vec<String> = mock_stytch::db::sql::query_scalar(&format!(
             "SELECT json_array(*) FROM (SELECT * FROM \"{table}\" ORDER BY rowid)"
         ))
         .fetch_all(&mut *conn)

@@ -111,7 +111,7 @@ pub async fn member(mock: &TestMock, org_id: &str, email: &str, settings: Value)
 
 /// Change stored member fields directly (factor state the factor endpoints would set).
 pub async fn patch_member(mock: &TestMock, member_id: &str, patch: Value) {
-    let pool = &mock.server.state.db.pool;
+    let pool = &mock.server.state.db.sqlx;
     for (k, v) in patch.as_object().unwrap() {
         sqlx::query("UPDATE members SET data = json_set(data, ?, json(?)) WHERE member_id = ?")
             .bind(format!("$.{k}"))

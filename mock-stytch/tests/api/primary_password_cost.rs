@@ -12,7 +12,7 @@ use crate::primary_helpers::{NEW_PASSWORD, PASSWORD, last_message, member, org, 
 async fn stored_hash(mock: &TestMock, member_id: &str) -> String {
     sqlx::query_scalar("SELECT password_hash FROM members WHERE member_id = ?")
         .bind(member_id)
-        .fetch_one(&mock.server.state.db.pool)
+        .fetch_one(&mock.server.state.db.sqlx)
         .await
         .unwrap()
 }

@@ -25,7 +25,7 @@ async fn password_hashes_and_passwords_never_appear_in_a_response() {
     // Assert: no body carries a hash (any format), the migrated hash's salt+digest, or a password
     let stored: Vec<String> =
         sqlx::query_scalar("SELECT password_hash FROM members WHERE password_hash IS NOT NULL")
-            .fetch_all(&mock.server.state.db.pool)
+            .fetch_all(&mock.server.state.db.sqlx)
             .await
             .unwrap();
     assert!(

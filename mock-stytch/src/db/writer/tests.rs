@@ -55,7 +55,6 @@ async fn a_batch_keeps_its_committed_units_and_drops_only_the_discarded_ones() {
 /// leaves open is rolled back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_solo_runs_between_batches_and_alone() {
-    use sqlx::Executor;
     let dir = tempfile::tempdir().unwrap();
     let db = Db::open(&DbLocation::File(dir.path().join("s.db")))
         .await
@@ -75,7 +74,7 @@ async fn a_solo_runs_between_batches_and_alone() {
     gate.commit(&ids).await.unwrap();
     let mut solo = solo.await.unwrap();
     // Outside any transaction: BEGIN works, and the unit before it is committed.
-    solo.execute(sqlx::raw_sql("BEGIN IMMEDIATE"))
+    crate::db::sql::raw_sql_on(&mut *solo, "BEGIN IMMEDIATE")
         .await
         .unwrap();
     assert_eq!(

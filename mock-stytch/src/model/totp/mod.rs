@@ -9,7 +9,7 @@
 //! their `expires_at`. This module must never read the OS clock, and never log a secret or code.
 
 use serde::Serialize;
-use sqlx::SqliteConnection;
+use crate::db::Conn;
 use subtle::ConstantTimeEq;
 use totp_rs::Secret;
 
@@ -124,11 +124,11 @@ impl Registration {
     /// The member's registration if it is usable now: active, or pending and not past its
     /// deadline. An expired pending registration is as good as absent.
     pub async fn current(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         state: &AppState,
         member_id: &str,
     ) -> ApiResult<Option<Registration>> {
-        let row: Option<Row> = sqlx::query_as(&format!(
+        let row: Option<Row> = crate::db::sql::query_as(&format!(
             "SELECT {COLUMNS} FROM totp_registrations WHERE member_id = ? AND (status = 'active' OR expires_at > ?)"
         ))
         .bind(member_id)
@@ -140,7 +140,7 @@ impl Registration {
 
     /// The member's active registration, if any.
     pub async fn active(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         state: &AppState,
         member_id: &str,
     ) -> ApiResult<Option<Registration>> {
@@ -153,7 +153,7 @@ impl Registration {
     /// Any earlier row of the member (an abandoned or expired pending one) is replaced; callers
     /// refuse first when an active one exists.
     pub async fn create(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         state: &AppState,
         member: &Member,
         status: Status,
@@ -181,7 +181,7 @@ impl Registration {
             last_step: None,
             generation: 0,
         };
-        sqlx::query(&format!(
+        crate::db::sql::query(&format!(
             "INSERT INTO totp_registrations ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ))
         .bind(&reg.totp_registration_id)
@@ -206,7 +206,7 @@ impl Registration {
     /// commits), and the proof (this registration's `totp` factor) is returned.
     pub async fn check(
         &mut self,
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         state: &AppState,
         code: &str,
     ) -> ApiResult<Result<FactorProven, Refusal>> {
@@ -228,7 +228,7 @@ impl Registration {
         if self.last_step.is_some_and(|last| step <= last) {
             return Ok(Err(Refusal::Replayed));
         }
-        sqlx::query("UPDATE totp_registrations SET last_step = ? WHERE totp_registration_id = ?")
+        crate::db::sql::query("UPDATE totp_registrations SET last_step = ? WHERE totp_registration_id = ?")
             .bind(step)
             .bind(&self.totp_registration_id)
             .execute(conn)
@@ -246,11 +246,11 @@ impl Registration {
     /// Turn a pending registration into the member's TOTP factor.
     pub async fn activate(
         &mut self,
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         member: &mut Member,
     ) -> ApiResult<()> {
         if self.status == Status::Pending {
-            sqlx::query("UPDATE totp_registrations SET status = 'active', expires_at = NULL WHERE totp_registration_id = ?")
+            crate::db::sql::query("UPDATE totp_registrations SET status = 'active', expires_at = NULL WHERE totp_registration_id = ?")
                 .bind(&self.totp_registration_id)
                 .execute(conn)
                 .await?;
@@ -263,8 +263,8 @@ impl Registration {
 }
 
 /// Delete every registration of a member (and, by cascade, its recovery codes); returns how many.
-pub async fn delete_for_member(conn: &mut SqliteConnection, member_id: &str) -> ApiResult<u64> {
-    let done = sqlx::query("DELETE FROM totp_registrations WHERE member_id = ?")
+pub async fn delete_for_member(conn: &mut Conn, member_id: &str) -> ApiResult<u64> {
+    let done = crate::db::sql::query("DELETE FROM totp_registrations WHERE member_id = ?")
         .bind(member_id)
         .execute(conn)
         .await?;
