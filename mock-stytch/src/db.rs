@@ -10,8 +10,9 @@
 //! unit's [`WriteTx::commit`] returns only once that commit is durable (its [`Committed`] proof);
 //! a unit dropped without commit is rolled back to its savepoint, the others are unaffected.
 //! Reads that need no write go to [`Db::pool`], read connections (WAL: they never wait for the
-//! writer). Every statement is a plain call on the calling thread ([`sql`] says why). A handler must never write outside a `WriteTx`, and must keep CPU-heavy work
-//! (password hashes, RS256 signatures, QR images) out of one: the whole batch waits for it.
+//! writer). Every statement is a plain call on the calling thread ([`sql`] says why). A handler
+//! must never write outside a `WriteTx`, and must keep CPU-heavy work (password hashes, RS256
+//! signatures, QR images) out of one: the whole batch waits for it.
 //! [`Db::solo`] lends the connection outside any transaction, between batches, for the
 //! snapshot and the restore ([`snapshot`]), which SQLite does not run inside one.
 
@@ -26,8 +27,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use rusqlite::OpenFlags;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::config::DbLocation;
@@ -180,9 +181,8 @@ impl Db {
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true);
         let target = Target { path, durable };
-        let cannot_open = |e: &dyn std::fmt::Display| {
-            anyhow::anyhow!("cannot open database {location:?}: {e}")
-        };
+        let cannot_open =
+            |e: &dyn std::fmt::Display| anyhow::anyhow!("cannot open database {location:?}: {e}");
         // sqlx's connection switches the file to WAL and migrates it before the writer and any
         // reader open (several connections opening a brand-new file at once can meet "database
         // is locked").

@@ -19,6 +19,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use crate::db::Conn;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -27,7 +28,6 @@ use rand_chacha::rand_core::SeedableRng;
 use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey};
 use rsa::traits::PublicKeyParts;
 use serde_json::{Value, json};
-use crate::db::Conn;
 
 use tokio::sync::watch;
 
@@ -82,10 +82,7 @@ pub struct SigningKey {
 impl SigningKey {
     /// The stored key (ready), or a pending key and `true`: the caller must then start
     /// [`SigningKey::generate_in_background`].
-    pub async fn load(
-        conn: &mut Conn,
-        ids: &Ids,
-    ) -> anyhow::Result<(SigningKey, bool)> {
+    pub async fn load(conn: &mut Conn, ids: &Ids) -> anyhow::Result<(SigningKey, bool)> {
         let signer = match get_meta(conn, "jwt_signing_key").await? {
             Some(b64) => Some(Arc::new(Signer::from_der(
                 kid(ids),

@@ -72,7 +72,7 @@ pub async fn take(state: &AppState, dest: &Path) -> Result<Taken, SnapshotError>
     // The position is the snapshot's alone: the live database must not carry a stale one.
     let dropped = crate::db::sql::query("DELETE FROM meta WHERE key = ?")
         .bind(REQUESTS_KEY)
-        .execute(&mut *solo)
+        .execute(&mut solo)
         .await;
     drop(solo);
     vacuumed?;

@@ -71,11 +71,12 @@ impl View {
     pub async fn load(conn: &mut Conn, state: &AppState) -> ApiResult<View> {
         let version = state.events.current();
         let now = state.clock.now_ts();
-        let orgs: Vec<String> =
-            crate::db::sql::query_scalar("SELECT data FROM organizations ORDER BY created_seq LIMIT ?")
-                .bind(LIMIT)
-                .fetch_all(&mut *conn)
-                .await?;
+        let orgs: Vec<String> = crate::db::sql::query_scalar(
+            "SELECT data FROM organizations ORDER BY created_seq LIMIT ?",
+        )
+        .bind(LIMIT)
+        .fetch_all(&mut *conn)
+        .await?;
         let organizations = orgs
             .iter()
             .map(|d| serde_json::from_str(d))

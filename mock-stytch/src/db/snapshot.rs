@@ -60,8 +60,7 @@ pub struct FileMeta {
 }
 
 /// `path` as an SQLite URI filename with `mode`. A URI's `mode` replaces the connection's own
-/// open flags: the `--in-memory` connection is opened with `SQLITE_OPEN_MEMORY`, which a plain
-/// path would inherit, so `VACUUM INTO`/`ATTACH` would make an in-memory database, not the file.
+/// open flags, so the file is opened (or created) as asked whatever the live connection is.
 fn file_uri(path: &Path, mode: &str) -> Result<String, crate::db::Error> {
     const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
         .remove(b'/')
@@ -69,9 +68,9 @@ fn file_uri(path: &Path, mode: &str) -> Result<String, crate::db::Error> {
         .remove(b'_')
         .remove(b'.')
         .remove(b'~');
-    let path = path
-        .to_str()
-        .ok_or_else(|| crate::db::Error::Other("the snapshot path is not valid UTF-8".to_owned()))?;
+    let path = path.to_str().ok_or_else(|| {
+        crate::db::Error::Other("the snapshot path is not valid UTF-8".to_owned())
+    })?;
     Ok(format!(
         "file:{}?mode={mode}",
         percent_encoding::utf8_percent_encode(path, KEEP)
@@ -173,13 +172,14 @@ async fn check_attached(conn: &mut Conn) -> Result<FileMeta, RestoreError> {
     if ours != theirs {
         return Err(Refusal::OtherSchema.into());
     }
-    let meta: HashMap<String, String> = crate::db::sql::query_as("SELECT key, value FROM snap.meta")
-        .persistent(false)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(not_mock)?
-        .into_iter()
-        .collect();
+    let meta: HashMap<String, String> =
+        crate::db::sql::query_as("SELECT key, value FROM snap.meta")
+            .persistent(false)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(not_mock)?
+            .into_iter()
+            .collect();
     let number = |key: &str| -> Result<Option<i64>, Refusal> {
         meta.get(key)
             .map(|v| v.parse::<i64>())
@@ -221,7 +221,10 @@ async fn copy_in_transaction(
     conn: &mut Conn,
     extra_meta: &[(&str, String)],
 ) -> Result<(), crate::db::Error> {
-    crate::db::sql::raw_sql_on(&mut *conn, "BEGIN IMMEDIATE; PRAGMA defer_foreign_keys = ON")
+    crate::db::sql::raw_sql_on(
+        &mut *conn,
+        "BEGIN IMMEDIATE; PRAGMA defer_foreign_keys = ON",
+    )
     .await?;
     // Every table but sqlx's own and SQLite's (`data_tables` plus `meta`), named in `main`
     // explicitly: `snap` has the same names.

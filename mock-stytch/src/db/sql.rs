@@ -218,15 +218,19 @@ impl<'q, D: Decode> QueryAs<'q, D> {
     }
 
     pub fn fetch_optional(self, conn: &mut Conn) -> Ready<Result<Option<D::Out>, Error>> {
-        ready(self.inner.rows::<D>(conn, Some(1)).map(|v| v.into_iter().next()))
+        ready(
+            self.inner
+                .rows::<D>(conn, Some(1))
+                .map(|v| v.into_iter().next()),
+        )
     }
 
     /// The first row; `QueryReturnedNoRows` when there is none.
     pub fn fetch_one(self, conn: &mut Conn) -> Ready<Result<D::Out, Error>> {
-        ready(
-            self.inner
-                .rows::<D>(conn, Some(1))
-                .and_then(|v| v.into_iter().next().ok_or(rusqlite::Error::QueryReturnedNoRows.into())),
-        )
+        ready(self.inner.rows::<D>(conn, Some(1)).and_then(|v| {
+            v.into_iter()
+                .next()
+                .ok_or(rusqlite::Error::QueryReturnedNoRows.into())
+        }))
     }
 }

@@ -162,10 +162,10 @@ async fn run(conn: Conn, commits: Arc<AtomicU64>, mut rx: mpsc::UnboundedReceive
     };
     rx.close();
     let Some(done) = closing else { return };
-    if let Some(mut conn) = held.take() {
-        if let Err(e) = exec(&mut conn, "PRAGMA wal_checkpoint(TRUNCATE)").await {
-            tracing::warn!(error = %e, "WAL checkpoint at shutdown failed");
-        }
+    if let Some(mut conn) = held.take()
+        && let Err(e) = exec(&mut conn, "PRAGMA wal_checkpoint(TRUNCATE)").await
+    {
+        tracing::warn!(error = %e, "WAL checkpoint at shutdown failed");
     }
     let _ = done.send(());
 }

@@ -9,9 +9,9 @@
 //! compares codes; the factor checks in `crate::model` do, and hand over a [`FactorProven`]
 //! only when a code matched.
 
+use crate::db::Conn;
 use serde::Deserialize;
 use serde_json::Value;
-use crate::db::Conn;
 
 use crate::db::WriteTx;
 use crate::error::catalog;

@@ -3,9 +3,9 @@
 //! as [`crate::mfa::rules::judge`] says. Must never mint a session for a pending verdict, and
 //! never send an SMS unless it also answers `secondary_auth_initiated: "sms_otp"`.
 
+use crate::db::Conn;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use crate::db::Conn;
 
 use crate::clock::rfc3339;
 use crate::error::catalog;

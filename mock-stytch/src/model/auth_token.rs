@@ -6,8 +6,8 @@
 //! consumption and marks it spent in the caller's write transaction, so a rolled-back request
 //! leaves it usable. Tokens are never logged; the outbox is the only place they are shown.
 
-use serde_json::{Value, json};
 use crate::db::Conn;
+use serde_json::{Value, json};
 
 use crate::error::ApiResult;
 use crate::error::catalog;
@@ -90,11 +90,7 @@ pub struct NewToken<'a> {
 }
 
 /// Mint a token. Links get Stytch's 44-character `…=` shape, IdP tokens the opaque shape.
-pub async fn issue(
-    conn: &mut Conn,
-    state: &AppState,
-    new: NewToken<'_>,
-) -> ApiResult<AuthToken> {
+pub async fn issue(conn: &mut Conn, state: &AppState, new: NewToken<'_>) -> ApiResult<AuthToken> {
     let now = state.clock.now_ts();
     let token = match new.kind {
         Kind::Sso | Kind::Oauth => state.ids.token(),

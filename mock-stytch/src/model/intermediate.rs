@@ -3,8 +3,8 @@
 //!
 //! Every lookup here checks expiry and consumption; a handler can never get a dead IST.
 
-use serde_json::Value;
 use crate::db::Conn;
+use serde_json::Value;
 
 use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
@@ -71,11 +71,7 @@ impl Intermediate {
     }
 
     /// The live IST for `token`, or `intermediate_session_not_found`.
-    pub async fn live(
-        conn: &mut Conn,
-        state: &AppState,
-        token: &str,
-    ) -> ApiResult<Intermediate> {
+    pub async fn live(conn: &mut Conn, state: &AppState, token: &str) -> ApiResult<Intermediate> {
         let row: Option<IstRow> = crate::db::sql::query_as(
             "SELECT token, member_id, organization_id, email_address, factors, expires_at FROM intermediate_sessions \
              WHERE token = ? AND consumed_at IS NULL AND expires_at > ?",

@@ -33,11 +33,12 @@ pub async fn ensure_unlocked(
     state: &AppState,
     member: &mut Member,
 ) -> ApiResult<()> {
-    let until: Option<Option<i64>> =
-        crate::db::sql::query_scalar("SELECT locked_until FROM member_lockouts WHERE member_id = ?")
-            .bind(&member.member_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let until: Option<Option<i64>> = crate::db::sql::query_scalar(
+        "SELECT locked_until FROM member_lockouts WHERE member_id = ?",
+    )
+    .bind(&member.member_id)
+    .fetch_optional(&mut *conn)
+    .await?;
     match until.flatten() {
         Some(until) if until > state.clock.now_ts() => Err(locked()),
         Some(_) => {

@@ -3,9 +3,9 @@
 //! Strings Stytch reports as "absent" are `""`, never null (§1.6): the Python SDK rejects null.
 //! The password hash lives in its own column and never enters this struct.
 
+use crate::db::Conn;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use crate::db::Conn;
 
 use crate::error::catalog;
 use crate::error::{ApiError, ApiResult, is_unique_violation};
@@ -122,11 +122,7 @@ impl Member {
     }
 
     /// Like [`Member::find`], but a missing member is `member_not_found`.
-    pub async fn get(
-        conn: &mut Conn,
-        organization_id: &str,
-        key: &str,
-    ) -> ApiResult<Member> {
+    pub async fn get(conn: &mut Conn, organization_id: &str, key: &str) -> ApiResult<Member> {
         Member::find(conn, organization_id, key)
             .await?
             .ok_or_else(ApiError::member_not_found)
@@ -148,10 +144,7 @@ impl Member {
     }
 
     /// Find by member id alone, in any organization.
-    pub async fn find_anywhere(
-        conn: &mut Conn,
-        member_id: &str,
-    ) -> ApiResult<Option<Member>> {
+    pub async fn find_anywhere(conn: &mut Conn, member_id: &str) -> ApiResult<Option<Member>> {
         let data: Option<String> =
             crate::db::sql::query_scalar("SELECT data FROM members WHERE member_id = ?")
                 .bind(member_id)
@@ -199,11 +192,7 @@ impl Member {
         )
     }
 
-    pub async fn set_password_hash(
-        &self,
-        conn: &mut Conn,
-        hash: Option<&str>,
-    ) -> ApiResult<()> {
+    pub async fn set_password_hash(&self, conn: &mut Conn, hash: Option<&str>) -> ApiResult<()> {
         crate::db::sql::query("UPDATE members SET password_hash = ? WHERE member_id = ?")
             .bind(hash)
             .bind(&self.member_id)

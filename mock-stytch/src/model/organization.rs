@@ -7,9 +7,9 @@
 //! A few lines over 400 on purpose: the settings validation reads the row's own fields, and the
 //! object, its validation and its row stay in one file so a new setting is added in one place.
 
+use crate::db::Conn;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use crate::db::Conn;
 
 use crate::error::catalog;
 use crate::error::{ApiError, ApiResult, is_unique_violation};

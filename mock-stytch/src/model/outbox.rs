@@ -4,8 +4,8 @@
 //! exactly when the token or code it carries does. Tests and the dashboard read it through
 //! `/_mock/outbox`; nothing is ever delivered anywhere.
 
-use serde::{Deserialize, Serialize};
 use crate::db::Conn;
+use serde::{Deserialize, Serialize};
 
 use crate::error::ApiResult;
 use crate::state::AppState;
@@ -37,11 +37,7 @@ pub struct Outgoing<'a> {
     pub code: Option<&'a str>,
 }
 
-pub async fn send(
-    conn: &mut Conn,
-    state: &AppState,
-    msg: Outgoing<'_>,
-) -> ApiResult<String> {
+pub async fn send(conn: &mut Conn, state: &AppState, msg: Outgoing<'_>) -> ApiResult<String> {
     let id = state.ids.id("message");
     crate::db::sql::query(
         "INSERT INTO outbox (id, channel, recipient, organization_id, member_id, kind, token, code, sent_at) \
@@ -198,7 +194,7 @@ mod tests {
             }
             let plan: Vec<String> = q
                 .bind(10)
-                .fetch_all(&mut *db.pool.get().unwrap())
+                .fetch_all(&mut db.pool.get().unwrap())
                 .await
                 .unwrap()
                 .into_iter()

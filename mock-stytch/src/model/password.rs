@@ -11,11 +11,11 @@
 //! Hashes live only in the `members.password_hash` column ([`Member::set_password_hash`]); this
 //! module never logs a password or a hash and never puts either in a response.
 
+use crate::db::Conn;
 use argon2::password_hash::{PasswordHash, PasswordVerifier};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use serde::{Deserialize, Serialize};
-use crate::db::Conn;
 
 use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};

@@ -18,8 +18,8 @@
 //!
 //! Nothing here authenticates anyone: callers decide when a proof justifies provisioning.
 
-use serde_json::json;
 use crate::db::Conn;
+use serde_json::json;
 
 use crate::clock::rfc3339;
 use crate::error::catalog;

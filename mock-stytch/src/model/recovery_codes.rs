@@ -168,11 +168,13 @@ pub async fn rotate(
     reg: &mut Registration,
 ) -> ApiResult<Vec<String>> {
     reg.generation += 1;
-    crate::db::sql::query("UPDATE totp_registrations SET generation = ? WHERE totp_registration_id = ?")
-        .bind(reg.generation)
-        .bind(&reg.totp_registration_id)
-        .execute(&mut *conn)
-        .await?;
+    crate::db::sql::query(
+        "UPDATE totp_registrations SET generation = ? WHERE totp_registration_id = ?",
+    )
+    .bind(reg.generation)
+    .bind(&reg.totp_registration_id)
+    .execute(&mut *conn)
+    .await?;
     mint(conn, state, reg, None).await
 }
 

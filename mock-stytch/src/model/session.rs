@@ -9,8 +9,8 @@
 //! A few lines over 400 on purpose: minting, every lookup and the wire object share the one
 //! liveness rule above, and splitting them would put that rule in two files.
 
-use serde_json::{Map, Value, json};
 use crate::db::Conn;
+use serde_json::{Map, Value, json};
 
 use crate::clock::rfc3339;
 use crate::db::Committed;
@@ -154,11 +154,7 @@ impl Session {
     }
 
     /// The live session with this token.
-    pub async fn by_token(
-        conn: &mut Conn,
-        state: &AppState,
-        token: &str,
-    ) -> ApiResult<Session> {
+    pub async fn by_token(conn: &mut Conn, state: &AppState, token: &str) -> ApiResult<Session> {
         let row: Option<Row> = crate::db::sql::query_as(&format!(
             "SELECT {COLUMNS} FROM member_sessions WHERE session_token = ? AND revoked_at IS NULL AND expires_at > ?"
         ))
@@ -170,11 +166,7 @@ impl Session {
     }
 
     /// The live session with this id.
-    pub async fn by_id(
-        conn: &mut Conn,
-        state: &AppState,
-        id: &str,
-    ) -> ApiResult<Session> {
+    pub async fn by_id(conn: &mut Conn, state: &AppState, id: &str) -> ApiResult<Session> {
         let row: Option<Row> = crate::db::sql::query_as(&format!(
             "SELECT {COLUMNS} FROM member_sessions WHERE member_session_id = ? AND revoked_at IS NULL AND expires_at > ?"
         ))
@@ -186,11 +178,7 @@ impl Session {
     }
 
     /// The live session a JWT names (signature checked; an expired `exp` is fine, §2.7).
-    pub async fn by_jwt(
-        conn: &mut Conn,
-        state: &AppState,
-        jwt: &str,
-    ) -> ApiResult<Session> {
+    pub async fn by_jwt(conn: &mut Conn, state: &AppState, jwt: &str) -> ApiResult<Session> {
         let claims = state
             .signing
             .get()
@@ -296,11 +284,7 @@ impl Session {
     }
 
     /// Revoke every live session of a member (password resets, sessions.revoke by member).
-    pub async fn revoke_all(
-        conn: &mut Conn,
-        state: &AppState,
-        member_id: &str,
-    ) -> ApiResult<()> {
+    pub async fn revoke_all(conn: &mut Conn, state: &AppState, member_id: &str) -> ApiResult<()> {
         crate::db::sql::query(
             "UPDATE member_sessions SET revoked_at = ? WHERE member_id = ? AND revoked_at IS NULL",
         )

@@ -29,12 +29,13 @@ pub async fn issue(
     member: &Member,
     phone: &str,
 ) -> ApiResult<()> {
-    let sends: i64 = crate::db::sql::query_scalar("SELECT sends FROM sms_codes WHERE member_id = ?")
-        .bind(&member.member_id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .unwrap_or(0)
-        + 1;
+    let sends: i64 =
+        crate::db::sql::query_scalar("SELECT sends FROM sms_codes WHERE member_id = ?")
+            .bind(&member.member_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .unwrap_or(0)
+            + 1;
     let sandbox = phone == SANDBOX_PHONE_NUMBER;
     let code = match &state.config.fixed_otp {
         _ if sandbox => SANDBOX_SMS_CODE.to_owned(),

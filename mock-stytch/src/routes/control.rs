@@ -40,11 +40,11 @@ async fn reset(State(state): State<AppState>) -> ApiResult<Reply> {
 pub async fn reset_all(state: &AppState) -> ApiResult<()> {
     let mut tx = state.db.write().await?;
     crate::db::sql::query("PRAGMA defer_foreign_keys = ON")
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
     for table in data_tables(&mut tx).await? {
         crate::db::sql::query(&format!("DELETE FROM \"{table}\""))
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
     }
     set_meta(&mut tx, "clock_offset", "0").await?;

@@ -8,12 +8,12 @@
 //! (§4) are honoured: `sandbox@stytch.com` gets 200 and no email; the three sandbox tokens
 //! succeed (always, for the sandbox member), 401 and 404. This module never decides MFA itself.
 
+use crate::db::Conn;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use crate::db::Conn;
 
 use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};

@@ -3,10 +3,10 @@
 //! member as `members.get` does. A removal must never leave `default_mfa_method` naming the
 //! factor it removed.
 
+use crate::db::Conn;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::delete;
-use crate::db::Conn;
 
 use super::members::member_reply;
 use crate::error::catalog;
@@ -97,7 +97,7 @@ async fn delete_password(
     )
     .bind(&org.organization_id)
     .bind(&password_id)
-    .fetch_optional(&mut *conn)
+    .fetch_optional(&mut conn)
     .await?;
     drop(conn);
     let member_id = member_id.ok_or_else(|| ApiError::of(catalog::MEMBER_PASSWORD_NOT_FOUND))?;

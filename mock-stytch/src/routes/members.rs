@@ -245,7 +245,7 @@ async fn remove(
     let m = Member::get(&mut tx, &org.organization_id, &member_key).await?;
     crate::db::sql::query("DELETE FROM members WHERE member_id = ?")
         .bind(&m.member_id)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
     tx.commit(&state.ids).await?;
     Ok(Reply::empty().with("member_id", &m.member_id))
@@ -303,7 +303,7 @@ async fn search(State(state): State<AppState>, Body(req): Body<SearchRequest>) -
             "SELECT data FROM members WHERE organization_id = ? ORDER BY created_seq",
         )
         .bind(&org.organization_id)
-        .fetch_all(&mut *conn)
+        .fetch_all(&mut conn)
         .await?;
         for row in rows {
             let mut m: Member = serde_json::from_str(&row)?;

@@ -69,7 +69,7 @@ async fn remove(State(state): State<AppState>, Path(key): Path<String>) -> ApiRe
     // Members (and, through them, their sessions and factors) go with the organization.
     crate::db::sql::query("DELETE FROM organizations WHERE organization_id = ?")
         .bind(&org.organization_id)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
     tx.commit(&state.ids).await?;
     Ok(Reply::empty().with("organization_id", &org.organization_id))
@@ -78,10 +78,11 @@ async fn remove(State(state): State<AppState>, Path(key): Path<String>) -> ApiRe
 async fn metrics(State(state): State<AppState>, Path(key): Path<String>) -> ApiResult<Reply> {
     let mut conn = state.db.pool.acquire().await?;
     let org = Organization::get(&mut conn, &key).await?;
-    let count: i64 = crate::db::sql::query_scalar("SELECT COUNT(*) FROM members WHERE organization_id = ?")
-        .bind(&org.organization_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let count: i64 =
+        crate::db::sql::query_scalar("SELECT COUNT(*) FROM members WHERE organization_id = ?")
+            .bind(&org.organization_id)
+            .fetch_one(&mut conn)
+            .await?;
     Ok(Reply::empty().with("member_count", count))
 }
 
@@ -98,17 +99,19 @@ async fn search(State(state): State<AppState>, Body(req): Body<SearchRequest>) -
     let mut conn = state.db.pool.acquire().await?;
     let rows: Vec<String> =
         crate::db::sql::query_scalar("SELECT data FROM organizations ORDER BY created_seq")
-            .fetch_all(&mut *conn)
+            .fetch_all(&mut conn)
             .await?;
     let mut matching = Vec::new();
     for row in rows {
         let org: Organization = serde_json::from_str(&row)?;
         let v = serde_json::to_value(&org)?;
         let member_emails = if query.mentions("member_email") {
-            crate::db::sql::query_scalar("SELECT email_address FROM members WHERE organization_id = ?")
-                .bind(&org.organization_id)
-                .fetch_all(&mut *conn)
-                .await?
+            crate::db::sql::query_scalar(
+                "SELECT email_address FROM members WHERE organization_id = ?",
+            )
+            .bind(&org.organization_id)
+            .fetch_all(&mut conn)
+            .await?
         } else {
             vec![]
         };

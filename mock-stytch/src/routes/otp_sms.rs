@@ -124,7 +124,7 @@ async fn authenticate(
     let sent_to: Option<String> =
         crate::db::sql::query_scalar("SELECT phone_number FROM sms_codes WHERE member_id = ?")
             .bind(&member.member_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut tx)
             .await?;
     let checked = match sent_to {
         Some(p) if p != member.mfa_phone_number => Err(sms::Refusal::NotFound),

@@ -5,12 +5,12 @@
 //! [`crate::mfa::decide`]. It must never answer before its writes are committed or put a hash in an
 //! answer.
 
+use crate::db::Conn;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use crate::db::Conn;
 
 use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};

@@ -23,12 +23,12 @@
 //!   session resets the count; one that still owes MFA does not. Unknown emails and members
 //!   without a password are not counted (there is no one to lock).
 
+use crate::db::Conn;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
 use serde::Deserialize;
 use serde_json::Value;
-use crate::db::Conn;
 
 use crate::db::WriteTx;
 use crate::error::catalog;

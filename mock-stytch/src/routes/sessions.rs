@@ -69,10 +69,7 @@ struct AuthenticateRequest {
 }
 
 /// The member and organization a live session belongs to.
-async fn owner(
-    conn: &mut Conn,
-    s: &Session,
-) -> ApiResult<(Member, Organization)> {
+async fn owner(conn: &mut Conn, s: &Session) -> ApiResult<(Member, Organization)> {
     let org = Organization::find(conn, &s.organization_id)
         .await?
         .ok_or_else(session::not_found)?;

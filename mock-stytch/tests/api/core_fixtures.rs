@@ -73,7 +73,7 @@ async fn dump(mock: &TestMock) -> Vec<String> {
         let rows: Vec<String> = mock_stytch::db::sql::query_scalar(&format!(
             "SELECT json_array(*) FROM (SELECT * FROM \"{table}\" ORDER BY rowid)"
         ))
-        .fetch_all(&mut *conn)
+        .fetch_all(&mut conn)
         .await
         .unwrap_or_else(|e| panic!("{table}: {e}"));
         out.extend(rows.into_iter().map(|r| format!("{table}: {r}")));

@@ -74,7 +74,7 @@ async fn a_solo_runs_between_batches_and_alone() {
     gate.commit(&ids).await.unwrap();
     let mut solo = solo.await.unwrap();
     // Outside any transaction: BEGIN works, and the unit before it is committed.
-    crate::db::sql::raw_sql_on(&mut *solo, "BEGIN IMMEDIATE")
+    crate::db::sql::raw_sql_on(&mut solo, "BEGIN IMMEDIATE")
         .await
         .unwrap();
     assert_eq!(

@@ -8,8 +8,8 @@
 //! treats a non-empty id as "TOTP enrolled" must not see a half-finished enrollment) and die at
 //! their `expires_at`. This module must never read the OS clock, and never log a secret or code.
 
-use serde::Serialize;
 use crate::db::Conn;
+use serde::Serialize;
 use subtle::ConstantTimeEq;
 use totp_rs::Secret;
 
@@ -228,11 +228,13 @@ impl Registration {
         if self.last_step.is_some_and(|last| step <= last) {
             return Ok(Err(Refusal::Replayed));
         }
-        crate::db::sql::query("UPDATE totp_registrations SET last_step = ? WHERE totp_registration_id = ?")
-            .bind(step)
-            .bind(&self.totp_registration_id)
-            .execute(conn)
-            .await?;
+        crate::db::sql::query(
+            "UPDATE totp_registrations SET last_step = ? WHERE totp_registration_id = ?",
+        )
+        .bind(step)
+        .bind(&self.totp_registration_id)
+        .execute(conn)
+        .await?;
         self.last_step = Some(step);
         let f = factor::totp(&self.totp_registration_id, now);
         Ok(Ok(FactorProven::matched(
@@ -244,11 +246,7 @@ impl Registration {
     }
 
     /// Turn a pending registration into the member's TOTP factor.
-    pub async fn activate(
-        &mut self,
-        conn: &mut Conn,
-        member: &mut Member,
-    ) -> ApiResult<()> {
+    pub async fn activate(&mut self, conn: &mut Conn, member: &mut Member) -> ApiResult<()> {
         if self.status == Status::Pending {
             crate::db::sql::query("UPDATE totp_registrations SET status = 'active', expires_at = NULL WHERE totp_registration_id = ?")
                 .bind(&self.totp_registration_id)
