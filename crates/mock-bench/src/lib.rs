@@ -57,6 +57,8 @@ pub struct Options {
 pub struct Plan {
     pub spec: Spec,
     pub world_members: usize,
+    /// Members given a TOTP registration for the step-up figure, 3 single-use steps each: enough
+    /// for the warm-up and the measured window at a few thousand requests/s.
     pub totp_pool: usize,
     pub rsa_budget: Duration,
     pub keygen_samples: usize,
@@ -80,7 +82,7 @@ impl Plan {
                     max_ops: 2_000_000,
                 },
                 world_members: round(1000),
-                totp_pool: round(250),
+                totp_pool: round(1000),
                 rsa_budget: Duration::from_millis(300),
                 keygen_samples: 1,
                 cold_runs: 3,
@@ -97,7 +99,7 @@ impl Plan {
                     max_ops: 5_000_000,
                 },
                 world_members: round(2000),
-                totp_pool: round(500),
+                totp_pool: round(2000),
                 rsa_budget: Duration::from_millis(700),
                 keygen_samples: 3,
                 cold_runs: 9,

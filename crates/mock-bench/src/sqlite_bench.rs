@@ -288,7 +288,7 @@ pub async fn compare(spec: Spec) -> anyhow::Result<Vec<TxResult>> {
     prepare(&path).await?;
     Ok(vec![
         TxResult {
-            name: "sqlx, async mutex, 8-connection pool (the mock today)",
+            name: "sqlx, async mutex, 8-connection pool (the mock before issue 16)",
             note: "one worker-thread round trip per statement",
             summary: sqlx_variant(&path, spec, false).await?,
         },
