@@ -21,7 +21,7 @@ use crate::jwt::SignLater;
 use crate::model::intermediate::Intermediate;
 use crate::model::policy::{MfaMethod, MfaPolicy};
 use crate::model::proven::FactorProven;
-use crate::model::session::{self, Session};
+use crate::model::session::{Session, SessionOptions};
 use crate::model::{Member, Organization, factor, lockout};
 use crate::state::AppState;
 
@@ -203,8 +203,8 @@ pub async fn refuse(
 /// What the request asks for besides the code (§2.9 / §2.10 / §2.11).
 #[derive(Debug, Default, Deserialize)]
 pub struct Options {
-    pub session_duration_minutes: Option<i64>,
-    pub session_custom_claims: Option<Value>,
+    #[serde(flatten)]
+    pub session: SessionOptions,
     /// `enroll` / `unenroll`; ignored under REQUIRED_FOR_ALL.
     pub set_mfa_enrollment: Option<String>,
     pub set_default_mfa: Option<bool>,
@@ -213,7 +213,7 @@ pub struct Options {
 impl Options {
     /// Validate before anything is touched (400s only).
     pub fn validate(&self) -> ApiResult<()> {
-        session::duration(self.session_duration_minutes)?;
+        self.session.duration()?;
         match self.set_mfa_enrollment.as_deref() {
             None | Some("" | "enroll" | "unenroll") => Ok(()),
             Some(_) => Err(ApiError::invalid_argument(
@@ -259,8 +259,8 @@ pub async fn complete(
     member.updated_at = crate::clock::rfc3339(state.clock.now_ts());
     member.save(conn).await?;
 
-    let minutes = session::duration(options.session_duration_minutes)?;
-    let claims = options.session_custom_claims.as_ref();
+    let minutes = options.session.duration()?;
+    let claims = options.session.claims();
     let (session, jwt) = match holder {
         Holder::Ist(ist) => {
             ist.consume(conn, state).await?;

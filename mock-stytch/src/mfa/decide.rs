@@ -15,7 +15,7 @@ use crate::jwt::{SignLater, Unsigned};
 use crate::mfa::rules::{MfaRequired, PrimaryRequired, Verdict, judge};
 use crate::model::intermediate::{self, Intermediate};
 use crate::model::policy::MfaMethod;
-use crate::model::session::{self, Session};
+use crate::model::session::{self, Session, SessionOptions};
 use crate::model::{Member, Organization, factor, lockout, sms};
 use crate::state::AppState;
 
@@ -26,8 +26,8 @@ pub struct SessionArgs {
     pub session_token: Option<String>,
     pub session_jwt: Option<String>,
     pub intermediate_session_token: Option<String>,
-    pub session_duration_minutes: Option<i64>,
-    pub session_custom_claims: Option<Value>,
+    #[serde(flatten)]
+    pub session: SessionOptions,
     pub locale: Option<String>,
     /// Accepted for fidelity; the mock has no device fingerprinting (`member_device` is null).
     pub telemetry_id: Option<String>,
@@ -51,7 +51,7 @@ impl SessionArgs {
     /// `session_duration_minutes` in range. Errors are the documented Stytch ones.
     /// Takes `&self` so a request that retries its transaction can load again.
     pub async fn load(&self, conn: &mut Conn, state: &AppState) -> ApiResult<Context> {
-        let duration_minutes = session::duration(self.session_duration_minutes)?;
+        let duration_minutes = self.session.duration()?;
         let token = self.session_token.as_deref().filter(|t| !t.is_empty());
         let jwt = self.session_jwt.as_deref().filter(|t| !t.is_empty());
         let session = if token.is_some() || jwt.is_some() {
@@ -67,7 +67,7 @@ impl SessionArgs {
             Some(t) => Some(Intermediate::live(conn, state, t).await?),
             None => None,
         };
-        if let Some(c) = &self.session_custom_claims {
+        if let Some(c) = self.session.claims() {
             // Validate early so a bad claim set fails before anything is consumed.
             session::merge_claims(&mut Default::default(), Some(c))?;
         }
@@ -75,7 +75,7 @@ impl SessionArgs {
             session,
             ist,
             duration_minutes,
-            custom_claims: self.session_custom_claims.clone(),
+            custom_claims: self.session.session_custom_claims.clone(),
             locale: self.locale.clone(),
         })
     }

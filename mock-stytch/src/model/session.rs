@@ -57,6 +57,26 @@ pub fn duration(minutes: Option<i64>) -> ApiResult<Option<i64>> {
     }
 }
 
+/// The session arguments every authenticate, exchange and session call accepts: flattened into
+/// its request struct (`#[serde(flatten)] session: SessionOptions`), one place for their names
+/// and checks.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct SessionOptions {
+    pub session_duration_minutes: Option<i64>,
+    pub session_custom_claims: Option<Value>,
+}
+
+impl SessionOptions {
+    /// `session_duration_minutes`, checked (see [`duration`]).
+    pub fn duration(&self) -> ApiResult<Option<i64>> {
+        duration(self.session_duration_minutes)
+    }
+
+    pub fn claims(&self) -> Option<&Value> {
+        self.session_custom_claims.as_ref()
+    }
+}
+
 /// Merge custom claims: reserved names are ignored, `null` deletes a key (§1.9).
 pub fn merge_claims(into: &mut Map<String, Value>, claims: Option<&Value>) -> ApiResult<()> {
     let Some(claims) = claims else { return Ok(()) };

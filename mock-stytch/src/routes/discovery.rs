@@ -13,11 +13,11 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
 use serde::Deserialize;
-use serde_json::Value;
 
 use crate::error::ApiResult;
 use crate::http::{Body, Reply};
 use crate::mfa::decide::{self, Primary, SessionArgs};
+use crate::model::session::SessionOptions;
 use crate::model::{Member, Organization, provision};
 use crate::state::AppState;
 
@@ -32,8 +32,8 @@ pub fn routes() -> Router<AppState> {
 struct ExchangeRequest {
     intermediate_session_token: String,
     organization_id: String,
-    session_duration_minutes: Option<i64>,
-    session_custom_claims: Option<Value>,
+    #[serde(flatten)]
+    session: SessionOptions,
     locale: Option<String>,
     telemetry_id: Option<String>,
 }
@@ -45,8 +45,7 @@ async fn exchange(
     let mut tx = state.db.write().await?;
     let args = SessionArgs {
         intermediate_session_token: Some(req.intermediate_session_token),
-        session_duration_minutes: req.session_duration_minutes,
-        session_custom_claims: req.session_custom_claims,
+        session: req.session,
         locale: req.locale,
         telemetry_id: req.telemetry_id,
         ..SessionArgs::default()

@@ -10,7 +10,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
@@ -18,7 +18,7 @@ use crate::http::{Body, Reply};
 use crate::mfa::decide::{self, Context, Primary, SessionArgs};
 use crate::model::auth_token::{self, Kind, Refusal};
 use crate::model::password;
-use crate::model::session::Session;
+use crate::model::session::{Session, SessionOptions};
 use crate::model::{Member, Organization, factor, provision, validate};
 use crate::routes::magic_links::{self, send_link};
 use crate::routes::password_check::password_tx;
@@ -227,8 +227,8 @@ struct ResetBySessionRequest {
     password: String,
     session_token: Option<String>,
     session_jwt: Option<String>,
-    session_duration_minutes: Option<i64>,
-    session_custom_claims: Option<Value>,
+    #[serde(flatten)]
+    session: SessionOptions,
     locale: Option<String>,
 }
 
@@ -237,7 +237,7 @@ async fn reset_by_session(
     Body(req): Body<ResetBySessionRequest>,
 ) -> ApiResult<Reply> {
     let mut tx = state.db.write().await?;
-    let duration_minutes = crate::model::session::duration(req.session_duration_minutes)?;
+    let duration_minutes = req.session.duration()?;
     let session = Session::from_args(
         &mut tx,
         &state,
@@ -270,7 +270,7 @@ async fn reset_by_session(
         session: Some(session),
         ist: None,
         duration_minutes,
-        custom_claims: req.session_custom_claims,
+        custom_claims: req.session.session_custom_claims,
         locale: req.locale,
     };
     let proven = factor::password(&state.ids, &member, now);

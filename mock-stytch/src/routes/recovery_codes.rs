@@ -16,6 +16,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, Reply};
 use crate::mfa::{self, Method, Options, Tokens};
 use crate::model::recovery_codes;
+use crate::model::session::SessionOptions;
 use crate::model::totp::{self, Registration};
 use crate::model::{Member, Organization, lockout};
 use crate::routes::members::member_reply;
@@ -38,8 +39,8 @@ struct RecoverRequest {
     recovery_code: String,
     #[serde(flatten)]
     tokens: Tokens,
-    session_duration_minutes: Option<i64>,
-    session_custom_claims: Option<serde_json::Value>,
+    #[serde(flatten)]
+    session: SessionOptions,
 }
 
 async fn recover(
@@ -48,8 +49,7 @@ async fn recover(
 ) -> ApiResult<Reply> {
     // recover takes no set_mfa_enrollment / set_default_mfa (§2.11).
     let options = Options {
-        session_duration_minutes: req.session_duration_minutes,
-        session_custom_claims: req.session_custom_claims,
+        session: req.session,
         ..Options::default()
     };
     options.validate()?;

@@ -28,7 +28,7 @@ use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, Params, Reply};
 use crate::mfa::decide::{self, Primary, SessionArgs};
-use crate::model::session::{self, Session};
+use crate::model::session::{self, Session, SessionOptions};
 use crate::model::{Member, Organization};
 use crate::state::AppState;
 
@@ -63,8 +63,8 @@ struct AuthorizationCheck {
 struct AuthenticateRequest {
     session_token: Option<String>,
     session_jwt: Option<String>,
-    session_duration_minutes: Option<i64>,
-    session_custom_claims: Option<Value>,
+    #[serde(flatten)]
+    session: SessionOptions,
     authorization_check: Option<AuthorizationCheck>,
 }
 
@@ -123,7 +123,7 @@ async fn authenticate(
     State(state): State<AppState>,
     Body(req): Body<AuthenticateRequest>,
 ) -> ApiResult<Reply> {
-    let extend = session::duration(req.session_duration_minutes)?;
+    let extend = req.session.duration()?;
     if let Some(reply) = authenticate_unchanged(&state, &req, extend).await? {
         return Ok(reply);
     }
@@ -141,14 +141,8 @@ async fn authenticate(
         .as_ref()
         .map(|c| authorize(&org, &member, c))
         .transpose()?;
-    s.touch_row(
-        &mut tx,
-        &state,
-        extend,
-        None,
-        req.session_custom_claims.as_ref(),
-    )
-    .await?;
+    s.touch_row(&mut tx, &state, extend, None, req.session.claims())
+        .await?;
     let done = tx.commit(&state.ids).await?;
     // Signed after the commit: the write lock is not held for the RS256 signature.
     let jwt = s.jwt(&state, &member, &org, done).await?;
@@ -163,7 +157,7 @@ async fn authenticate_unchanged(
     req: &AuthenticateRequest,
     extend: Option<i64>,
 ) -> ApiResult<Option<Reply>> {
-    if req.session_custom_claims.is_some() {
+    if req.session.claims().is_some() {
         return Ok(None);
     }
     let now = state.clock.now_ts();
@@ -273,8 +267,8 @@ struct ExchangeRequest {
     organization_id: String,
     session_token: Option<String>,
     session_jwt: Option<String>,
-    session_duration_minutes: Option<i64>,
-    session_custom_claims: Option<Value>,
+    #[serde(flatten)]
+    session: SessionOptions,
     locale: Option<String>,
     telemetry_id: Option<String>,
 }
@@ -296,8 +290,7 @@ async fn exchange(
         session_token: Some(source.session_token.clone()),
         session_jwt: None,
         intermediate_session_token: None,
-        session_duration_minutes: req.session_duration_minutes,
-        session_custom_claims: req.session_custom_claims,
+        session: req.session,
         locale: req.locale,
         telemetry_id: req.telemetry_id,
     };
