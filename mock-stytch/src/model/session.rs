@@ -57,6 +57,56 @@ pub fn duration(minutes: Option<i64>) -> ApiResult<Option<i64>> {
     }
 }
 
+/// Which session a request names: its token, or the id in its JWT once the JWT's signature is
+/// verified. Resolved before the write lock where the route can: an RS256 verification is CPU
+/// work the whole batch would wait for.
+#[derive(Clone, Debug)]
+pub enum SessionKey {
+    Token(String),
+    Id(String),
+}
+
+impl SessionKey {
+    /// Exactly one of token / JWT identifies the session (`too_many_session_arguments` /
+    /// `no_session_arguments` otherwise). Empty strings count as absent. A JWT that does not
+    /// verify names no session (`session_not_found`).
+    pub async fn from_args(
+        state: &AppState,
+        token: Option<&str>,
+        jwt: Option<&str>,
+    ) -> ApiResult<SessionKey> {
+        match (
+            token.filter(|t| !t.is_empty()),
+            jwt.filter(|t| !t.is_empty()),
+        ) {
+            (Some(t), None) => Ok(SessionKey::Token(t.to_owned())),
+            (None, Some(j)) => SessionKey::from_jwt(state, j).await,
+            (Some(_), Some(_)) => Err(ApiError::worded(
+                catalog::TOO_MANY_SESSION_ARGUMENTS,
+                "Provide session_token or session_jwt, not both.",
+            )),
+            (None, None) => Err(ApiError::worded(
+                catalog::NO_SESSION_ARGUMENTS,
+                "Provide session_token or session_jwt.",
+            )),
+        }
+    }
+
+    /// The session id in `jwt`, once its signature, audience and issuer verify.
+    pub async fn from_jwt(state: &AppState, jwt: &str) -> ApiResult<SessionKey> {
+        let claims = state
+            .signing
+            .get()
+            .await?
+            .verify(jwt, &state.config.project_id)
+            .ok_or_else(not_found)?;
+        let id = claims["https://stytch.com/session"]["id"]
+            .as_str()
+            .ok_or_else(not_found)?;
+        Ok(SessionKey::Id(id.to_owned()))
+    }
+}
+
 /// The session arguments every authenticate, exchange and session call accepts: flattened into
 /// its request struct (`#[serde(flatten)] session: SessionOptions`), one place for their names
 /// and checks.
@@ -198,42 +248,24 @@ impl Session {
     }
 
     /// The live session a JWT names (signature checked; an expired `exp` is fine, §2.7).
-    pub async fn by_jwt(conn: &mut Conn, state: &AppState, jwt: &str) -> ApiResult<Session> {
-        let claims = state
-            .signing
-            .get()
-            .await?
-            .verify(jwt, &state.config.project_id)
-            .ok_or_else(not_found)?;
-        let id = claims["https://stytch.com/session"]["id"]
-            .as_str()
-            .ok_or_else(not_found)?;
-        Session::by_id(conn, state, id).await
+    /// The live session `key` names.
+    pub async fn by_key(conn: &mut Conn, state: &AppState, key: &SessionKey) -> ApiResult<Session> {
+        match key {
+            SessionKey::Token(t) => Session::by_token(conn, state, t).await,
+            SessionKey::Id(id) => Session::by_id(conn, state, id).await,
+        }
     }
 
-    /// Exactly one of token / JWT identifies the session (`too_many_session_arguments` /
-    /// `no_session_arguments` otherwise). Empty strings count as absent.
+    /// [`SessionKey::from_args`] then [`Session::by_key`], for a caller already inside its
+    /// transaction; a route that can resolves the key before taking the write lock.
     pub async fn from_args(
         conn: &mut Conn,
         state: &AppState,
         token: Option<&str>,
         jwt: Option<&str>,
     ) -> ApiResult<Session> {
-        match (
-            token.filter(|t| !t.is_empty()),
-            jwt.filter(|t| !t.is_empty()),
-        ) {
-            (Some(t), None) => Session::by_token(conn, state, t).await,
-            (None, Some(j)) => Session::by_jwt(conn, state, j).await,
-            (Some(_), Some(_)) => Err(ApiError::worded(
-                catalog::TOO_MANY_SESSION_ARGUMENTS,
-                "Provide session_token or session_jwt, not both.",
-            )),
-            (None, None) => Err(ApiError::worded(
-                catalog::NO_SESSION_ARGUMENTS,
-                "Provide session_token or session_jwt.",
-            )),
-        }
+        let key = SessionKey::from_args(state, token, jwt).await?;
+        Session::by_key(conn, state, &key).await
     }
 
     /// Mark accessed, optionally extend to `now + minutes`, add a factor and merge claims;

@@ -18,7 +18,7 @@ use crate::http::{Body, Reply};
 use crate::mfa::decide::{self, Context, Primary, SessionArgs};
 use crate::model::auth_token::{self, Kind, Refusal};
 use crate::model::password;
-use crate::model::session::{Session, SessionOptions};
+use crate::model::session::{Session, SessionKey, SessionOptions};
 use crate::model::{Member, Organization, factor, provision, validate};
 use crate::routes::magic_links::{self, send_link};
 use crate::routes::password_check::password_tx;
@@ -236,15 +236,16 @@ async fn reset_by_session(
     State(state): State<AppState>,
     Body(req): Body<ResetBySessionRequest>,
 ) -> ApiResult<Reply> {
-    let mut tx = state.db.write().await?;
     let duration_minutes = req.session.duration()?;
-    let session = Session::from_args(
-        &mut tx,
+    // A JWT is verified before the write lock.
+    let key = SessionKey::from_args(
         &state,
         req.session_token.as_deref(),
         req.session_jwt.as_deref(),
     )
     .await?;
+    let mut tx = state.db.write().await?;
+    let session = Session::by_key(&mut tx, &state, &key).await?;
     let org = Organization::get(&mut tx, &req.organization_id).await?;
     if session.organization_id != org.organization_id {
         return Err(crate::model::session::not_found());

@@ -28,7 +28,7 @@ use crate::error::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, Params, Reply};
 use crate::mfa::decide::{self, Primary, SessionArgs};
-use crate::model::session::{self, Session, SessionOptions};
+use crate::model::session::{self, Session, SessionKey, SessionOptions};
 use crate::model::{Member, Organization};
 use crate::state::AppState;
 
@@ -124,17 +124,18 @@ async fn authenticate(
     Body(req): Body<AuthenticateRequest>,
 ) -> ApiResult<Reply> {
     let extend = req.session.duration()?;
-    if let Some(reply) = authenticate_unchanged(&state, &req, extend).await? {
-        return Ok(reply);
-    }
-    let mut tx = state.db.write().await?;
-    let mut s = Session::from_args(
-        &mut tx,
+    // Once, before the read-only try and the write lock: a JWT is verified outside both.
+    let key = SessionKey::from_args(
         &state,
         req.session_token.as_deref(),
         req.session_jwt.as_deref(),
     )
     .await?;
+    if let Some(reply) = authenticate_unchanged(&state, &req, &key, extend).await? {
+        return Ok(reply);
+    }
+    let mut tx = state.db.write().await?;
+    let mut s = Session::by_key(&mut tx, &state, &key).await?;
     let (member, org) = owner(&mut tx, &s).await?;
     let verdict = req
         .authorization_check
@@ -155,6 +156,7 @@ async fn authenticate(
 async fn authenticate_unchanged(
     state: &AppState,
     req: &AuthenticateRequest,
+    key: &SessionKey,
     extend: Option<i64>,
 ) -> ApiResult<Option<Reply>> {
     if req.session.claims().is_some() {
@@ -162,13 +164,7 @@ async fn authenticate_unchanged(
     }
     let now = state.clock.now_ts();
     let mut conn = state.db.pool.acquire().await?;
-    let s = Session::from_args(
-        &mut conn,
-        state,
-        req.session_token.as_deref(),
-        req.session_jwt.as_deref(),
-    )
-    .await?;
+    let s = Session::by_key(&mut conn, state, key).await?;
     if s.last_accessed_at != now || extend.is_some_and(|m| s.expires_at != now + 60 * m) {
         return Ok(None);
     }
@@ -243,6 +239,13 @@ async fn revoke(State(state): State<AppState>, Body(req): Body<RevokeRequest>) -
         }
     }
     let [by_id, by_token, by_jwt, by_member] = args;
+    // Resolved before the write lock: a JWT's signature is verified outside it.
+    let key = match (by_id, by_token, by_jwt) {
+        (Some(id), _, _) => Some(SessionKey::Id(id)),
+        (_, Some(t), _) => Some(SessionKey::Token(t)),
+        (_, _, Some(j)) => Some(SessionKey::from_jwt(&state, &j).await?),
+        _ => None,
+    };
     let mut tx = state.db.write().await?;
     if let Some(member_id) = by_member {
         let member = Member::find_anywhere(&mut tx, &member_id)
@@ -250,12 +253,8 @@ async fn revoke(State(state): State<AppState>, Body(req): Body<RevokeRequest>) -
             .ok_or_else(ApiError::member_not_found)?;
         Session::revoke_all(&mut tx, &state, &member.member_id).await?;
     } else {
-        let s = match (by_id, by_token, by_jwt) {
-            (Some(id), _, _) => Session::by_id(&mut tx, &state, &id).await?,
-            (_, Some(t), _) => Session::by_token(&mut tx, &state, &t).await?,
-            (_, _, Some(j)) => Session::by_jwt(&mut tx, &state, &j).await?,
-            _ => return Err(session::not_found()),
-        };
+        let key = key.ok_or_else(session::not_found)?;
+        let s = Session::by_key(&mut tx, &state, &key).await?;
         Session::revoke(&mut tx, &state, &s.member_session_id).await?;
     }
     tx.commit(&state.ids).await?;
@@ -277,15 +276,16 @@ async fn exchange(
     State(state): State<AppState>,
     Body(req): Body<ExchangeRequest>,
 ) -> ApiResult<Reply> {
-    let mut tx = state.db.write().await?;
-    // Exactly one of token / JWT (the Stytch errors come from `from_args`).
-    let source = Session::from_args(
-        &mut tx,
+    // Exactly one of token / JWT (the Stytch errors come from `from_args`), a JWT verified
+    // before the write lock.
+    let key = SessionKey::from_args(
         &state,
         req.session_token.as_deref(),
         req.session_jwt.as_deref(),
     )
     .await?;
+    let mut tx = state.db.write().await?;
+    let source = Session::by_key(&mut tx, &state, &key).await?;
     let args = SessionArgs {
         session_token: Some(source.session_token.clone()),
         session_jwt: None,
