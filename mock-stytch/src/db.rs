@@ -18,6 +18,7 @@
 
 mod migrations;
 mod read;
+mod scratch;
 pub mod snapshot;
 pub mod sql;
 mod writer;
@@ -59,7 +60,7 @@ pub struct Db {
     /// How many batches the writer has committed (units ÷ this = units per commit).
     commits: Arc<AtomicU64>,
     /// The directory of an `--in-memory` database, removed when the last clone is dropped.
-    _temp: Option<Arc<tempfile::TempDir>>,
+    _temp: Option<Arc<scratch::Scratch>>,
 }
 
 /// One unit of the writer's current batch. Dropping it without [`WriteTx::commit`] rolls its
@@ -154,15 +155,13 @@ impl Db {
     /// writer and the readers are then rusqlite connections on the same file (see [`sql`]).
     pub async fn open(location: &DbLocation) -> anyhow::Result<Db> {
         // `--in-memory`: a file in a temporary directory removed with the last clone of this
-        // `Db`, written without any fsync. Not SQLite's `:memory:`: that database is private to
+        // `Db` (or by the next mock, if this one is killed: [`scratch`]), written without fsync. Not SQLite's `:memory:`: that database is private to
         // one connection, and the `memdb` VFS that shares one refuses every reader while a
         // write transaction is open, which a group commit always has.
         let (path, temp, durable) = match location {
             DbLocation::File(path) => (path.clone(), None, true),
             DbLocation::Memory => {
-                let dir = tempfile::Builder::new()
-                    .prefix("mock-stytch-memory-")
-                    .tempdir()
+                let dir = scratch::Scratch::create()
                     .map_err(|e| anyhow::anyhow!("cannot make a temporary directory: {e}"))?;
                 (dir.path().join("mock.db"), Some(Arc::new(dir)), false)
             }
