@@ -28,7 +28,7 @@ struct Args {
     #[arg(long, env = "MOCK_STYTCH_DB", default_value = DEFAULT_DB, conflicts_with = "in_memory")]
     db: PathBuf,
     /// Keep nothing: the database lives in a temporary directory (no fsync), removed when the
-    /// mock stops; nothing survives the process.
+    /// mock stops (after a kill, by the next mock that starts); nothing survives the process.
     #[arg(long, env = "MOCK_STYTCH_IN_MEMORY")]
     in_memory: bool,
     /// Seed for every id, token, code, secret and signing key. Default: chosen at random once
