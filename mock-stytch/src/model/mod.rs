@@ -19,6 +19,7 @@ pub mod proven;
 pub mod provision;
 pub mod recovery_codes;
 pub mod session;
+mod session_args;
 pub mod sms;
 pub mod totp;
 pub mod validate;
