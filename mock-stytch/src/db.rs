@@ -16,6 +16,7 @@
 //! [`Db::solo`] lends the connection outside any transaction, between batches, for the
 //! snapshot and the restore ([`snapshot`]), which SQLite does not run inside one.
 
+mod checkpoint;
 mod migrations;
 mod read;
 mod scratch;
@@ -196,6 +197,9 @@ impl Db {
             .map_err(|e| anyhow::anyhow!("cannot migrate database {location:?}: {e}"))?;
         migrate.close().await;
         let write_conn = target.open(true).map_err(|e| cannot_open(&e))?;
+        let checkpointer =
+            checkpoint::Checkpointer::spawn(target.open(true).map_err(|e| cannot_open(&e))?)
+                .map_err(|e| cannot_open(&e))?;
         let reads = target.clone();
         let pool = ReadPool::new(move || reads.open(false)).map_err(|e| cannot_open(&e))?;
         let sqlx = SqlitePoolOptions::new()
@@ -204,7 +208,7 @@ impl Db {
             .test_before_acquire(false)
             .connect_lazy_with(options);
         let commits = Arc::new(AtomicU64::new(0));
-        let writer = writer::spawn(write_conn, commits.clone());
+        let writer = writer::spawn(write_conn, checkpointer, commits.clone());
         Ok(Db {
             pool,
             sqlx,
@@ -278,7 +282,10 @@ impl Target {
         } else {
             "PRAGMA synchronous = OFF;"
         });
-        if !writer {
+        if writer {
+            // The checkpointer thread copies the WAL into the file; the writer never does.
+            pragmas.push_str("PRAGMA wal_autocheckpoint = 0;");
+        } else {
             // A read connection that tries to write fails instead of taking the write lock.
             pragmas.push_str("PRAGMA query_only = ON;");
         }

@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::{mpsc, oneshot};
 
+use super::checkpoint::Checkpointer;
 use super::sql::{Conn, Error};
 
 /// The most units one transaction holds: bounds how long the first one waits for its answer.
@@ -120,14 +121,24 @@ pub(super) fn gone() -> Error {
     Error::Other("the database writer has stopped".into())
 }
 
-/// Start the writer; it owns `conn` until the database closes.
-pub(super) fn spawn(conn: Conn, commits: Arc<AtomicU64>) -> mpsc::UnboundedSender<Msg> {
+/// Start the writer; it owns `conn` (whose automatic checkpoint is off) and the checkpointer
+/// it pokes after each commit, until the database closes.
+pub(super) fn spawn(
+    conn: Conn,
+    checkpointer: Checkpointer,
+    commits: Arc<AtomicU64>,
+) -> mpsc::UnboundedSender<Msg> {
     let (tx, rx) = mpsc::unbounded_channel();
-    tokio::spawn(run(conn, commits, rx));
+    tokio::spawn(run(conn, checkpointer, commits, rx));
     tx
 }
 
-async fn run(conn: Conn, commits: Arc<AtomicU64>, mut rx: mpsc::UnboundedReceiver<Msg>) {
+async fn run(
+    conn: Conn,
+    mut checkpointer: Checkpointer,
+    commits: Arc<AtomicU64>,
+    mut rx: mpsc::UnboundedReceiver<Msg>,
+) {
     let mut held: Option<WriteConn> = Some(conn);
     // A message that ended a batch (a solo or a close), served before the next one is read.
     let mut pending: Option<Msg> = None;
@@ -148,7 +159,11 @@ async fn run(conn: Conn, commits: Arc<AtomicU64>, mut rx: mpsc::UnboundedReceive
         };
         match msg {
             Some(Msg::Unit(first)) => {
+                let before = commits.load(Ordering::Relaxed);
                 let (conn, ended_by) = batch(conn, first, &mut rx, &commits).await;
+                if commits.load(Ordering::Relaxed) != before {
+                    checkpointer.poke();
+                }
                 held = conn;
                 pending = ended_by;
             }
@@ -161,6 +176,8 @@ async fn run(conn: Conn, commits: Arc<AtomicU64>, mut rx: mpsc::UnboundedReceive
         }
     };
     rx.close();
+    // Its connection closes before the final checkpoint, which then runs alone.
+    checkpointer.stop();
     let Some(done) = closing else { return };
     if let Some(mut conn) = held.take()
         && let Err(e) = exec(&mut conn, "PRAGMA wal_checkpoint(TRUNCATE)").await
