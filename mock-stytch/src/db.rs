@@ -284,7 +284,9 @@ impl Target {
         });
         if writer {
             // The checkpointer thread copies the WAL into the file; the writer never does.
-            pragmas.push_str("PRAGMA wal_autocheckpoint = 0;");
+            // The savepoint journal of the units stays in memory (by default it spills to a
+            // temporary file past 64 KiB, and a batch's units then write through syscalls).
+            pragmas.push_str("PRAGMA wal_autocheckpoint = 0; PRAGMA temp_store = MEMORY;");
         } else {
             // A read connection that tries to write fails instead of taking the write lock.
             pragmas.push_str("PRAGMA query_only = ON;");
