@@ -44,7 +44,7 @@ pub(crate) async fn in_process(
         FIGURE_HEADERS,
     );
     report.row(Row {
-        figure: "RS256 limit of this machine (cores × one core's ring signatures/s, no HTTP)"
+        figure: "RS256 limit of this machine (cores × one core's aws-lc-rs signatures/s, the mock's signer, no HTTP)"
             .into(),
         mock: rs256.describe(),
         baseline: "–".into(),

@@ -78,11 +78,11 @@ pub(crate) async fn sqlite_figures(report: &mut Report, plan: &Plan) -> anyhow::
     Ok(())
 }
 
-/// The machine's RS256 limit: every core signing session JWTs with ring (what the mock signs
-/// with) and doing nothing else. The session and TOTP figures are judged against it.
+/// The machine's RS256 limit: every core signing session JWTs with aws-lc-rs (what the mock
+/// signs with) and doing nothing else. The session and TOTP figures are judged against it.
 #[derive(Clone, Copy, Debug)]
 pub struct Rs256Limit {
-    /// One core's ring signatures per second, measured in this run.
+    /// One core's aws-lc-rs signatures per second, measured in this run.
     pub per_core: f64,
     pub cores: usize,
 }
@@ -107,7 +107,7 @@ impl Rs256Limit {
 pub(crate) fn rs256_limit(plan: &Plan) -> anyhow::Result<Rs256Limit> {
     let der = rsa_bench::seeded_key(42)?;
     Ok(Rs256Limit {
-        per_core: rsa_bench::ring_signs_per_sec(&der, plan.rsa_budget)?,
+        per_core: rsa_bench::mock_signs_per_sec(&der, plan.rsa_budget)?,
         cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
     })
 }
