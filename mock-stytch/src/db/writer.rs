@@ -328,11 +328,12 @@ fn fence(conn: &mut Conn, kept: bool) -> Result<(), Error> {
     if kept {
         undefer(conn)?;
         conn.prepare_cached("RELEASE unit")?.execute([])?;
+        conn.prepare_cached("SAVEPOINT unit")?.execute([])?;
     } else {
+        // `ROLLBACK TO` keeps the savepoint open: the next unit starts inside it.
         conn.prepare_cached("ROLLBACK TO unit")?.execute([])?;
         undefer(conn)?;
     }
-    conn.prepare_cached("SAVEPOINT unit")?.execute([])?;
     Ok(())
 }
 
