@@ -156,9 +156,10 @@ impl Db {
     /// writer and the readers are then rusqlite connections on the same file (see [`sql`]).
     pub async fn open(location: &DbLocation) -> anyhow::Result<Db> {
         // `--in-memory`: a file in a temporary directory removed with the last clone of this
-        // `Db` (or by the next mock, if this one is killed: [`scratch`]), written without fsync. Not SQLite's `:memory:`: that database is private to
-        // one connection, and the `memdb` VFS that shares one refuses every reader while a
-        // write transaction is open, which a group commit always has.
+        // `Db` (or by the next mock, if this one is killed: [`scratch`]), written without
+        // fsync. Not SQLite's `:memory:`: that database is private to one connection, and the
+        // `memdb` VFS that shares one refuses every reader while a write transaction is open,
+        // which a group commit always has.
         let (path, temp, durable) = match location {
             DbLocation::File(path) => (path.clone(), None, true),
             DbLocation::Memory => {
@@ -197,6 +198,7 @@ impl Db {
             .map_err(|e| anyhow::anyhow!("cannot migrate database {location:?}: {e}"))?;
         migrate.close().await;
         let write_conn = target.open(true).map_err(|e| cannot_open(&e))?;
+        // Opened like the writer's (not read-only): a checkpoint writes the database file.
         let checkpointer =
             checkpoint::Checkpointer::spawn(target.open(true).map_err(|e| cannot_open(&e))?)
                 .map_err(|e| cannot_open(&e))?;
